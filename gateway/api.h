@@ -1,0 +1,74 @@
+/*
+ * gateway/api.h - the admin REST API as a function of a request: method,
+ * path, query, Authorization header and body in; status and JSON out.
+ * The HTTP server (gateway/http.c) only moves bytes; everything an API
+ * user sees is decided here, so it is unit-tested without sockets.
+ *
+ * Routes (all JSON, all behind "Authorization: Bearer <token>"):
+ *   GET    /api/extensions
+ *   POST   /api/extensions                {"extension","password","displayName"}
+ *   GET    /api/extensions/{ext}
+ *   PUT    /api/extensions/{ext}          {"password"?, "displayName"?}
+ *   DELETE /api/extensions/{ext}
+ *   GET    /api/extensions/{ext}/status   registered contacts
+ *   GET    /api/extensions/{ext}/attempts recent REGISTER attempts (?limit=)
+ * Errors: {"error": "<message>"} with 400, 401, 404, 405, 409, 413, 500.
+ *
+ * Threading: signalling thread only.
+ */
+#ifndef OVOZ_GATEWAY_API_H
+#define OVOZ_GATEWAY_API_H
+
+#include <json-glib/json-glib.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gateway/store.h"
+
+struct gateway_api;
+
+struct gateway_api_request {
+	const char *method;        /* "GET", "POST", ... */
+	const char *path;          /* "/api/extensions/1001" (no query) */
+	const char *query;         /* "limit=10" or NULL */
+	const char *authorization; /* Authorization header value or NULL */
+	const uint8_t *body;
+	size_t body_len;
+};
+
+struct gateway_api_response {
+	int status;
+	char *body; /* g_malloc'd JSON text; free with gateway_api_response_clear */
+};
+
+/** Hooks into the live registrar, installed by the gateway. */
+struct gateway_api_hooks {
+	/** Append one JSON object per live contact of @ext to @array:
+	 *  {"contact","transport","source","userAgent","expires"(seconds left),
+	 *   "expiresAt"(unix)}. */
+	void (*contacts)(void *ctx, const char *ext, JsonArray *array);
+	/** The extension was deleted: drop its live bindings. */
+	void (*extension_deleted)(void *ctx, const char *ext);
+};
+
+struct gateway_api_config {
+	const char *realm;          /* digest realm used for HA1 */
+	unsigned min_password_len;  /* default 6 */
+	const char *token_sha256;   /* lowercase hex SHA-256 of the admin token */
+};
+
+int gateway_api_new(struct gateway_api **out, struct gateway_store *store,
+		    const struct gateway_api_config *cfg,
+		    const struct gateway_api_hooks *hooks, void *ctx);
+void gateway_api_free(struct gateway_api *api);
+
+/** Handle one request. Always fills @resp. */
+void gateway_api_handle(struct gateway_api *api,
+			const struct gateway_api_request *req,
+			struct gateway_api_response *resp);
+void gateway_api_response_clear(struct gateway_api_response *resp);
+
+/** Constant-time check of a "Bearer <token>" header against the hash. */
+bool gateway_api_token_ok(const char *token_sha256, const char *authorization);
+
+#endif
