@@ -36,7 +36,8 @@ enum sip_digest_result {
 	SIP_DIGEST_MISMATCH,    /* wrong password */
 };
 
-/** Parsed credentials; strings point into the message (borrowed). */
+/** Parsed credentials; strings are unquoted copies owned by the verifier,
+ *  valid until the next sip_digest_find() on it or sip_digest_free(). */
 struct sip_digest_credentials {
 	const char *username;
 	const char *realm;

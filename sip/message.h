@@ -30,7 +30,8 @@ struct sip_verdict {
 	int status;
 	/** Reason phrase for the reply and the log ("Bad CSeq"). Static. */
 	const char *reason;
-	/** For 420: the option tags to list in Unsupported (static, or NULL).*/
+	/** For 420: the option tags to list in Unsupported ("a, b"),
+	 *  borrowed from the message; NULL otherwise. */
 	const char *unsupported;
 };
 

@@ -1,0 +1,343 @@
+/* sip/digest.c - SIP digest authentication: HA1, nonces, nonce counts. */
+#define G_LOG_DOMAIN "ovoz-digest"
+
+#include "digest.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include <glib.h>
+#include <sofia-sip/msg_header.h>
+#include <sofia-sip/su_string.h>
+
+#define DIGEST_SECRET_LEN 32
+#define DIGEST_TS_LEN 8
+#define DIGEST_RAND_LEN 8
+#define DIGEST_MAC_LEN 16
+#define DIGEST_NONCE_RAW (DIGEST_TS_LEN + DIGEST_RAND_LEN + DIGEST_MAC_LEN)
+#define DIGEST_NONCE_B64 43 /* base64url of 32 octets, unpadded */
+/* Nonces stamped up to this far in the future are accepted (clock steps). */
+#define DIGEST_SKEW 5
+
+struct digest_nc {
+	int64_t issued;
+	guint32 nc;
+};
+
+struct sip_digest {
+	char *realm;
+	unsigned ttl;
+	guint8 secret[DIGEST_SECRET_LEN];
+	GHashTable *nonce_counts; /* nonce text -> struct digest_nc */
+	GStringChunk *strings;    /* unquoted credentials of the last find */
+	int64_t (*now)(void);
+};
+
+static int64_t digest_real_now(void)
+{
+	return g_get_monotonic_time() / G_USEC_PER_SEC;
+}
+
+int sip_digest_new(struct sip_digest **out, const char *realm,
+		   unsigned nonce_ttl)
+{
+	struct sip_digest *d;
+
+	if (!realm || !*realm || nonce_ttl == 0)
+		return EINVAL;
+	d = g_new0(struct sip_digest, 1);
+	d->realm = g_strdup(realm);
+	d->ttl = nonce_ttl;
+	/* GLib's generator is seeded from /dev/urandom; a fresh secret per
+	 * process makes every nonce of a previous run BAD_NONCE. */
+	for (size_t i = 0; i < DIGEST_SECRET_LEN; i += 4) {
+		guint32 r = g_random_int();
+
+		memcpy(d->secret + i, &r, 4);
+	}
+	d->nonce_counts = g_hash_table_new_full(g_str_hash, g_str_equal,
+						g_free, g_free);
+	d->strings = g_string_chunk_new(256);
+	d->now = digest_real_now;
+	*out = d;
+	return 0;
+}
+
+void sip_digest_free(struct sip_digest *d)
+{
+	if (!d)
+		return;
+	g_hash_table_destroy(d->nonce_counts);
+	g_string_chunk_free(d->strings);
+	memset(d->secret, 0, sizeof(d->secret));
+	g_free(d->realm);
+	g_free(d);
+}
+
+void sip_digest_set_clock(struct sip_digest *d, int64_t (*now)(void))
+{
+	d->now = now ? now : digest_real_now;
+}
+
+static GChecksumType digest_type(enum sip_digest_alg alg)
+{
+	return alg == SIP_DIGEST_SHA256 ? G_CHECKSUM_SHA256 : G_CHECKSUM_MD5;
+}
+
+/* H(a:b:c...) of NULL-terminated parts, lowercase hex into @out. */
+static void digest_hash(enum sip_digest_alg alg, char out[SIP_DIGEST_HEX_MAX],
+			...)
+{
+	GChecksum *c = g_checksum_new(digest_type(alg));
+	const char *part;
+	bool first = true;
+	va_list ap;
+
+	va_start(ap, out);
+	while ((part = va_arg(ap, const char *))) {
+		if (!first)
+			g_checksum_update(c, (const guchar *)":", 1);
+		g_checksum_update(c, (const guchar *)part, (gssize)strlen(part));
+		first = false;
+	}
+	va_end(ap);
+	g_strlcpy(out, g_checksum_get_string(c), SIP_DIGEST_HEX_MAX);
+	g_checksum_free(c);
+}
+
+void sip_digest_ha1(enum sip_digest_alg alg, const char *user,
+		    const char *realm, const char *password,
+		    char out[SIP_DIGEST_HEX_MAX])
+{
+	digest_hash(alg, out, user, realm, password, NULL);
+}
+
+static void digest_mac(const struct sip_digest *d, const guint8 *data,
+		       guint8 mac[DIGEST_MAC_LEN])
+{
+	GHmac *h = g_hmac_new(G_CHECKSUM_SHA256, d->secret, DIGEST_SECRET_LEN);
+	guint8 full[32];
+	gsize len = sizeof(full);
+
+	g_hmac_update(h, data, DIGEST_TS_LEN + DIGEST_RAND_LEN);
+	g_hmac_get_digest(h, full, &len);
+	g_hmac_unref(h);
+	memcpy(mac, full, DIGEST_MAC_LEN);
+}
+
+static char *digest_nonce_new(const struct sip_digest *d)
+{
+	guint8 raw[DIGEST_NONCE_RAW];
+	guint64 ts = (guint64)d->now();
+	char *b64;
+
+	for (int i = 0; i < DIGEST_TS_LEN; i++)
+		raw[i] = (guint8)(ts >> (8 * (DIGEST_TS_LEN - 1 - i)));
+	for (int i = 0; i < DIGEST_RAND_LEN; i += 4) {
+		guint32 r = g_random_int();
+
+		memcpy(raw + DIGEST_TS_LEN + i, &r, 4);
+	}
+	digest_mac(d, raw, raw + DIGEST_TS_LEN + DIGEST_RAND_LEN);
+	b64 = g_base64_encode(raw, sizeof(raw));
+	g_strdelimit(b64, "+", '-');
+	g_strdelimit(b64, "/", '_');
+	b64[DIGEST_NONCE_B64] = '\0'; /* drop the '=' pad */
+	return b64;
+}
+
+/* Decode and authenticate @nonce; its timestamp into *@ts. */
+static bool digest_nonce_is_ours(const struct sip_digest *d,
+				 const char *nonce, int64_t *ts)
+{
+	char b64[DIGEST_NONCE_B64 + 2];
+	guint8 mac[DIGEST_MAC_LEN];
+	guint8 *raw;
+	gsize len = 0;
+	guint64 t = 0;
+	guint8 diff = 0;
+
+	if (strlen(nonce) != DIGEST_NONCE_B64 ||
+	    strspn(nonce, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			  "0123456789-_") != DIGEST_NONCE_B64)
+		return false;
+	memcpy(b64, nonce, DIGEST_NONCE_B64);
+	b64[DIGEST_NONCE_B64] = '=';
+	b64[DIGEST_NONCE_B64 + 1] = '\0';
+	g_strdelimit(b64, "-", '+');
+	g_strdelimit(b64, "_", '/');
+	raw = g_base64_decode(b64, &len);
+	if (len != DIGEST_NONCE_RAW) {
+		g_free(raw);
+		return false;
+	}
+	digest_mac(d, raw, mac);
+	for (int i = 0; i < DIGEST_MAC_LEN; i++)
+		diff |= mac[i] ^ raw[DIGEST_TS_LEN + DIGEST_RAND_LEN + i];
+	for (int i = 0; i < DIGEST_TS_LEN; i++)
+		t = (t << 8) | raw[i];
+	g_free(raw);
+	*ts = (int64_t)t;
+	return diff == 0;
+}
+
+char *sip_digest_challenge(struct sip_digest *d, enum sip_digest_alg alg,
+			   bool stale)
+{
+	g_autofree char *nonce = digest_nonce_new(d);
+
+	return g_strdup_printf("Digest realm=\"%s\", nonce=\"%s\", "
+			       "algorithm=%s, qop=\"auth\"%s",
+			       d->realm, nonce,
+			       alg == SIP_DIGEST_SHA256 ? "SHA-256" : "MD5",
+			       stale ? ", stale=true" : "");
+}
+
+/* A parameter value, unquoted into d->strings; NULL when absent or bad. */
+static const char *digest_param(const struct sip_digest *d,
+				msg_param_t const *params, const char *name)
+{
+	const char *v = msg_params_find(params, name);
+	GString *s;
+	const char *out;
+
+	if (!v)
+		return NULL;
+	if (*v != '"')
+		return g_string_chunk_insert(d->strings, v);
+	s = g_string_new(NULL);
+	for (v++; *v && *v != '"'; v++) {
+		if (*v == '\\' && v[1])
+			v++;
+		g_string_append_c(s, *v);
+	}
+	out = *v == '"' && v[1] == '\0'
+		      ? g_string_chunk_insert_len(d->strings, s->str,
+						  (gssize)s->len)
+		      : NULL;
+	g_string_free(s, TRUE);
+	return out;
+}
+
+static enum sip_digest_result
+digest_parse(const struct sip_digest *d, msg_param_t const *params,
+	     struct sip_digest_credentials *c)
+{
+	const char *alg = digest_param(d, params, "algorithm");
+
+	memset(c, 0, sizeof(*c));
+	if (!alg || su_casematch(alg, "MD5"))
+		c->alg = SIP_DIGEST_MD5;
+	else if (su_casematch(alg, "SHA-256"))
+		c->alg = SIP_DIGEST_SHA256;
+	else
+		return SIP_DIGEST_MALFORMED;
+	c->username = digest_param(d, params, "username");
+	c->realm = digest_param(d, params, "realm");
+	c->nonce = digest_param(d, params, "nonce");
+	c->uri = digest_param(d, params, "uri");
+	c->response = digest_param(d, params, "response");
+	c->cnonce = digest_param(d, params, "cnonce");
+	c->qop = digest_param(d, params, "qop");
+	c->nc = digest_param(d, params, "nc");
+	/* RFC 2069 (no qop) has no replay protection: we require qop=auth. */
+	if (!c->username || !c->realm || !c->nonce || !c->uri ||
+	    !c->response || !c->cnonce || !c->qop || !c->nc ||
+	    !su_casematch(c->qop, "auth") || strlen(c->nc) != 8 ||
+	    strspn(c->nc, "0123456789abcdefABCDEF") != 8)
+		return SIP_DIGEST_MALFORMED;
+	return SIP_DIGEST_OK;
+}
+
+enum sip_digest_result sip_digest_find(const struct sip_digest *d,
+				       const msg_auth_t *list,
+				       struct sip_digest_credentials *out)
+{
+	g_string_chunk_clear(d->strings);
+	for (const msg_auth_t *au = list; au; au = au->au_next) {
+		const char *realm;
+
+		if (!au->au_scheme || !su_casematch(au->au_scheme, "Digest"))
+			continue;
+		realm = digest_param(d, au->au_params, "realm");
+		if (!realm || strcmp(realm, d->realm) != 0)
+			continue;
+		return digest_parse(d, au->au_params, out);
+	}
+	return SIP_DIGEST_MISSING;
+}
+
+static gboolean digest_nc_expired(gpointer key, gpointer value, gpointer data)
+{
+	const struct digest_nc *e = value;
+	const int64_t *oldest = data;
+
+	return e->issued < *oldest;
+}
+
+/* Constant time in the length of @a (both are hex digests). */
+static bool digest_hex_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char diff = la != lb;
+
+	for (size_t i = 0; i < la; i++)
+		diff |= (unsigned char)(g_ascii_tolower(a[i]) ^
+					g_ascii_tolower(b[i < lb ? i : 0]));
+	return diff == 0;
+}
+
+enum sip_digest_result sip_digest_verify(struct sip_digest *d,
+					 const struct sip_digest_credentials *c,
+					 const char *method, const char *ha1)
+{
+	char ha2[SIP_DIGEST_HEX_MAX], expect[SIP_DIGEST_HEX_MAX];
+	int64_t now = d->now(), issued, oldest = now - (int64_t)d->ttl;
+	struct digest_nc *e;
+	guint32 nc;
+
+	/* Forget nonces that can no longer verify: keeps the table small. */
+	g_hash_table_foreach_remove(d->nonce_counts, digest_nc_expired,
+				    &oldest);
+	if (!c->nonce || !c->nc || !c->response || !c->uri || !c->cnonce ||
+	    !c->qop || !method || !ha1)
+		return SIP_DIGEST_MALFORMED;
+	if (!digest_nonce_is_ours(d, c->nonce, &issued))
+		return SIP_DIGEST_BAD_NONCE;
+	if (issued < oldest || issued > now + DIGEST_SKEW)
+		return SIP_DIGEST_STALE;
+	digest_hash(c->alg, ha2, method, c->uri, NULL);
+	digest_hash(c->alg, expect, ha1, c->nonce, c->nc, c->cnonce, c->qop,
+		    ha2, NULL);
+	if (!digest_hex_equal(c->response, expect))
+		return SIP_DIGEST_MISMATCH;
+	nc = (guint32)g_ascii_strtoull(c->nc, NULL, 16);
+	e = g_hash_table_lookup(d->nonce_counts, c->nonce);
+	if (e && nc <= e->nc)
+		return SIP_DIGEST_REPLAY;
+	if (!e) {
+		e = g_new0(struct digest_nc, 1);
+		e->issued = issued;
+		g_hash_table_insert(d->nonce_counts, g_strdup(c->nonce), e);
+	}
+	e->nc = nc;
+	return SIP_DIGEST_OK;
+}
+
+const char *sip_digest_result_text(enum sip_digest_result r)
+{
+	static const char *const text[] = {
+		[SIP_DIGEST_OK] = "ok",
+		[SIP_DIGEST_MISSING] = "no credentials for our realm",
+		[SIP_DIGEST_MALFORMED] = "malformed credentials",
+		[SIP_DIGEST_STALE] = "nonce expired",
+		[SIP_DIGEST_BAD_NONCE] = "nonce not ours",
+		[SIP_DIGEST_REPLAY] = "nonce count reused (replay)",
+		[SIP_DIGEST_MISMATCH] = "wrong password (digest mismatch)",
+	};
+
+	if ((unsigned)r < G_N_ELEMENTS(text) && text[r])
+		return text[r];
+	return "unknown";
+}
