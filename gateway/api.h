@@ -20,6 +20,7 @@
 #define OVOZ_GATEWAY_API_H
 
 #include <json-glib/json-glib.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
