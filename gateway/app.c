@@ -1,0 +1,322 @@
+/*
+ * gateway/app.c - wires the parts of a running Ovoz together: the store
+ * feeds the registrar's credentials and persists its UDP bindings and
+ * attempts; the API sees the registrar's live contacts.
+ */
+#define G_LOG_DOMAIN "ovoz"
+
+#include "gateway/gateway.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <sofia-sip/sip_header.h>
+
+#include "sip/digest.h"
+
+/* ---- registrar hooks ---- */
+
+static int app_credentials(void *ctx, const char *user, char *ha1_md5,
+			   char *ha1_sha256)
+{
+	struct gateway *gw = ctx;
+	struct gateway_extension e = {0};
+	int err = gateway_store_extension_get(gw->store, user, &e);
+
+	if (err)
+		return err;
+	g_strlcpy(ha1_md5, e.ha1_md5, SIP_DIGEST_HEX_MAX);
+	g_strlcpy(ha1_sha256, e.ha1_sha256, SIP_DIGEST_HEX_MAX);
+	gateway_extension_clear(&e);
+	return 0;
+}
+
+/* UDP bindings survive restarts; WebSocket ones die with their flow. */
+static void app_binding(void *ctx, const struct sip_binding *b,
+			enum sip_binding_event ev)
+{
+	struct gateway *gw = ctx;
+
+	if (b->flow)
+		return;
+	if (ev == SIP_BINDING_REMOVED) {
+		gateway_store_location_delete(gw->store, b->user, b->contact);
+		return;
+	}
+	struct gateway_location l = {
+		.extension = b->user,
+		.contact = b->contact,
+		.transport = (char *)sip_transport_kind_name(b->transport),
+		.source = b->source,
+		.user_agent = b->user_agent,
+		.call_id = b->call_id,
+		.cseq = b->cseq,
+		.expires_at = b->expires_at,
+		.updated_at = g_get_real_time() / G_USEC_PER_SEC,
+	};
+	gateway_store_location_put(gw->store, &l);
+}
+
+static void app_attempt(void *ctx, const struct sip_reg_attempt *a)
+{
+	struct gateway *gw = ctx;
+	struct gateway_attempt row = {
+		.at = g_get_real_time() / G_USEC_PER_SEC,
+		.extension = (char *)a->user,
+		.source = (char *)a->source,
+		.transport = (char *)a->transport,
+		.user_agent = (char *)a->user_agent,
+		.outcome = (char *)sip_reg_outcome_name(a->outcome),
+		.status = a->status,
+		.detail = (char *)a->detail,
+	};
+
+	gateway_store_attempt_add(gw->store, &row, gw->cfg->attempts_keep);
+}
+
+/* ---- API hooks ---- */
+
+static void app_contact_json(const struct sip_binding *b, void *arg)
+{
+	JsonArray *array = arg;
+	JsonObject *o = json_object_new();
+	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+
+	json_object_set_string_member(o, "contact", b->contact);
+	json_object_set_string_member(o, "transport",
+				      sip_transport_kind_name(b->transport));
+	json_object_set_string_member(o, "source", b->source);
+	json_object_set_string_member(o, "userAgent",
+				      b->user_agent ? b->user_agent : "");
+	json_object_set_int_member(o, "expires",
+				   b->expires_at > now ? b->expires_at - now : 0);
+	json_object_set_int_member(o, "expiresAt", b->expires_at);
+	json_array_add_object_element(array, o);
+}
+
+static void app_contacts(void *ctx, const char *ext, JsonArray *array)
+{
+	struct gateway *gw = ctx;
+
+	sip_registrar_foreach(gw->registrar, ext, app_contact_json, array);
+}
+
+static void app_extension_deleted(void *ctx, const char *ext)
+{
+	struct gateway *gw = ctx;
+
+	sip_registrar_remove_user(gw->registrar, ext);
+}
+
+/* ---- SIP requests Ovoz answers itself ---- */
+
+static void app_options(struct sip_stack *st, const struct sip_request *req,
+			void *arg)
+{
+	static const char *const hdrs[] = {
+		"Allow", "REGISTER, OPTIONS",
+		"Accept", "application/sdp",
+		"Supported", "path, outbound",
+		NULL};
+
+	sip_stack_reply(st, req, 200, "OK", hdrs);
+}
+
+static void app_other(struct sip_stack *st, const struct sip_request *req,
+		      void *arg)
+{
+	static const char *const hdrs[] = {"Allow", "REGISTER, OPTIONS", NULL};
+	const char *method = sip_message_method(req->msg);
+
+	if (g_str_equal(method, "ACK"))
+		return;
+	if (sip_method_code(method) == sip_method_unknown)
+		sip_stack_reply(st, req, 501, "Not Implemented", NULL);
+	else
+		sip_stack_reply(st, req, 405, "Method Not Allowed", hdrs);
+}
+
+/* ---- start-up ---- */
+
+static char *app_sha256_hex(const char *text)
+{
+	return g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
+}
+
+/* The admin token: from the config, else the stored hash, else a new one
+ * printed once. Only its SHA-256 is kept. */
+static int app_admin_token(struct gateway *gw, char **err)
+{
+	char *stored = NULL;
+
+	if (gw->cfg->admin_token && *gw->cfg->admin_token) {
+		gw->token_sha256 = app_sha256_hex(gw->cfg->admin_token);
+		return 0;
+	}
+	if (gateway_store_setting_get(gw->store, "admin_token_sha256",
+				      &stored) == 0) {
+		gw->token_sha256 = stored;
+		return 0;
+	}
+	uint8_t raw[24];
+	for (size_t i = 0; i < sizeof(raw); i++)
+		raw[i] = (uint8_t)g_random_int_range(0, 256);
+	g_autofree char *token = g_base64_encode(raw, sizeof(raw));
+	for (char *p = token; *p; p++)
+		if (*p == '+' || *p == '/')
+			*p = (*p == '+') ? '-' : '_';
+	gw->token_sha256 = app_sha256_hex(token);
+	if (gateway_store_setting_set(gw->store, "admin_token_sha256",
+				      gw->token_sha256)) {
+		*err = g_strdup("cannot store the admin token");
+		return EIO;
+	}
+	fprintf(stdout, "Ovoz admin token (shown once, keep it safe): %s\n",
+		token);
+	fflush(stdout);
+	return 0;
+}
+
+static void app_restore(struct gateway *gw)
+{
+	g_autoptr(GPtrArray) rows = NULL;
+	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+	unsigned n = 0;
+
+	gateway_store_location_purge(gw->store, now);
+	if (gateway_store_location_list(gw->store, &rows))
+		return;
+	for (guint i = 0; i < rows->len; i++) {
+		const struct gateway_location *l = g_ptr_array_index(rows, i);
+		if (sip_registrar_restore(gw->registrar, l->extension,
+					  l->contact, l->source, l->user_agent,
+					  l->call_id, l->cseq,
+					  l->expires_at) == 0)
+			n++;
+	}
+	if (n)
+		g_message("restored %u UDP registration%s from %s", n,
+			  n == 1 ? "" : "s", gw->cfg->db);
+}
+
+static void app_udp_recv(struct sip_transport *tp, const struct sip_addr *src,
+			 const uint8_t *buf, size_t len, void *arg)
+{
+	struct gateway *gw = arg;
+
+	sip_stack_receive(gw->stack, tp, src, buf, len);
+}
+
+static int app_open_store(struct gateway *gw, char **err)
+{
+	g_autofree char *dir = g_path_get_dirname(gw->cfg->db);
+	int rc;
+
+	if (g_mkdir_with_parents(dir, 0700) != 0) {
+		*err = g_strdup_printf("cannot create %s: %s", dir,
+				       g_strerror(errno));
+		return errno;
+	}
+	rc = gateway_store_open(&gw->store, gw->cfg->db);
+	if (rc)
+		*err = g_strdup_printf("cannot open database %s: %s",
+				       gw->cfg->db, g_strerror(rc));
+	return rc;
+}
+
+int gateway_new(struct gateway **out, struct gateway_config *cfg,
+		GMainLoop *loop, char **err)
+{
+	struct gateway *gw = g_new0(struct gateway, 1);
+	struct sip_stack_config sc = {.server_name = OVOZ_SERVER_NAME};
+	struct sip_registrar_config rc = {
+		.realm = cfg->realm,
+		.min_expires = cfg->min_expires,
+		.max_expires = cfg->max_expires,
+		.default_expires = cfg->default_expires,
+		.max_contacts = cfg->max_contacts,
+		.nonce_ttl = cfg->nonce_ttl,
+		.ban_failures = cfg->ban_failures,
+		.ban_window = cfg->ban_window,
+		.ban_time = cfg->ban_time,
+	};
+	static const struct sip_registrar_hooks reg_hooks = {
+		.credentials = app_credentials,
+		.binding = app_binding,
+		.attempt = app_attempt,
+	};
+	static const struct gateway_api_hooks api_hooks = {
+		.contacts = app_contacts,
+		.extension_deleted = app_extension_deleted,
+	};
+	int rc_err;
+
+	for (char **a = cfg->digest_algorithms; a && *a && rc.n_algs < 2; a++)
+		if (**a)
+			rc.algs[rc.n_algs++] = strcmp(*a, "SHA-256") == 0
+				? SIP_DIGEST_SHA256 : SIP_DIGEST_MD5;
+	gw->cfg = cfg;
+	gw->loop = loop;
+	gw->ws_per_ip = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					      NULL);
+	rc_err = app_open_store(gw, err);
+	if (!rc_err)
+		rc_err = app_admin_token(gw, err);
+	if (rc_err)
+		goto fail;
+	sip_stack_new(&gw->stack, &sc);
+	rc_err = sip_registrar_new(&gw->registrar, &rc, gw->stack, &reg_hooks,
+				   gw);
+	if (rc_err) {
+		*err = g_strdup("cannot start the registrar");
+		goto fail;
+	}
+	sip_stack_set_handler(gw->stack, "REGISTER", sip_registrar_handle,
+			      gw->registrar);
+	sip_stack_set_handler(gw->stack, "OPTIONS", app_options, gw);
+	sip_stack_set_handler(gw->stack, "*", app_other, gw);
+	app_restore(gw);
+
+	struct gateway_api_config ac = {
+		.realm = cfg->realm,
+		.min_password_len = cfg->min_password_len,
+		.token_sha256 = gw->token_sha256,
+	};
+	rc_err = gateway_api_new(&gw->api, gw->store, &ac, &api_hooks, gw);
+	if (rc_err) {
+		*err = g_strdup("cannot start the API");
+		goto fail;
+	}
+	if (strcmp(cfg->sip_udp, "off") != 0) {
+		rc_err = sip_udp_open(&gw->udp, cfg->sip_udp, NULL,
+				      app_udp_recv, gw, err);
+		if (rc_err)
+			goto fail;
+		g_message("SIP over UDP listening on %s", cfg->sip_udp);
+	}
+	rc_err = gateway_server_start(gw, err);
+	if (rc_err)
+		goto fail;
+	*out = gw;
+	return 0;
+fail:
+	gateway_free(gw);
+	return rc_err;
+}
+
+void gateway_free(struct gateway *gw)
+{
+	if (!gw)
+		return;
+	/* The server first: closing its connections releases their flows
+	 * from the registrar while the registrar still exists. */
+	gateway_server_stop(gw);
+	sip_udp_free(gw->udp);
+	gateway_api_free(gw->api);
+	sip_registrar_free(gw->registrar);
+	sip_stack_free(gw->stack);
+	gateway_store_close(gw->store);
+	g_hash_table_destroy(gw->ws_per_ip);
+	g_free(gw->token_sha256);
+	g_free(gw);
+}

@@ -1,0 +1,50 @@
+/*
+ * gateway/config.h - Ovoz settings: embedded defaults, then the INI file
+ * (--config), then command-line flags, each overriding the one before.
+ * Every key is listed in docs/configuration.md.
+ */
+#ifndef OVOZ_GATEWAY_CONFIG_H
+#define OVOZ_GATEWAY_CONFIG_H
+
+#include <stdbool.h>
+
+struct gateway_config {
+	char *config_file;
+	/* [sip] */
+	char *sip_udp;          /* "0.0.0.0:5060"; "off" disables UDP */
+	char *realm;            /* digest realm and SIP domain */
+	unsigned min_expires, max_expires, default_expires, max_contacts;
+	unsigned nonce_ttl;
+	char **digest_algorithms; /* "MD5", "SHA-256", in challenge order */
+	/* [http] */
+	char *https;            /* "0.0.0.0:8443" */
+	char *cert, *key;
+	char *webroot;
+	char **origins;         /* extra allowed Origins */
+	unsigned ws_max_message;
+	unsigned ws_max_per_ip;
+	/* [store] */
+	char *db;
+	unsigned attempts_keep;
+	/* [admin] */
+	char *admin_token;
+	unsigned min_password_len;
+	/* [media] */
+	char *media_ip;
+	unsigned rtp_lo, rtp_hi;
+	/* [security] */
+	unsigned ban_failures, ban_window, ban_time;
+	/* [log] */
+	char *log_level;
+};
+
+/**
+ * gateway_config_load() - fill @cfg from defaults, the file named by
+ * --config (if any) and the flags in @argv. On error returns EINVAL and a
+ * message an operator can act on in *@err (g_free).
+ */
+int gateway_config_load(struct gateway_config *cfg, int argc, char **argv,
+			char **err);
+void gateway_config_clear(struct gateway_config *cfg);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * gateway/gateway.h - private header of the gateway folder: the one object
+ * that owns every part of a running Ovoz and the counters they share.
+ *
+ * Ownership: struct gateway owns store, stack, registrar, UDP listener, API
+ * and the libwebsockets server; it is created by gateway_new() in main()
+ * and lives until the main loop returns. Everything runs on the signalling
+ * thread (the default GMainContext).
+ */
+#ifndef OVOZ_GATEWAY_GATEWAY_H
+#define OVOZ_GATEWAY_GATEWAY_H
+
+#include <glib.h>
+#include <libwebsockets.h>
+#include <stdint.h>
+
+#include "gateway/api.h"
+#include "gateway/config.h"
+#include "gateway/store.h"
+#include "sip/registrar.h"
+#include "sip/stack.h"
+#include "sip/udp.h"
+
+#define OVOZ_SERVER_NAME "Ovoz/" OVOZ_VERSION
+
+struct gateway_counters {
+	uint64_t ws_accepted;
+	uint64_t ws_refused_origin;
+	uint64_t ws_refused_limit;
+	uint64_t ws_refused_path;
+	uint64_t ws_oversized;
+	uint64_t http_requests;
+	uint64_t http_unauthorized;
+};
+
+struct gateway {
+	struct gateway_config *cfg;
+	GMainLoop *loop;
+	struct gateway_store *store;
+	struct sip_stack *stack;
+	struct sip_registrar *registrar;
+	struct sip_udp *udp;
+	struct gateway_api *api;
+	struct lws_context *lws;
+	char *token_sha256;
+	GHashTable *ws_per_ip; /* ip -> GUINT count of open WS connections */
+	unsigned ws_open;
+	unsigned ws_next_id;
+	struct gateway_counters counters;
+};
+
+/** Build and start everything @cfg asks for. On failure returns an errno
+ *  value and an operator-readable message in *@err. */
+int gateway_new(struct gateway **out, struct gateway_config *cfg,
+		GMainLoop *loop, char **err);
+void gateway_free(struct gateway *gw);
+
+/* gateway/server.c - the libwebsockets context (HTTPS + WSS). */
+int gateway_server_start(struct gateway *gw, char **err);
+void gateway_server_stop(struct gateway *gw);
+
+/* gateway/ws.c - the "sip" WebSocket protocol (RFC 7118). */
+extern const struct lws_protocols gateway_ws_protocol;
+
+/* gateway/http.c - the HTTP protocol: REST API, /metrics, static files. */
+extern const struct lws_protocols gateway_http_protocol;
+
+/* gateway/metrics.c - Prometheus text exposition. */
+char *gateway_metrics_render(struct gateway *gw);
+
+/* gateway/log.c - structured logging with a level threshold. */
+void gateway_log_setup(const char *level);
+
+#endif

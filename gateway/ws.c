@@ -1,0 +1,277 @@
+/*
+ * gateway/ws.c - SIP over WebSocket (RFC 7118) on the HTTPS port.
+ *
+ * Each connection is a sip_transport flow: the stack sends replies and
+ * requests for a SIP.js client down the connection its REGISTER came on,
+ * whatever its .invalid Via and Contact hosts say. Outgoing messages are
+ * queued and written from the writable callback, as libwebsockets requires.
+ * The connection object outlives the wsi when the stack still holds the
+ * flow: a send after close fails with ENOTCONN instead of touching freed
+ * memory.
+ */
+#define G_LOG_DOMAIN "ovoz-ws"
+
+#include "gateway/gateway.h"
+
+#include <errno.h>
+#include <string.h>
+
+struct ws_conn {
+	struct lws *wsi;          /* NULL once closed */
+	struct gateway *gw;
+	struct sip_transport *tp; /* our reference */
+	struct sip_addr peer;
+	char ip[SIP_ADDR_STRLEN];
+	GQueue out;               /* GBytes with LWS_PRE headroom */
+	GByteArray *rx;
+	bool oversized;
+};
+
+struct ws_session {
+	struct ws_conn *conn;
+};
+
+static void ws_conn_free(void *impl)
+{
+	struct ws_conn *c = impl;
+
+	g_queue_clear_full(&c->out, (GDestroyNotify)g_bytes_unref);
+	if (c->rx)
+		g_byte_array_unref(c->rx);
+	g_free(c);
+}
+
+static int ws_send(struct sip_transport *tp, const struct sip_addr *dst,
+		   const void *buf, size_t len)
+{
+	struct ws_conn *c = sip_transport_impl(tp);
+	uint8_t *frame;
+
+	if (!c->wsi)
+		return ENOTCONN;
+	/* Bound what a slow reader can make us buffer. */
+	if (g_queue_get_length(&c->out) > 256)
+		return ENOBUFS;
+	frame = g_malloc(LWS_PRE + len);
+	memcpy(frame + LWS_PRE, buf, len);
+	g_queue_push_tail(&c->out, g_bytes_new_take(frame, LWS_PRE + len));
+	lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+static const struct sip_transport_ops ws_ops = {
+	.send = ws_send,
+	.free = ws_conn_free,
+};
+
+static bool ws_host_is_local(const char *host)
+{
+	return g_str_equal(host, "localhost") || g_str_equal(host, "127.0.0.1") ||
+	       g_str_equal(host, "[::1]") || g_str_has_suffix(host, ".localhost");
+}
+
+/*
+ * Origin policy: browsers always send Origin, and a page from another site
+ * must not drive a user's phone. Allowed: no Origin (not a browser), the
+ * same host as the Host header, localhost, and the configured list.
+ */
+static bool ws_origin_allowed(struct gateway *gw, struct lws *wsi)
+{
+	char origin[256], host[256];
+	g_autoptr(GUri) uri = NULL;
+	const char *ohost;
+
+	if (lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) <= 0)
+		return true;
+	for (char **o = gw->cfg->origins; o && *o; o++)
+		if (**o && g_ascii_strcasecmp(*o, origin) == 0)
+			return true;
+	uri = g_uri_parse(origin, G_URI_FLAGS_NONE, NULL);
+	ohost = uri ? g_uri_get_host(uri) : NULL;
+	if (!ohost)
+		return false;
+	if (ws_host_is_local(ohost))
+		return true;
+	if (lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) > 0) {
+		char *colon = strrchr(host, ':');
+		if (colon && !strchr(colon, ']'))
+			*colon = '\0';
+		if (g_ascii_strcasecmp(host, ohost) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int ws_filter(struct gateway *gw, struct lws *wsi)
+{
+	char path[64], ip[SIP_ADDR_STRLEN];
+	guint n;
+
+	if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) <= 0 ||
+	    strcmp(path, "/ws") != 0) {
+		gw->counters.ws_refused_path++;
+		return -1;
+	}
+	lws_get_peer_simple(wsi, ip, sizeof(ip));
+	if (!ws_origin_allowed(gw, wsi)) {
+		char origin[256] = "";
+		lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN);
+		g_message("WebSocket from %s refused: Origin %s not allowed", ip,
+			  origin);
+		gw->counters.ws_refused_origin++;
+		return -1;
+	}
+	n = GPOINTER_TO_UINT(g_hash_table_lookup(gw->ws_per_ip, ip));
+	if (n >= gw->cfg->ws_max_per_ip) {
+		g_message("WebSocket from %s refused: %u connections open "
+			  "(limit %u)", ip, n, gw->cfg->ws_max_per_ip);
+		gw->counters.ws_refused_limit++;
+		return -1;
+	}
+	return 0;
+}
+
+static void ws_ip_count(struct gateway *gw, const char *ip, int delta)
+{
+	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(gw->ws_per_ip, ip));
+
+	n = delta > 0 ? n + 1 : (n ? n - 1 : 0);
+	if (n)
+		g_hash_table_replace(gw->ws_per_ip, g_strdup(ip),
+				     GUINT_TO_POINTER(n));
+	else
+		g_hash_table_remove(gw->ws_per_ip, ip);
+}
+
+static void ws_established(struct gateway *gw, struct lws *wsi,
+			   struct ws_session *s)
+{
+	struct ws_conn *c = g_new0(struct ws_conn, 1);
+	char id[32];
+	int fd = lws_get_socket_fd(wsi);
+
+	c->wsi = wsi;
+	c->gw = gw;
+	c->rx = g_byte_array_new();
+	g_queue_init(&c->out);
+	c->peer.len = sizeof(c->peer.ss);
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&c->peer.ss,
+				  &c->peer.len) < 0)
+		c->peer.len = 0;
+	sip_addr_host(&c->peer, c->ip, sizeof(c->ip));
+	g_snprintf(id, sizeof(id), "wss-%u", ++gw->ws_next_id);
+	c->tp = sip_transport_new(SIP_TRANSPORT_WSS, id, &ws_ops, c);
+	s->conn = c;
+	gw->ws_open++;
+	gw->counters.ws_accepted++;
+	ws_ip_count(gw, c->ip, +1);
+	{
+		char a[SIP_ADDR_STRLEN];
+		g_info("%s: WebSocket from %s opened", id,
+		       sip_addr_format(&c->peer, a, sizeof(a)));
+	}
+}
+
+static void ws_closed(struct gateway *gw, struct ws_session *s)
+{
+	struct ws_conn *c = s->conn;
+
+	if (!c)
+		return;
+	s->conn = NULL;
+	c->wsi = NULL;
+	gw->ws_open--;
+	ws_ip_count(gw, c->ip, -1);
+	g_info("%s: WebSocket closed", sip_transport_id(c->tp));
+	sip_transport_close(c->tp);
+	sip_registrar_flow_closed(gw->registrar, c->tp);
+	sip_transport_unref(c->tp);
+}
+
+static bool ws_is_keepalive(const GByteArray *m)
+{
+	for (guint i = 0; i < m->len; i++)
+		if (m->data[i] != '\r' && m->data[i] != '\n')
+			return false;
+	return true;
+}
+
+static int ws_receive(struct gateway *gw, struct lws *wsi, struct ws_conn *c,
+		      const void *in, size_t len)
+{
+	if (c->rx->len + len > gw->cfg->ws_max_message) {
+		/* RFC 6455 1009: the peer learns why, and nothing of the
+		 * message reaches the SIP stack. */
+		gw->counters.ws_oversized++;
+		g_message("%s: message over %u bytes from %s, closing",
+			  sip_transport_id(c->tp), gw->cfg->ws_max_message,
+			  c->ip);
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+				 (unsigned char *)"message too large", 17);
+		return -1;
+	}
+	g_byte_array_append(c->rx, in, (guint)len);
+	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
+		return 0;
+	if (ws_is_keepalive(c->rx)) {
+		/* RFC 5626 4.4.1: a double CRLF ping gets a CRLF pong. */
+		if (c->rx->len >= 4)
+			ws_send(c->tp, NULL, "\r\n", 2);
+	} else {
+		sip_stack_receive(gw->stack, c->tp, &c->peer, c->rx->data,
+				  c->rx->len);
+	}
+	g_byte_array_set_size(c->rx, 0);
+	return 0;
+}
+
+static int ws_writable(struct lws *wsi, struct ws_conn *c)
+{
+	GBytes *b = g_queue_pop_head(&c->out);
+	size_t size;
+	uint8_t *data;
+	int n;
+
+	if (!b)
+		return 0;
+	data = (uint8_t *)g_bytes_get_data(b, &size);
+	n = lws_write(wsi, data + LWS_PRE, size - LWS_PRE, LWS_WRITE_TEXT);
+	g_bytes_unref(b);
+	if (n < (int)(size - LWS_PRE))
+		return -1;
+	if (!g_queue_is_empty(&c->out))
+		lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
+		       void *user, void *in, size_t len)
+{
+	struct gateway *gw = lws_context_user(lws_get_context(wsi));
+	struct ws_session *s = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return ws_filter(gw, wsi);
+	case LWS_CALLBACK_ESTABLISHED:
+		ws_established(gw, wsi, s);
+		return 0;
+	case LWS_CALLBACK_RECEIVE:
+		return s->conn ? ws_receive(gw, wsi, s->conn, in, len) : -1;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return s->conn ? ws_writable(wsi, s->conn) : -1;
+	case LWS_CALLBACK_CLOSED:
+		if (s)
+			ws_closed(gw, s);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+const struct lws_protocols gateway_ws_protocol = {
+	.name = "sip",
+	.callback = ws_callback,
+	.per_session_data_size = sizeof(struct ws_session),
+	.rx_buffer_size = 0,
+};

@@ -1,0 +1,777 @@
+/* sip/registrar.c - REGISTER processing, bindings and their lifetime. */
+#define G_LOG_DOMAIN "ovoz-registrar"
+
+#include "registrar.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sofia-sip/msg_header.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/su_alloc.h>
+#include <sofia-sip/url.h>
+
+#include "sip/ban.h"
+
+struct sip_registrar {
+	struct sip_registrar_config cfg;
+	char *realm;
+	struct sip_stack *stack;
+	struct sip_registrar_hooks hooks;
+	void *ctx;
+	struct sip_digest *digest;
+	struct sip_ban *ban;
+	GHashTable *users; /* user -> GPtrArray of struct sip_binding * */
+	guint timer;
+	uint64_t auth_failures;
+	int64_t (*clock)(void);
+};
+
+/* What one REGISTER is about; filled as it is processed. */
+struct reg_job {
+	struct sip_registrar *r;
+	const struct sip_request *req;
+	const char *user;
+	char source[SIP_ADDR_STRLEN];
+	char ip[SIP_ADDR_STRLEN];
+	const char *transport;
+	char *user_agent;
+};
+
+static const char *const outcome_names[] = {
+	[SIP_REG_REGISTERED] = "registered",
+	[SIP_REG_UNREGISTERED] = "unregistered",
+	[SIP_REG_QUERIED] = "queried",
+	[SIP_REG_CHALLENGED] = "challenged",
+	[SIP_REG_STALE_NONCE] = "stale_nonce",
+	[SIP_REG_BAD_NONCE] = "bad_nonce",
+	[SIP_REG_NONCE_REPLAY] = "nonce_replay",
+	[SIP_REG_WRONG_PASSWORD] = "wrong_password",
+	[SIP_REG_UNKNOWN_EXTENSION] = "unknown_extension",
+	[SIP_REG_USERNAME_MISMATCH] = "username_mismatch",
+	[SIP_REG_BAD_CREDENTIALS] = "bad_credentials",
+	[SIP_REG_INTERVAL_TOO_BRIEF] = "interval_too_brief",
+	[SIP_REG_BAD_CONTACT] = "bad_contact",
+	[SIP_REG_BANNED] = "banned",
+	[SIP_REG_OUT_OF_ORDER] = "out_of_order",
+	[SIP_REG_ERROR] = "error",
+};
+
+const char *sip_reg_outcome_name(enum sip_reg_outcome o)
+{
+	if ((unsigned)o >= G_N_ELEMENTS(outcome_names))
+		return "error";
+	return outcome_names[o];
+}
+
+static int64_t registrar_wall_clock(void)
+{
+	return g_get_real_time() / G_USEC_PER_SEC;
+}
+
+static int64_t reg_now(const struct sip_registrar *r)
+{
+	return r->clock();
+}
+
+void sip_registrar_set_clock(struct sip_registrar *r, int64_t (*now)(void))
+{
+	r->clock = now ? now : registrar_wall_clock;
+}
+
+static void binding_free(struct sip_binding *b)
+{
+	if (!b)
+		return;
+	g_free(b->user);
+	g_free(b->contact);
+	g_free(b->uri);
+	g_free(b->source);
+	g_free(b->user_agent);
+	g_free(b->call_id);
+	g_free(b->instance);
+	sip_transport_unref(b->flow);
+	g_free(b);
+}
+
+static GPtrArray *reg_bindings(struct sip_registrar *r, const char *user,
+			       bool create)
+{
+	GPtrArray *list = g_hash_table_lookup(r->users, user);
+
+	if (!list && create) {
+		list = g_ptr_array_new_with_free_func(
+			(GDestroyNotify)binding_free);
+		g_hash_table_insert(r->users, g_strdup(user), list);
+	}
+	return list;
+}
+
+static void reg_emit(struct sip_registrar *r, const struct sip_binding *b,
+		     enum sip_binding_event ev)
+{
+	if (r->hooks.binding)
+		r->hooks.binding(r->ctx, b, ev);
+}
+
+/* Remove binding @i of @list after telling the hook. */
+static void reg_remove_at(struct sip_registrar *r, GPtrArray *list, guint i)
+{
+	reg_emit(r, g_ptr_array_index(list, i), SIP_BINDING_REMOVED);
+	g_ptr_array_remove_index(list, i);
+}
+
+static void reg_drop_empty(struct sip_registrar *r, const char *user)
+{
+	GPtrArray *list = reg_bindings(r, user, false);
+
+	if (list && list->len == 0)
+		g_hash_table_remove(r->users, user);
+}
+
+/* ---- replies and the attempts log ---- */
+
+static void reg_log(struct reg_job *job, enum sip_reg_outcome outcome,
+		    int status, const char *detail)
+{
+	struct sip_registrar *r = job->r;
+	struct sip_reg_attempt a = {
+		.user = job->user,
+		.source = job->source,
+		.transport = job->transport,
+		.user_agent = job->user_agent,
+		.outcome = outcome,
+		.status = status,
+		.detail = detail,
+	};
+
+	g_message("REGISTER %s from %s (%s%s%s): %d %s",
+		  job->user[0] ? job->user : "(no user)", job->source,
+		  job->transport, job->user_agent ? ", " : "",
+		  job->user_agent ? job->user_agent : "", status, detail);
+	if (r->hooks.attempt)
+		r->hooks.attempt(r->ctx, &a);
+}
+
+static void reg_fail(struct reg_job *job, enum sip_reg_outcome outcome,
+		     int status, const char *reason, const char *detail)
+{
+	sip_stack_reply(job->r->stack, job->req, status, reason, NULL);
+	reg_log(job, outcome, status, detail);
+}
+
+/* RFC 8760: one challenge per algorithm, in the configured order. */
+static void reg_challenge(struct reg_job *job, bool stale,
+			  enum sip_reg_outcome outcome, const char *detail)
+{
+	struct sip_registrar *r = job->r;
+	char *values[2] = {NULL, NULL};
+	const char *hdrs[5] = {NULL};
+
+	for (unsigned i = 0; i < r->cfg.n_algs; i++) {
+		values[i] = sip_digest_challenge(r->digest, r->cfg.algs[i], stale);
+		hdrs[2 * i] = "WWW-Authenticate";
+		hdrs[2 * i + 1] = values[i];
+	}
+	sip_stack_reply(r->stack, job->req, 401, "Unauthorized", hdrs);
+	reg_log(job, outcome, 401, detail);
+	g_free(values[0]);
+	g_free(values[1]);
+}
+
+/* ---- contacts ---- */
+
+static unsigned reg_contact_expires(const struct sip_registrar *r,
+				    const sip_contact_t *m,
+				    const sip_expires_t *ex)
+{
+	unsigned long v;
+
+	if (m->m_expires) {
+		char *end;
+		errno = 0;
+		v = strtoul(m->m_expires, &end, 10);
+		if (errno || *end || end == m->m_expires)
+			v = 0xffffffffUL; /* absurd: clamp below */
+	} else if (ex) {
+		v = ex->ex_delta;
+	} else {
+		v = r->cfg.default_expires;
+	}
+	if (v > r->cfg.max_expires)
+		v = r->cfg.max_expires;
+	return (unsigned)v;
+}
+
+/* Contact text to store and echo: everything but expires. */
+static char *reg_contact_text(su_home_t *home, const sip_contact_t *m,
+			      char **uri_out, char **instance_out)
+{
+	sip_contact_t *c = (sip_contact_t *)msg_header_dup_one(
+		home, (const msg_header_t *)m);
+	const char *inst;
+	char *text, *uri;
+
+	if (!c)
+		return NULL;
+	msg_header_remove_param(c->m_common, "expires");
+	text = sip_header_as_string(home, (sip_header_t *)c);
+	uri = url_as_string(home, c->m_url);
+	if (!text || !uri)
+		return NULL;
+	inst = msg_params_find(c->m_params, "+sip.instance");
+	*uri_out = g_strdup(uri);
+	*instance_out = inst ? g_strdup(inst) : NULL;
+	return g_strdup(text);
+}
+
+/* The existing binding a contact replaces: same instance (RFC 5626), or
+ * the same URI. */
+static int reg_find(GPtrArray *list, const char *uri, const char *instance)
+{
+	for (guint i = 0; list && i < list->len; i++) {
+		const struct sip_binding *b = g_ptr_array_index(list, i);
+		if (instance && b->instance && strcmp(b->instance, instance) == 0)
+			return (int)i;
+		if (strcmp(b->uri, uri) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static void reg_reply_ok(struct reg_job *job)
+{
+	struct sip_registrar *r = job->r;
+	GPtrArray *list = reg_bindings(r, job->user, false);
+	struct sip_message *resp = NULL;
+	int64_t now = reg_now(r);
+
+	if (sip_message_new_reply(&resp, job->req->msg, 200, "OK", NULL))
+		return;
+	for (guint i = 0; list && i < list->len; i++) {
+		const struct sip_binding *b = g_ptr_array_index(list, i);
+		int64_t left = b->expires_at - now;
+		g_autofree char *v = g_strdup_printf(
+			"%s;expires=%" G_GINT64_FORMAT, b->contact,
+			left > 0 ? left : 0);
+		sip_message_add_header(resp, "Contact", v);
+	}
+	sip_stack_send_reply(r->stack, job->req, resp);
+	sip_message_unref(resp);
+}
+
+/* One parsed Contact, checked before anything changes. */
+struct reg_update {
+	char *contact;
+	char *uri;
+	char *instance;
+	unsigned expires;
+};
+
+static void reg_update_clear(struct reg_update *u)
+{
+	g_free(u->contact);
+	g_free(u->uri);
+	g_free(u->instance);
+}
+
+static void reg_apply(struct reg_job *job, struct reg_update *u)
+{
+	struct sip_registrar *r = job->r;
+	sip_t *sip = sip_message_sip(job->req->msg);
+	GPtrArray *list = reg_bindings(r, job->user, true);
+	int i = reg_find(list, u->uri, u->instance);
+	struct sip_binding *b;
+	bool fresh = i < 0;
+
+	if (u->expires == 0) {
+		if (i >= 0)
+			reg_remove_at(r, list, (guint)i);
+		return;
+	}
+	if (fresh) {
+		/* Full: the binding closest to expiry makes room. */
+		if (list->len >= r->cfg.max_contacts) {
+			guint oldest = 0;
+			for (guint k = 1; k < list->len; k++) {
+				struct sip_binding *x = g_ptr_array_index(list, k);
+				struct sip_binding *o = g_ptr_array_index(list, oldest);
+				if (x->expires_at < o->expires_at)
+					oldest = k;
+			}
+			reg_remove_at(r, list, oldest);
+		}
+		b = g_new0(struct sip_binding, 1);
+		b->user = g_strdup(job->user);
+		g_ptr_array_add(list, b);
+	} else {
+		b = g_ptr_array_index(list, i);
+		g_free(b->contact);
+		g_free(b->uri);
+		g_free(b->instance);
+		g_free(b->source);
+		g_free(b->user_agent);
+		g_free(b->call_id);
+		g_clear_pointer(&b->flow, sip_transport_unref);
+	}
+	b->contact = g_steal_pointer(&u->contact);
+	b->uri = g_steal_pointer(&u->uri);
+	b->instance = g_steal_pointer(&u->instance);
+	b->source = g_strdup(job->source);
+	b->user_agent = g_strdup(job->user_agent);
+	b->call_id = g_strdup(sip->sip_call_id ? sip->sip_call_id->i_id : "");
+	b->cseq = sip->sip_cseq ? sip->sip_cseq->cs_seq : 0;
+	b->expires_at = reg_now(r) + u->expires;
+	b->transport = sip_transport_kind(job->req->tp);
+	b->addr = job->req->src;
+	if (sip_transport_is_flow(job->req->tp))
+		b->flow = sip_transport_ref(job->req->tp);
+	reg_emit(r, b, fresh ? SIP_BINDING_ADDED : SIP_BINDING_REFRESHED);
+}
+
+/* RFC 3261 10.3 steps 6-8 for an authenticated REGISTER. */
+static void reg_update_bindings(struct reg_job *job)
+{
+	struct sip_registrar *r = job->r;
+	sip_t *sip = sip_message_sip(job->req->msg);
+	const sip_contact_t *m;
+	GArray *updates;
+	su_home_t home[1] = {SU_HOME_INIT(home)};
+	unsigned n = 0, removed = 0, max_exp = 0;
+
+	if (!sip->sip_contact) {
+		reg_reply_ok(job);
+		reg_log(job, SIP_REG_QUERIED, 200, "bindings queried");
+		return;
+	}
+	if (sip->sip_contact->m_url->url_type == url_any) {
+		if (sip->sip_contact->m_next || !sip->sip_expires ||
+		    sip->sip_expires->ex_delta != 0) {
+			reg_fail(job, SIP_REG_BAD_CONTACT, 400,
+				 "Bad Request - '*' needs Expires: 0",
+				 "'Contact: *' without Expires: 0");
+			return;
+		}
+		sip_registrar_remove_user(r, job->user);
+		reg_reply_ok(job);
+		reg_log(job, SIP_REG_UNREGISTERED, 200,
+			"unregistered all contacts");
+		return;
+	}
+
+	updates = g_array_new(FALSE, TRUE, sizeof(struct reg_update));
+	g_array_set_clear_func(updates, (GDestroyNotify)reg_update_clear);
+	for (m = sip->sip_contact; m; m = m->m_next) {
+		struct reg_update u = {0};
+		if (m->m_url->url_type == url_any) {
+			reg_fail(job, SIP_REG_BAD_CONTACT, 400,
+				 "Bad Request - '*' mixed with contacts",
+				 "'Contact: *' mixed with other contacts");
+			goto out;
+		}
+		u.expires = reg_contact_expires(r, m, sip->sip_expires);
+		if (u.expires && u.expires < r->cfg.min_expires) {
+			g_autofree char *min = g_strdup_printf(
+				"%u", r->cfg.min_expires);
+			g_autofree char *detail = g_strdup_printf(
+				"interval %u s below the minimum %u s",
+				u.expires, r->cfg.min_expires);
+			const char *hdrs[] = {"Min-Expires", min, NULL};
+			sip_stack_reply(r->stack, job->req, 423,
+					"Interval Too Brief", hdrs);
+			reg_log(job, SIP_REG_INTERVAL_TOO_BRIEF, 423, detail);
+			goto out;
+		}
+		u.contact = reg_contact_text(home, m, &u.uri, &u.instance);
+		if (!u.contact) {
+			reg_fail(job, SIP_REG_BAD_CONTACT, 400,
+				 "Bad Request - unusable Contact",
+				 "unusable Contact");
+			goto out;
+		}
+		g_array_append_val(updates, u);
+	}
+
+	/* RFC 3261 10.3 step 7: an older REGISTER of the same Call-ID must
+	 * not undo a newer one. Equal CSeq is a retransmission: harmless. */
+	GPtrArray *list = reg_bindings(r, job->user, false);
+	for (guint i = 0; i < updates->len; i++) {
+		struct reg_update *u = &g_array_index(updates, struct reg_update, i);
+		int k = reg_find(list, u->uri, u->instance);
+		const struct sip_binding *b = k >= 0 ? g_ptr_array_index(list, k) : NULL;
+		if (b && sip->sip_call_id && sip->sip_cseq &&
+		    strcmp(b->call_id, sip->sip_call_id->i_id) == 0 &&
+		    sip->sip_cseq->cs_seq < b->cseq) {
+			reg_fail(job, SIP_REG_OUT_OF_ORDER, 500,
+				 "Server Internal Error - out-of-order REGISTER",
+				 "out-of-order REGISTER (older CSeq) ignored");
+			goto out;
+		}
+	}
+
+	for (guint i = 0; i < updates->len; i++) {
+		struct reg_update *u = &g_array_index(updates, struct reg_update, i);
+		if (u->expires == 0)
+			removed++;
+		else
+			n++;
+		if (u->expires > max_exp)
+			max_exp = u->expires;
+		reg_apply(job, u);
+	}
+	reg_reply_ok(job);
+	reg_drop_empty(r, job->user);
+	{
+		g_autofree char *detail = n
+			? g_strdup_printf("registered for %u s (%u contact%s)",
+					  max_exp, n, n == 1 ? "" : "s")
+			: g_strdup_printf("unregistered %u contact%s", removed,
+					  removed == 1 ? "" : "s");
+		reg_log(job, n ? SIP_REG_REGISTERED : SIP_REG_UNREGISTERED, 200,
+			detail);
+	}
+out:
+	g_array_unref(updates);
+	su_home_deinit(home);
+}
+
+/* Digest outcomes that end in a fresh challenge, and what they mean. */
+static const struct {
+	enum sip_reg_outcome outcome;
+	bool stale;
+	const char *detail;
+} reg_rechallenge[] = {
+	[SIP_DIGEST_STALE] = {SIP_REG_STALE_NONCE, true,
+			      "nonce expired, re-challenged"},
+	[SIP_DIGEST_BAD_NONCE] = {SIP_REG_BAD_NONCE, false,
+				  "nonce not issued by this server "
+				  "(restart?), re-challenged"},
+	[SIP_DIGEST_REPLAY] = {SIP_REG_NONCE_REPLAY, false,
+			       "nonce count reused (replay?), re-challenged"},
+};
+
+static void reg_authenticate(struct reg_job *job)
+{
+	struct sip_registrar *r = job->r;
+	sip_t *sip = sip_message_sip(job->req->msg);
+	struct sip_digest_credentials cred;
+	char ha1_md5[SIP_DIGEST_HEX_MAX] = "", ha1_sha[SIP_DIGEST_HEX_MAX] = "";
+	enum sip_digest_result res;
+	int64_t now = reg_now(r);
+	int err;
+
+	res = sip_digest_find(r->digest, sip->sip_authorization, &cred);
+	if (res == SIP_DIGEST_MISSING) {
+		reg_challenge(job, false, SIP_REG_CHALLENGED, "challenge sent");
+		return;
+	}
+	if (res != SIP_DIGEST_OK) {
+		reg_fail(job, SIP_REG_BAD_CREDENTIALS, 400,
+			 "Bad Request - malformed Authorization",
+			 "malformed Authorization header");
+		return;
+	}
+	if (strcmp(cred.username, job->user) != 0) {
+		r->auth_failures++;
+		sip_ban_failure(r->ban, job->ip, job->user, true, now);
+		reg_fail(job, SIP_REG_USERNAME_MISMATCH, 403,
+			 "Forbidden - auth username does not match To",
+			 "authentication username differs from the To user");
+		return;
+	}
+	err = r->hooks.credentials
+		? r->hooks.credentials(r->ctx, job->user, ha1_md5, ha1_sha)
+		: ENOENT;
+	if (err) {
+		r->auth_failures++;
+		sip_ban_failure(r->ban, job->ip, job->user, false, now);
+		reg_fail(job, err == ENOENT ? SIP_REG_UNKNOWN_EXTENSION
+					    : SIP_REG_ERROR,
+			 err == ENOENT ? 403 : 500,
+			 err == ENOENT ? "Forbidden - wrong extension or password"
+				       : "Server Internal Error",
+			 err == ENOENT ? "unknown extension"
+				       : "credentials lookup failed");
+		return;
+	}
+	res = sip_digest_verify(r->digest, &cred, "REGISTER",
+				cred.alg == SIP_DIGEST_SHA256 ? ha1_sha
+							      : ha1_md5);
+	if ((unsigned)res < G_N_ELEMENTS(reg_rechallenge) &&
+	    reg_rechallenge[res].detail) {
+		reg_challenge(job, reg_rechallenge[res].stale,
+			      reg_rechallenge[res].outcome,
+			      reg_rechallenge[res].detail);
+		return;
+	}
+	if (res == SIP_DIGEST_MISMATCH) {
+		r->auth_failures++;
+		sip_ban_failure(r->ban, job->ip, job->user, true, now);
+		reg_fail(job, SIP_REG_WRONG_PASSWORD, 403,
+			 "Forbidden - wrong extension or password",
+			 "wrong password (digest mismatch)");
+		return;
+	}
+	if (res != SIP_DIGEST_OK) {
+		reg_fail(job, SIP_REG_BAD_CREDENTIALS, 400,
+			 "Bad Request - malformed Authorization",
+			 sip_digest_result_text(res));
+		return;
+	}
+	sip_ban_success(r->ban, job->ip, job->user, now);
+	reg_update_bindings(job);
+}
+
+void sip_registrar_handle(struct sip_stack *st, const struct sip_request *req,
+			  void *arg)
+{
+	struct sip_registrar *r = arg;
+	sip_t *sip = sip_message_sip(req->msg);
+	struct reg_job job = {
+		.r = r,
+		.req = req,
+		.transport = sip_transport_kind_name(
+			sip_transport_kind(req->tp)),
+	};
+	const url_t *to = sip->sip_to ? sip->sip_to->a_url : NULL;
+
+	job.user = to && to->url_user ? to->url_user : "";
+	job.user_agent = sip_message_header_text(req->msg, "User-Agent");
+	sip_addr_format(&req->src, job.source, sizeof(job.source));
+	sip_addr_host(&req->src, job.ip, sizeof(job.ip));
+
+	if (!to || !*job.user) {
+		reg_fail(&job, SIP_REG_BAD_CONTACT, 400,
+			 "Bad Request - To has no user part",
+			 "To header has no extension");
+	} else if (sip_ban_is_banned(r->ban, job.ip, job.user, reg_now(r))) {
+		reg_fail(&job, SIP_REG_BANNED, 403,
+			 "Forbidden - too many failed attempts, retry later",
+			 "refused: too many failed attempts from this source");
+	} else {
+		reg_authenticate(&job);
+	}
+	g_free(job.user_agent);
+}
+
+static gboolean reg_tick(gpointer data)
+{
+	struct sip_registrar *r = data;
+
+	sip_registrar_expire(r, reg_now(r));
+	sip_ban_prune(r->ban, reg_now(r));
+	return G_SOURCE_CONTINUE;
+}
+
+int sip_registrar_new(struct sip_registrar **out,
+		      const struct sip_registrar_config *cfg,
+		      struct sip_stack *stack,
+		      const struct sip_registrar_hooks *hooks, void *ctx)
+{
+	struct sip_registrar *r;
+	struct sip_ban_config bc;
+	int err;
+
+	if (!cfg || !cfg->realm || !*cfg->realm || !stack)
+		return EINVAL;
+	r = g_new0(struct sip_registrar, 1);
+	r->cfg = *cfg;
+	r->realm = g_strdup(cfg->realm);
+	r->cfg.realm = r->realm;
+#define DEFAULT(field, v) if (!r->cfg.field) r->cfg.field = (v)
+	DEFAULT(min_expires, 60);
+	DEFAULT(max_expires, 3600);
+	DEFAULT(default_expires, 3600);
+	DEFAULT(max_contacts, 10);
+	DEFAULT(nonce_ttl, 300);
+	DEFAULT(ban_failures, 5);
+	DEFAULT(ban_window, 60);
+	DEFAULT(ban_time, 300);
+#undef DEFAULT
+	if (r->cfg.n_algs == 0 || r->cfg.n_algs > 2) {
+		r->cfg.algs[0] = SIP_DIGEST_MD5;
+		r->cfg.algs[1] = SIP_DIGEST_SHA256;
+		r->cfg.n_algs = 2;
+	}
+	if (r->cfg.default_expires > r->cfg.max_expires)
+		r->cfg.default_expires = r->cfg.max_expires;
+	r->stack = stack;
+	if (hooks)
+		r->hooks = *hooks;
+	r->ctx = ctx;
+	r->clock = registrar_wall_clock;
+	bc.max_failures = r->cfg.ban_failures;
+	bc.window = r->cfg.ban_window;
+	bc.ban_time = r->cfg.ban_time;
+	err = sip_digest_new(&r->digest, r->realm, r->cfg.nonce_ttl);
+	if (!err)
+		err = sip_ban_new(&r->ban, &bc);
+	if (err) {
+		sip_digest_free(r->digest);
+		g_free(r->realm);
+		g_free(r);
+		return err;
+	}
+	r->users = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					 (GDestroyNotify)g_ptr_array_unref);
+	r->timer = g_timeout_add_seconds(1, reg_tick, r);
+	*out = r;
+	return 0;
+}
+
+void sip_registrar_free(struct sip_registrar *r)
+{
+	if (!r)
+		return;
+	if (r->timer)
+		g_source_remove(r->timer);
+	g_hash_table_destroy(r->users);
+	sip_ban_free(r->ban);
+	sip_digest_free(r->digest);
+	g_free(r->realm);
+	g_free(r);
+}
+
+int sip_registrar_restore(struct sip_registrar *r, const char *user,
+			  const char *contact, const char *source,
+			  const char *user_agent, const char *call_id,
+			  uint32_t cseq, int64_t expires_at)
+{
+	su_home_t home[1] = {SU_HOME_INIT(home)};
+	sip_contact_t *m = sip_contact_make(home, contact);
+	struct sip_binding *b;
+	char *uri = NULL, *instance = NULL, *text;
+	int err = 0;
+
+	if (!m || !user || expires_at <= reg_now(r)) {
+		err = EINVAL;
+		goto out;
+	}
+	text = reg_contact_text(home, m, &uri, &instance);
+	if (!text) {
+		err = EINVAL;
+		goto out;
+	}
+	GPtrArray *list = reg_bindings(r, user, true);
+	int i = reg_find(list, uri, instance);
+	if (i >= 0)
+		g_ptr_array_remove_index(list, (guint)i);
+	b = g_new0(struct sip_binding, 1);
+	b->user = g_strdup(user);
+	b->contact = text;
+	b->uri = uri;
+	b->instance = instance;
+	b->source = g_strdup(source ? source : "");
+	b->user_agent = g_strdup(user_agent);
+	b->call_id = g_strdup(call_id ? call_id : "");
+	b->cseq = cseq;
+	b->expires_at = expires_at;
+	b->transport = SIP_TRANSPORT_UDP;
+	if (source)
+		sip_addr_parse(&b->addr, source);
+	g_ptr_array_add(list, b);
+out:
+	su_home_deinit(home);
+	return err;
+}
+
+/* Remove the bindings of every user that match; true drops it. */
+typedef bool (*reg_match_h)(const struct sip_binding *b, const void *arg);
+
+static void reg_remove_matching(struct sip_registrar *r, reg_match_h match,
+				const void *arg)
+{
+	GHashTableIter it;
+	gpointer v;
+
+	g_hash_table_iter_init(&it, r->users);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		GPtrArray *list = v;
+		for (guint i = list->len; i-- > 0;)
+			if (match(g_ptr_array_index(list, i), arg))
+				reg_remove_at(r, list, i);
+		if (list->len == 0)
+			g_hash_table_iter_remove(&it);
+	}
+}
+
+static bool reg_match_flow(const struct sip_binding *b, const void *arg)
+{
+	return b->flow && b->flow == arg;
+}
+
+static bool reg_match_expired(const struct sip_binding *b, const void *arg)
+{
+	return b->expires_at <= *(const int64_t *)arg;
+}
+
+void sip_registrar_flow_closed(struct sip_registrar *r,
+			       struct sip_transport *flow)
+{
+	reg_remove_matching(r, reg_match_flow, flow);
+}
+
+void sip_registrar_expire(struct sip_registrar *r, int64_t now)
+{
+	reg_remove_matching(r, reg_match_expired, &now);
+}
+
+void sip_registrar_remove_user(struct sip_registrar *r, const char *user)
+{
+	GPtrArray *list = reg_bindings(r, user, false);
+
+	if (!list)
+		return;
+	while (list->len)
+		reg_remove_at(r, list, list->len - 1);
+	g_hash_table_remove(r->users, user);
+}
+
+void sip_registrar_foreach(struct sip_registrar *r, const char *user,
+			   sip_binding_h fn, void *arg)
+{
+	GHashTableIter it;
+	gpointer v;
+
+	if (user) {
+		GPtrArray *list = reg_bindings(r, user, false);
+		for (guint i = 0; list && i < list->len; i++)
+			fn(g_ptr_array_index(list, i), arg);
+		return;
+	}
+	g_hash_table_iter_init(&it, r->users);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		GPtrArray *list = v;
+		for (guint i = 0; i < list->len; i++)
+			fn(g_ptr_array_index(list, i), arg);
+	}
+}
+
+unsigned sip_registrar_count(struct sip_registrar *r)
+{
+	GHashTableIter it;
+	gpointer v;
+	unsigned n = 0;
+
+	g_hash_table_iter_init(&it, r->users);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		n += ((GPtrArray *)v)->len;
+	return n;
+}
+
+uint64_t sip_registrar_auth_failures(const struct sip_registrar *r)
+{
+	return r->auth_failures;
+}
+
+uint64_t sip_registrar_bans(const struct sip_registrar *r)
+{
+	return sip_ban_count(r->ban);
+}
+
+unsigned sip_registrar_bans_active(struct sip_registrar *r)
+{
+	return sip_ban_active(r->ban, reg_now(r));
+}
