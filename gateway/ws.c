@@ -102,8 +102,22 @@ static bool ws_origin_allowed(struct gateway *gw, struct lws *wsi)
 	return false;
 }
 
+/* The peer's address as the SIP layer will see it (IPv4-mapped undone). */
+static void ws_peer(struct lws *wsi, struct sip_addr *peer)
+{
+	int fd = lws_get_socket_fd(wsi);
+
+	memset(peer, 0, sizeof(*peer));
+	peer->len = sizeof(peer->ss);
+	if (fd < 0 ||
+	    getpeername(fd, (struct sockaddr *)&peer->ss, &peer->len) < 0)
+		peer->len = 0;
+	sip_addr_unmap(peer);
+}
+
 static int ws_filter(struct gateway *gw, struct lws *wsi)
 {
+	struct sip_addr peer;
 	char path[64], ip[SIP_ADDR_STRLEN];
 	guint n;
 
@@ -112,7 +126,8 @@ static int ws_filter(struct gateway *gw, struct lws *wsi)
 		gw->counters.ws_refused_path++;
 		return -1;
 	}
-	lws_get_peer_simple(wsi, ip, sizeof(ip));
+	ws_peer(wsi, &peer);
+	sip_addr_host(&peer, ip, sizeof(ip));
 	if (!ws_origin_allowed(gw, wsi)) {
 		char origin[256] = "";
 		lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN);
@@ -148,16 +163,12 @@ static void ws_established(struct gateway *gw, struct lws *wsi,
 {
 	struct ws_conn *c = g_new0(struct ws_conn, 1);
 	char id[32];
-	int fd = lws_get_socket_fd(wsi);
 
 	c->wsi = wsi;
 	c->gw = gw;
 	c->rx = g_byte_array_new();
 	g_queue_init(&c->out);
-	c->peer.len = sizeof(c->peer.ss);
-	if (fd < 0 || getpeername(fd, (struct sockaddr *)&c->peer.ss,
-				  &c->peer.len) < 0)
-		c->peer.len = 0;
+	ws_peer(wsi, &c->peer);
 	sip_addr_host(&c->peer, c->ip, sizeof(c->ip));
 	g_snprintf(id, sizeof(id), "wss-%u", ++gw->ws_next_id);
 	c->tp = sip_transport_new(SIP_TRANSPORT_WSS, id, &ws_ops, c);

@@ -204,3 +204,19 @@ bool sip_addr_equal(const struct sip_addr *a, const struct sip_addr *b)
 	return strcmp(sip_addr_host(a, ha, sizeof(ha)),
 		      sip_addr_host(b, hb, sizeof(hb))) == 0;
 }
+
+void sip_addr_unmap(struct sip_addr *a)
+{
+	const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)&a->ss;
+	struct sockaddr_in v4;
+
+	if (a->ss.ss_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr))
+		return;
+	memset(&v4, 0, sizeof(v4));
+	v4.sin_family = AF_INET;
+	v4.sin_port = v6->sin6_port;
+	memcpy(&v4.sin_addr, &v6->sin6_addr.s6_addr[12], 4);
+	memset(&a->ss, 0, sizeof(a->ss));
+	memcpy(&a->ss, &v4, sizeof(v4));
+	a->len = sizeof(v4);
+}

@@ -76,6 +76,9 @@ unsigned sip_addr_port(const struct sip_addr *a);
 int sip_addr_parse(struct sip_addr *out, const char *text);
 /** Set from a numeric host and port. 0 or EINVAL. */
 int sip_addr_set(struct sip_addr *out, const char *host, unsigned port);
+/** Turn an IPv4-mapped IPv6 address (::ffff:a.b.c.d) into plain IPv4, so
+ *  one client has one spelling in logs, bans and limits. */
+void sip_addr_unmap(struct sip_addr *a);
 bool sip_addr_equal(const struct sip_addr *a, const struct sip_addr *b);
 
 #define SIP_ADDR_STRLEN 64
