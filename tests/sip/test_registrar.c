@@ -1,0 +1,445 @@
+/* tests/sip/test_registrar.c - REGISTER processing against a fake flow. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+
+#include "fake_transport.h"
+#include "sip/registrar.h"
+#include "sip/stack.h"
+
+#define REALM "ovoz.test"
+
+static int64_t fake_now = 1800000000;
+
+static int64_t clock_fake(void)
+{
+	return fake_now;
+}
+
+struct fixture {
+	struct sip_stack *st;
+	struct sip_registrar *reg;
+	struct sip_transport *udp;
+	struct fake_transport *udp_f;
+	struct sip_transport *ws;
+	struct fake_transport *ws_f;
+	struct sip_addr src;
+	GPtrArray *events;   /* "added 1001 <uri>" strings */
+	GPtrArray *attempts; /* outcome names */
+	unsigned cseq;
+	char *call_id;
+};
+
+static int creds(void *ctx, const char *user, char *md5, char *sha)
+{
+	if (strcmp(user, "1001") && strcmp(user, "1002"))
+		return ENOENT;
+	g_autofree char *pw = g_strdup_printf("pw-%s", user);
+	sip_digest_ha1(SIP_DIGEST_MD5, user, REALM, pw, md5);
+	sip_digest_ha1(SIP_DIGEST_SHA256, user, REALM, pw, sha);
+	return 0;
+}
+
+static void on_binding(void *ctx, const struct sip_binding *b,
+		       enum sip_binding_event ev)
+{
+	struct fixture *f = ctx;
+	static const char *names[] = {"added", "refreshed", "removed"};
+
+	g_ptr_array_add(f->events, g_strdup_printf("%s %s %s", names[ev],
+						   b->user, b->uri));
+}
+
+static void on_attempt(void *ctx, const struct sip_reg_attempt *a)
+{
+	struct fixture *f = ctx;
+
+	g_ptr_array_add(f->attempts,
+			g_strdup(sip_reg_outcome_name(a->outcome)));
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = g_new0(struct fixture, 1);
+	struct sip_registrar_config cfg = {.realm = REALM, .max_contacts = 3,
+					   .ban_failures = 3};
+	static const struct sip_registrar_hooks hooks = {
+		.credentials = creds, .binding = on_binding,
+		.attempt = on_attempt};
+
+	sip_stack_new(&f->st, NULL);
+	assert_int_equal(sip_registrar_new(&f->reg, &cfg, f->st, &hooks, f), 0);
+	sip_registrar_set_clock(f->reg, clock_fake);
+	sip_stack_set_handler(f->st, "REGISTER", sip_registrar_handle, f->reg);
+	f->udp = fake_transport_new(SIP_TRANSPORT_UDP, "udp", &f->udp_f);
+	f->ws = fake_transport_new(SIP_TRANSPORT_WSS, "wss-1", &f->ws_f);
+	sip_addr_parse(&f->src, "192.0.2.10:5062");
+	f->events = g_ptr_array_new_with_free_func(g_free);
+	f->attempts = g_ptr_array_new_with_free_func(g_free);
+	f->call_id = g_strdup("cid-1");
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	sip_registrar_free(f->reg);
+	sip_stack_free(f->st);
+	sip_transport_unref(f->udp);
+	sip_transport_unref(f->ws);
+	g_ptr_array_unref(f->events);
+	g_ptr_array_unref(f->attempts);
+	g_free(f->call_id);
+	g_free(f);
+	return 0;
+}
+
+static char *hex_hash(enum sip_digest_alg alg, const char *s)
+{
+	return g_compute_checksum_for_string(
+		alg == SIP_DIGEST_SHA256 ? G_CHECKSUM_SHA256 : G_CHECKSUM_MD5,
+		s, -1);
+}
+
+/* Extract a parameter value from a challenge header. */
+static char *param(const char *h, const char *name)
+{
+	g_autofree char *key = g_strdup_printf("%s=\"", name);
+	const char *p = strstr(h, key);
+	const char *e;
+
+	if (!p)
+		return NULL;
+	p += strlen(key);
+	e = strchr(p, '"');
+	return g_strndup(p, (gsize)(e - p));
+}
+
+static char *authorization(const char *challenge, const char *user,
+			   const char *pw, enum sip_digest_alg alg,
+			   unsigned nc)
+{
+	char ha1[SIP_DIGEST_HEX_MAX];
+	g_autofree char *nonce = param(challenge, "nonce");
+	g_autofree char *ha2 = hex_hash(alg, "REGISTER:sip:" REALM);
+	g_autofree char *ncs = g_strdup_printf("%08x", nc);
+	g_autofree char *resp_in = NULL, *resp = NULL;
+
+	sip_digest_ha1(alg, user, REALM, pw, ha1);
+	resp_in = g_strdup_printf("%s:%s:%s:c0ffee:auth:%s", ha1, nonce, ncs,
+				  ha2);
+	resp = hex_hash(alg, resp_in);
+	return g_strdup_printf(
+		"Digest username=\"%s\", realm=\"" REALM "\", nonce=\"%s\", "
+		"uri=\"sip:" REALM "\", response=\"%s\", algorithm=%s, "
+		"cnonce=\"c0ffee\", qop=auth, nc=%s",
+		user, nonce, resp, alg == SIP_DIGEST_SHA256 ? "SHA-256" : "MD5",
+		ncs);
+}
+
+/* Send a REGISTER over @tp and return the reply. */
+static struct sip_message *send_register(struct fixture *f,
+					 struct sip_transport *tp,
+					 struct fake_transport *ft,
+					 const char *user, const char *contact,
+					 const char *extra)
+{
+	unsigned branch = f->cseq++;
+	g_autofree char *msg = g_strdup_printf(
+		"REGISTER sip:" REALM " SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bK%u;rport\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: <sip:%s@" REALM ">;tag=ft\r\n"
+		"To: <sip:%s@" REALM ">\r\n"
+		"Call-ID: %s\r\n"
+		"CSeq: %u REGISTER\r\n"
+		"%s%s%s"
+		"User-Agent: UnitPhone/1\r\n"
+		"%s"
+		"Content-Length: 0\r\n\r\n",
+		branch, user, user, f->call_id, f->cseq,
+		contact ? "Contact: " : "", contact ? contact : "",
+		contact ? "\r\n" : "", extra ? extra : "");
+
+	sip_stack_receive(f->st, tp, &f->src, (const uint8_t *)msg,
+			  strlen(msg));
+	return fake_transport_pop(ft);
+}
+
+/* REGISTER, 401, REGISTER with credentials: the final reply. */
+static struct sip_message *do_register(struct fixture *f,
+				       struct sip_transport *tp,
+				       struct fake_transport *ft,
+				       const char *user, const char *pw,
+				       const char *contact, const char *extra)
+{
+	struct sip_message *ch = send_register(f, tp, ft, user, contact, extra);
+	g_autofree char *www = NULL, *auth = NULL, *hdrs = NULL;
+
+	assert_non_null(ch);
+	assert_int_equal(sip_message_status(ch), 401);
+	www = sip_message_header_text(ch, "WWW-Authenticate");
+	sip_message_unref(ch);
+	auth = authorization(www, user, pw, SIP_DIGEST_MD5, 1);
+	hdrs = g_strdup_printf("Authorization: %s\r\n%s", auth,
+			       extra ? extra : "");
+	return send_register(f, tp, ft, user, contact, hdrs);
+}
+
+static unsigned count_bindings(struct fixture *f, const char *user)
+{
+	unsigned n = 0;
+	void count(const struct sip_binding *b, void *arg)
+	{
+		(*(unsigned *)arg)++;
+	}
+	sip_registrar_foreach(f->reg, user, count, &n);
+	return n;
+}
+
+static const char *last_attempt(struct fixture *f)
+{
+	return f->attempts->len
+		? g_ptr_array_index(f->attempts, f->attempts->len - 1)
+		: "";
+}
+
+static void test_challenge_order(void **state)
+{
+	struct fixture *f = *state;
+	struct sip_message *r = send_register(f, f->udp, f->udp_f, "1001",
+					      "<sip:1001@10.0.0.5:5062>", NULL);
+	sip_t *sip;
+
+	assert_non_null(r);
+	assert_int_equal(sip_message_status(r), 401);
+	sip = sip_message_sip(r);
+	assert_non_null(sip->sip_www_authenticate);
+	assert_non_null(sip->sip_www_authenticate->au_next);
+	g_autofree char *www = sip_message_header_text(r, "WWW-Authenticate");
+	assert_non_null(strstr(www, "algorithm=MD5"));
+	assert_string_equal(last_attempt(f), "challenged");
+	assert_int_equal(count_bindings(f, "1001"), 0);
+	sip_message_unref(r);
+}
+
+static void test_register_ok_and_unregister(void **state)
+{
+	struct fixture *f = *state;
+	struct sip_message *r = do_register(f, f->udp, f->udp_f, "1001",
+					    "pw-1001",
+					    "<sip:1001@10.0.0.5:5062>;expires=120",
+					    NULL);
+	sip_t *sip = sip_message_sip(r);
+
+	assert_int_equal(sip_message_status(r), 200);
+	assert_non_null(sip->sip_contact);
+	assert_string_equal(sip->sip_contact->m_expires, "120");
+	assert_string_equal(last_attempt(f), "registered");
+	assert_int_equal(count_bindings(f, "1001"), 1);
+	assert_string_equal(g_ptr_array_index(f->events, 0),
+			    "added 1001 sip:1001@10.0.0.5:5062");
+	sip_message_unref(r);
+
+	/* Expires: 0 removes it. */
+	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+			"<sip:1001@10.0.0.5:5062>", "Expires: 0\r\n");
+	assert_int_equal(sip_message_status(r), 200);
+	assert_null(sip_message_sip(r)->sip_contact);
+	assert_int_equal(count_bindings(f, "1001"), 0);
+	assert_string_equal(last_attempt(f), "unregistered");
+	sip_message_unref(r);
+}
+
+static void test_star_and_interval(void **state)
+{
+	struct fixture *f = *state;
+	struct sip_message *r;
+
+	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+			"<sip:a@10.0.0.5>", NULL);
+	sip_message_unref(r);
+	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+			"<sip:b@10.0.0.6>", NULL);
+	sip_message_unref(r);
+	assert_int_equal(count_bindings(f, "1001"), 2);
+
+	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+			"<sip:c@10.0.0.7>", "Expires: 10\r\n");
+	assert_int_equal(sip_message_status(r), 423);
+	assert_non_null(sip_message_sip(r)->sip_min_expires);
+	assert_int_equal(sip_message_sip(r)->sip_min_expires->me_delta, 60);
+	assert_string_equal(last_attempt(f), "interval_too_brief");
+	assert_int_equal(count_bindings(f, "1001"), 2);
+	sip_message_unref(r);
+
+	/* '*' without Expires: 0 is refused; with it, everything goes. */
+	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001", "*", NULL);
+	assert_int_equal(sip_message_status(r), 400);
+	sip_message_unref(r);
+	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001", "*",
+			"Expires: 0\r\n");
+	assert_int_equal(sip_message_status(r), 200);
+	assert_int_equal(count_bindings(f, "1001"), 0);
+	sip_message_unref(r);
+}
+
+static void test_wrong_password_and_unknown(void **state)
+{
+	struct fixture *f = *state;
+	struct sip_message *r;
+
+	r = do_register(f, f->udp, f->udp_f, "1001", "nope",
+			"<sip:1001@10.0.0.5>", NULL);
+	assert_int_equal(sip_message_status(r), 403);
+	assert_string_equal(last_attempt(f), "wrong_password");
+	sip_message_unref(r);
+	r = do_register(f, f->udp, f->udp_f, "9999", "pw-9999",
+			"<sip:9999@10.0.0.5>", NULL);
+	assert_int_equal(sip_message_status(r), 403);
+	assert_string_equal(last_attempt(f), "unknown_extension");
+	sip_message_unref(r);
+	assert_int_equal(sip_registrar_auth_failures(f->reg), 2);
+	assert_int_equal(count_bindings(f, NULL), 0);
+}
+
+static void test_ban_spares_other_users(void **state)
+{
+	struct fixture *f = *state;
+	struct sip_message *r;
+
+	/* 1002 authenticates first: the address is an office, not a scanner. */
+	r = do_register(f, f->udp, f->udp_f, "1002", "pw-1002",
+			"<sip:1002@10.0.0.5>", NULL);
+	assert_int_equal(sip_message_status(r), 200);
+	sip_message_unref(r);
+	for (int i = 0; i < 3; i++) {
+		r = do_register(f, f->udp, f->udp_f, "1001", "bad",
+				"<sip:1001@10.0.0.5>", NULL);
+		assert_int_equal(sip_message_status(r), 403);
+		sip_message_unref(r);
+	}
+	/* Now even the right password is refused for this pair... */
+	r = send_register(f, f->udp, f->udp_f, "1001", "<sip:1001@10.0.0.5>",
+			  NULL);
+	assert_int_equal(sip_message_status(r), 403);
+	assert_string_equal(last_attempt(f), "banned");
+	sip_message_unref(r);
+	/* ...but another extension behind the same address still works. */
+	r = do_register(f, f->udp, f->udp_f, "1002", "pw-1002",
+			"<sip:1002@10.0.0.5>", NULL);
+	assert_int_equal(sip_message_status(r), 200);
+	sip_message_unref(r);
+	assert_int_equal(sip_registrar_bans(f->reg), 1);
+	/* The ban ends. */
+	fake_now += 301;
+	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+			"<sip:1001@10.0.0.5>", NULL);
+	assert_int_equal(sip_message_status(r), 200);
+	sip_message_unref(r);
+}
+
+static void test_flow_bindings_die_with_flow(void **state)
+{
+	struct fixture *f = *state;
+	struct sip_message *r;
+
+	r = do_register(f, f->ws, f->ws_f, "1001", "pw-1001",
+			"<sip:x@abc.invalid;transport=ws>;+sip.instance="
+			"\"<urn:uuid:1>\";reg-id=1",
+			NULL);
+	assert_int_equal(sip_message_status(r), 200);
+	sip_message_unref(r);
+	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+			"<sip:1001@10.0.0.5>", NULL);
+	sip_message_unref(r);
+	assert_int_equal(count_bindings(f, "1001"), 2);
+	/* Same instance, new contact URI (SIP.js reconnect): replaced. */
+	r = do_register(f, f->ws, f->ws_f, "1001", "pw-1001",
+			"<sip:y@def.invalid;transport=ws>;+sip.instance="
+			"\"<urn:uuid:1>\";reg-id=1",
+			NULL);
+	sip_message_unref(r);
+	assert_int_equal(count_bindings(f, "1001"), 2);
+	sip_registrar_flow_closed(f->reg, f->ws);
+	assert_int_equal(count_bindings(f, "1001"), 1);
+}
+
+static void test_expiry_restore_and_limit(void **state)
+{
+	struct fixture *f = *state;
+	struct sip_message *r;
+
+	assert_int_equal(sip_registrar_restore(f->reg, "1001",
+					       "<sip:1001@10.0.0.9:5060>",
+					       "10.0.0.9:5060", "MicroSIP",
+					       "cid", 5, fake_now + 100),
+			 0);
+	assert_int_equal(sip_registrar_restore(f->reg, "1001", "<sip:old@x>",
+					       NULL, NULL, NULL, 1,
+					       fake_now - 1),
+			 EINVAL);
+	assert_int_equal(count_bindings(f, "1001"), 1);
+	/* max_contacts is 3: the fourth evicts the one closest to expiry. */
+	for (int i = 0; i < 3; i++) {
+		g_autofree char *c = g_strdup_printf("<sip:n%d@10.0.0.5>", i);
+		r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001", c,
+				NULL);
+		assert_int_equal(sip_message_status(r), 200);
+		sip_message_unref(r);
+	}
+	assert_int_equal(count_bindings(f, "1001"), 3);
+	bool evicted = false;
+	for (guint i = 0; i < f->events->len; i++)
+		evicted |= strcmp(g_ptr_array_index(f->events, i),
+				  "removed 1001 sip:1001@10.0.0.9:5060") == 0;
+	assert_true(evicted);
+	fake_now += 3601;
+	sip_registrar_expire(f->reg, fake_now);
+	assert_int_equal(count_bindings(f, "1001"), 0);
+	assert_string_equal(g_ptr_array_index(f->events, f->events->len - 1),
+			    "removed 1001 sip:n0@10.0.0.5");
+}
+
+static void test_out_of_order_cseq(void **state)
+{
+	struct fixture *f = *state;
+	struct sip_message *r;
+
+	f->cseq = 100;
+	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+			"<sip:1001@10.0.0.5>", NULL);
+	assert_int_equal(sip_message_status(r), 200);
+	sip_message_unref(r);
+	f->cseq = 10; /* same Call-ID, older CSeq */
+	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+			"<sip:1001@10.0.0.5>", "Expires: 0\r\n");
+	assert_int_equal(sip_message_status(r), 500);
+	assert_string_equal(last_attempt(f), "out_of_order");
+	assert_int_equal(count_bindings(f, "1001"), 1);
+	sip_message_unref(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_challenge_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_register_ok_and_unregister, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_star_and_interval, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_password_and_unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ban_spares_other_users, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flow_bindings_die_with_flow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expiry_restore_and_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_order_cseq, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
