@@ -59,7 +59,8 @@ export async function startOvoz(opts = {}) {
   const dir = opts.dir ?? tempDir();
   const udpPort = opts.udpPort ?? await freePort();
   const httpsPort = opts.httpsPort ?? await freePort();
-  const token = opts.token ?? randomBytes(18).toString('hex');
+  // token: null means "let ovoz generate one" (no --admin-token flag).
+  const token = opts.token === undefined ? randomBytes(18).toString('hex') : opts.token;
   const db = path.join(dir, 'ovoz.db');
   const args = [
     '--sip-udp', `${HOST}:${udpPort}`,

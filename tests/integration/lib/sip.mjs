@@ -120,10 +120,11 @@ export class UdpPeer {
 
 /** A SIP-over-WSS client like SIP.js: subprotocol sip, .invalid hosts. */
 export class WsPeer {
-  static open(port, { origin, path = '/ws', protocol = 'sip' } = {}) {
+  static open(port, { origin, path = '/ws', protocol = 'sip', headers = {}, maxPayload } = {}) {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(`wss://${HOST}:${port}${path}`, protocol, {
-        rejectUnauthorized: false, headers: origin ? { Origin: origin } : {},
+        rejectUnauthorized: false, headers: { ...(origin ? { Origin: origin } : {}), ...headers },
+        ...(maxPayload ? { maxPayload } : {}),
       });
       const p = new WsPeer();
       p.ws = ws; p.queue = []; p.waiters = [];
