@@ -8,6 +8,7 @@
 #include "gateway/gateway.h"
 
 #include <errno.h>
+#include <openssl/rand.h>
 #include <string.h>
 
 #include <sofia-sip/sip_header.h>
@@ -159,8 +160,10 @@ static int app_admin_token(struct gateway *gw, char **err)
 		return 0;
 	}
 	uint8_t raw[24];
-	for (size_t i = 0; i < sizeof(raw); i++)
-		raw[i] = (uint8_t)g_random_int_range(0, 256);
+	if (RAND_bytes(raw, sizeof(raw)) != 1) {
+		*err = g_strdup("no randomness for the admin token");
+		return EIO;
+	}
 	g_autofree char *token = g_base64_encode(raw, sizeof(raw));
 	for (char *p = token; *p; p++)
 		if (*p == '+' || *p == '/')

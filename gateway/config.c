@@ -258,11 +258,22 @@ static int config_validate(struct gateway_config *cfg, char **err)
 			}
 			n++;
 		}
+		if (n == 2 && strcmp(cfg->digest_algorithms[0],
+				     cfg->digest_algorithms[1]) == 0)
+			n = 3;
 		if (n == 0 || n > 2) {
 			*err = g_strdup("digest_algorithms needs MD5, SHA-256 "
-					"or both");
+					"or both, each once");
 			return EINVAL;
 		}
+	}
+	/* A lower max_expires alone should just work: clamp the default. */
+	if (cfg->default_expires > cfg->max_expires)
+		cfg->default_expires = cfg->max_expires;
+	if (cfg->default_expires < cfg->min_expires) {
+		*err = g_strdup("default_expires is below min_expires: phones "
+				"that send no Expires would always get 423");
+		return EINVAL;
 	}
 	if (cfg->min_expires > cfg->max_expires) {
 		*err = g_strdup("min_expires is above max_expires");

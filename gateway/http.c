@@ -101,7 +101,9 @@ static void http_handle_api(struct gateway *gw, struct lws *wsi,
 	};
 	struct gateway_api_response resp = {0};
 
-	if (s->too_large) {
+	/* The token first: an anonymous client learns nothing, not even
+	 * the size limit. */
+	if (s->too_large && gateway_api_token_ok(gw->token_sha256, s->auth)) {
 		http_respond(wsi, s, 413, http_error_json("request body too "
 							  "large"),
 			     "application/json");
@@ -118,6 +120,11 @@ static void http_handle_api(struct gateway *gw, struct lws *wsi,
 static void http_handle_metrics(struct gateway *gw, struct lws *wsi,
 				struct http_session *s)
 {
+	if (!g_str_equal(s->method, "GET")) {
+		http_respond(wsi, s, 405, http_error_json("method not allowed"),
+			     "application/json");
+		return;
+	}
 	if (!gateway_api_token_ok(gw->token_sha256, s->auth)) {
 		gw->counters.http_unauthorized++;
 		http_respond(wsi, s, 401,

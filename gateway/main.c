@@ -7,6 +7,12 @@
 
 #include "gateway/gateway.h"
 
+static gboolean main_on_hup(gpointer data)
+{
+	g_message("SIGHUP ignored: restart ovoz to reload its configuration");
+	return G_SOURCE_CONTINUE;
+}
+
 static gboolean main_on_signal(gpointer data)
 {
 	GMainLoop *loop = data;
@@ -38,6 +44,7 @@ int main(int argc, char **argv)
 	}
 	g_unix_signal_add(SIGTERM, main_on_signal, loop);
 	g_unix_signal_add(SIGINT, main_on_signal, loop);
+	g_unix_signal_add(SIGHUP, main_on_hup, NULL);
 	g_message("Ovoz %s started (realm %s, database %s)", OVOZ_VERSION,
 		  cfg.realm, cfg.db);
 	g_main_loop_run(loop);

@@ -64,10 +64,36 @@ static const struct sip_transport_ops ws_ops = {
 	.free = ws_conn_free,
 };
 
+/* @host as URIs and Host headers spell it, brackets and port removed. */
+static char *ws_bare_host(const char *host)
+{
+	const char *end;
+
+	if (host[0] == '[') {
+		end = strchr(host, ']');
+		return end ? g_strndup(host + 1, (gsize)(end - host - 1)) : NULL;
+	}
+	end = strchr(host, ':');
+	return end ? g_strndup(host, (gsize)(end - host)) : g_strdup(host);
+}
+
 static bool ws_host_is_local(const char *host)
 {
 	return g_str_equal(host, "localhost") || g_str_equal(host, "127.0.0.1") ||
-	       g_str_equal(host, "[::1]") || g_str_has_suffix(host, ".localhost");
+	       g_str_equal(host, "::1") || g_str_has_suffix(host, ".localhost");
+}
+
+static char *ws_header(struct lws *wsi, enum lws_token_indexes t)
+{
+	int n = lws_hdr_total_length(wsi, t);
+	char *v;
+
+	if (n <= 0)
+		return NULL;
+	v = g_malloc((size_t)n + 1);
+	if (lws_hdr_copy(wsi, v, n + 1, t) < 0)
+		g_clear_pointer(&v, g_free);
+	return v;
 }
 
 /*
@@ -77,12 +103,16 @@ static bool ws_host_is_local(const char *host)
  */
 static bool ws_origin_allowed(struct gateway *gw, struct lws *wsi)
 {
-	char origin[256], host[256];
+	g_autofree char *origin = NULL, *host = NULL, *bare = NULL;
 	g_autoptr(GUri) uri = NULL;
 	const char *ohost;
 
-	if (lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) <= 0)
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0)
 		return true;
+	/* Present but unreadable (or absurdly long) is not "absent". */
+	origin = ws_header(wsi, WSI_TOKEN_ORIGIN);
+	if (!origin || strlen(origin) > 1024)
+		return false;
 	for (char **o = gw->cfg->origins; o && *o; o++)
 		if (**o && g_ascii_strcasecmp(*o, origin) == 0)
 			return true;
@@ -92,14 +122,9 @@ static bool ws_origin_allowed(struct gateway *gw, struct lws *wsi)
 		return false;
 	if (ws_host_is_local(ohost))
 		return true;
-	if (lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) > 0) {
-		char *colon = strrchr(host, ':');
-		if (colon && !strchr(colon, ']'))
-			*colon = '\0';
-		if (g_ascii_strcasecmp(host, ohost) == 0)
-			return true;
-	}
-	return false;
+	host = ws_header(wsi, WSI_TOKEN_HOST);
+	bare = host ? ws_bare_host(host) : NULL;
+	return bare && g_ascii_strcasecmp(bare, ohost) == 0;
 }
 
 /* The peer's address as the SIP layer will see it (IPv4-mapped undone). */
@@ -129,10 +154,9 @@ static int ws_filter(struct gateway *gw, struct lws *wsi)
 	ws_peer(wsi, &peer);
 	sip_addr_host(&peer, ip, sizeof(ip));
 	if (!ws_origin_allowed(gw, wsi)) {
-		char origin[256] = "";
-		lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN);
-		g_message("WebSocket from %s refused: Origin %s not allowed", ip,
-			  origin);
+		g_autofree char *origin = ws_header(wsi, WSI_TOKEN_ORIGIN);
+		g_message("WebSocket from %s refused: Origin %.200s not allowed",
+			  ip, origin ? origin : "(unreadable)");
 		gw->counters.ws_refused_origin++;
 		return -1;
 	}

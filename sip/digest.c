@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <glib.h>
 #include <sofia-sip/msg_header.h>
@@ -39,6 +40,24 @@ static int64_t digest_real_now(void)
 	return g_get_monotonic_time() / G_USEC_PER_SEC;
 }
 
+/* Fill @buf from getrandom(2); 0 or an errno value. */
+static int digest_random(void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = getrandom(p, len, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int sip_digest_new(struct sip_digest **out, const char *realm,
 		   unsigned nonce_ttl)
 {
@@ -49,12 +68,13 @@ int sip_digest_new(struct sip_digest **out, const char *realm,
 	d = g_new0(struct sip_digest, 1);
 	d->realm = g_strdup(realm);
 	d->ttl = nonce_ttl;
-	/* GLib's generator is seeded from /dev/urandom; a fresh secret per
-	 * process makes every nonce of a previous run BAD_NONCE. */
-	for (size_t i = 0; i < DIGEST_SECRET_LEN; i += 4) {
-		guint32 r = g_random_int();
-
-		memcpy(d->secret + i, &r, 4);
+	/* The kernel's CSPRNG, not GLib's Mersenne Twister: nonces expose
+	 * their random part, and MT state can be rebuilt from its output.
+	 * A fresh secret per process makes every old nonce BAD_NONCE. */
+	if (digest_random(d->secret, DIGEST_SECRET_LEN)) {
+		g_free(d->realm);
+		g_free(d);
+		return EIO;
 	}
 	d->nonce_counts = g_hash_table_new_full(g_str_hash, g_str_equal,
 						g_free, g_free);
@@ -134,11 +154,8 @@ static char *digest_nonce_new(const struct sip_digest *d)
 
 	for (int i = 0; i < DIGEST_TS_LEN; i++)
 		raw[i] = (guint8)(ts >> (8 * (DIGEST_TS_LEN - 1 - i)));
-	for (int i = 0; i < DIGEST_RAND_LEN; i += 4) {
-		guint32 r = g_random_int();
-
-		memcpy(raw + DIGEST_TS_LEN + i, &r, 4);
-	}
+	if (digest_random(raw + DIGEST_TS_LEN, DIGEST_RAND_LEN))
+		return NULL;
 	digest_mac(d, raw, raw + DIGEST_TS_LEN + DIGEST_RAND_LEN);
 	b64 = g_base64_encode(raw, sizeof(raw));
 	g_strdelimit(b64, "+", '-');
