@@ -58,6 +58,16 @@ static void app_binding(void *ctx, const struct sip_binding *b,
 	gateway_store_location_put(gw->store, &l);
 }
 
+/* Attempts reach sqlite within 200 ms, in one transaction per batch. */
+static gboolean app_flush_attempts(gpointer data)
+{
+	struct gateway *gw = data;
+
+	gw->flush_timer = 0;
+	gateway_store_attempt_flush(gw->store);
+	return G_SOURCE_REMOVE;
+}
+
 static void app_attempt(void *ctx, const struct sip_reg_attempt *a)
 {
 	struct gateway *gw = ctx;
@@ -73,6 +83,8 @@ static void app_attempt(void *ctx, const struct sip_reg_attempt *a)
 	};
 
 	gateway_store_attempt_add(gw->store, &row, gw->cfg->attempts_keep);
+	if (!gw->flush_timer)
+		gw->flush_timer = g_timeout_add(200, app_flush_attempts, gw);
 }
 
 /* ---- API hooks ---- */
@@ -318,6 +330,8 @@ void gateway_free(struct gateway *gw)
 	gateway_api_free(gw->api);
 	sip_registrar_free(gw->registrar);
 	sip_stack_free(gw->stack);
+	if (gw->flush_timer)
+		g_source_remove(gw->flush_timer);
 	gateway_store_close(gw->store);
 	g_hash_table_destroy(gw->ws_per_ip);
 	g_free(gw->token_sha256);

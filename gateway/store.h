@@ -88,9 +88,14 @@ int gateway_store_location_list(struct gateway_store *s, GPtrArray **out);
 int gateway_store_location_purge(struct gateway_store *s, int64_t now);
 
 void gateway_attempt_free(struct gateway_attempt *a);
-/** Append; keeps at most @keep rows overall (oldest go first). */
+/** Queue an attempt (written behind, see attempt_flush); at most @keep
+ *  rows are kept overall, oldest go first. */
 int gateway_store_attempt_add(struct gateway_store *s,
 			      const struct gateway_attempt *a, unsigned keep);
+/** Write queued attempts in one transaction. Also done before every
+ *  attempt_list, when 512 are queued, and at close. */
+int gateway_store_attempt_flush(struct gateway_store *s);
+unsigned gateway_store_attempt_pending(const struct gateway_store *s);
 /** Newest first, at most @limit. @ext NULL lists all. */
 int gateway_store_attempt_list(struct gateway_store *s, const char *ext,
 			       unsigned limit, GPtrArray **out);

@@ -31,6 +31,7 @@ struct sip_digest {
 	unsigned ttl;
 	guint8 secret[DIGEST_SECRET_LEN];
 	GHashTable *nonce_counts; /* nonce text -> struct digest_nc */
+	GQueue nc_order;          /* the table's keys, oldest use first */
 	GStringChunk *strings;    /* unquoted credentials of the last find */
 	int64_t (*now)(void);
 };
@@ -88,6 +89,7 @@ void sip_digest_free(struct sip_digest *d)
 {
 	if (!d)
 		return;
+	g_queue_clear(&d->nc_order);
 	g_hash_table_destroy(d->nonce_counts);
 	g_string_chunk_free(d->strings);
 	memset(d->secret, 0, sizeof(d->secret));
@@ -285,12 +287,23 @@ enum sip_digest_result sip_digest_find(const struct sip_digest *d,
 	return SIP_DIGEST_MISSING;
 }
 
-static gboolean digest_nc_expired(gpointer key, gpointer value, gpointer data)
+/*
+ * Forget nonces that can no longer verify. Keys are queued in the order
+ * they were first used, so this looks at expired entries only: a sweep of
+ * the whole table on every REGISTER made the cost grow with the load.
+ */
+static void digest_nc_prune(struct sip_digest *d, int64_t oldest)
 {
-	const struct digest_nc *e = value;
-	const int64_t *oldest = data;
+	const char *key;
 
-	return e->issued < *oldest;
+	while ((key = g_queue_peek_head(&d->nc_order))) {
+		const struct digest_nc *e = g_hash_table_lookup(d->nonce_counts,
+								key);
+		if (e && e->issued >= oldest)
+			break;
+		g_queue_pop_head(&d->nc_order);
+		g_hash_table_remove(d->nonce_counts, key); /* frees key */
+	}
 }
 
 /* Constant time in the length of @a (both are hex digests). */
@@ -314,9 +327,7 @@ enum sip_digest_result sip_digest_verify(struct sip_digest *d,
 	struct digest_nc *e;
 	guint32 nc;
 
-	/* Forget nonces that can no longer verify: keeps the table small. */
-	g_hash_table_foreach_remove(d->nonce_counts, digest_nc_expired,
-				    &oldest);
+	digest_nc_prune(d, oldest);
 	if (!c->nonce || !c->nc || !c->response || !c->uri || !c->cnonce ||
 	    !c->qop || !method || !ha1)
 		return SIP_DIGEST_MALFORMED;
@@ -334,9 +345,11 @@ enum sip_digest_result sip_digest_verify(struct sip_digest *d,
 	if (e && nc <= e->nc)
 		return SIP_DIGEST_REPLAY;
 	if (!e) {
+		char *key = g_strdup(c->nonce);
 		e = g_new0(struct digest_nc, 1);
 		e->issued = issued;
-		g_hash_table_insert(d->nonce_counts, g_strdup(c->nonce), e);
+		g_hash_table_insert(d->nonce_counts, key, e);
+		g_queue_push_tail(&d->nc_order, key);
 	}
 	e->nc = nc;
 	return SIP_DIGEST_OK;

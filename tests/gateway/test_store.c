@@ -510,6 +510,54 @@ static void test_no_plain_password(void **state)
 	assert_false(file_contains(wal, PASSWORD));
 }
 
+/* Attempts are written behind: queued, then one transaction. */
+static int count_attempt_rows(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int n = -1;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM "
+						"register_attempts", -1, &st,
+					    NULL),
+			 SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static void test_attempts_write_behind(void **state)
+{
+	struct fixture *f = *state;
+	g_autoptr(GPtrArray) atts = NULL;
+
+	for (int i = 0; i < 10; i++)
+		add_attempt(f, "1001", "queued", 100);
+	assert_int_equal(gateway_store_attempt_pending(f->store), 10);
+	/* Not yet in the file: another reader sees nothing. */
+	assert_int_equal(count_attempt_rows(f->path), 0);
+	assert_int_equal(gateway_store_attempt_flush(f->store), 0);
+	assert_int_equal(gateway_store_attempt_pending(f->store), 0);
+	assert_int_equal(count_attempt_rows(f->path), 10);
+	/* A full queue flushes by itself; reads flush first. */
+	for (int i = 0; i < 600; i++)
+		add_attempt(f, "1002", "burst", 100000);
+	assert_true(gateway_store_attempt_pending(f->store) < 512);
+	assert_int_equal(gateway_store_attempt_list(f->store, "1002", 1000,
+						    &atts), 0);
+	assert_int_equal(atts->len, 600);
+	/* Close flushes what is still queued. */
+	add_attempt(f, "1003", "at close", 100000);
+	gateway_store_close(f->store);
+	f->store = NULL;
+	assert_int_equal(count_attempt_rows(f->path), 611);
+	assert_int_equal(gateway_store_open(&f->store, f->path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -523,6 +571,7 @@ int main(void)
 		T(test_delete_cascades),
 		T(test_attempts_bounded),
 		T(test_attempts_per_extension),
+		T(test_attempts_write_behind),
 		T(test_settings),
 		T(test_survives_reopen),
 		T(test_no_plain_password),
