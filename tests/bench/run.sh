@@ -1,0 +1,292 @@
+#!/usr/bin/env bash
+# Ovoz vs Kamailio 5.6: full digest REGISTERs over WSS, same generator, same
+# parameters, same machine, one run. A measurement, not a test: never part of
+# the meson test suite. See docs/benchmarks.md.
+#
+# Usage: tests/bench/run.sh            (as root on Debian 12 for apt installs)
+# Environment knobs (defaults in brackets):
+#   CONNS [500]      WebSocket connections, one extension each (1000..)
+#   WARMUP [5]       seconds of load before the measured window
+#   DURATION [20]    measured window, seconds
+#   PIN [1]          1: generator on CPU 0, server on CPU 1 (taskset);
+#                    0: no pinning (both share both cores)
+#   SERVERS ["ovoz kamailio"]   which servers, in order
+#   PROFILE [0]      1: afterwards, an extra Ovoz round under `perf record`
+#                    (not part of the numbers), top symbols to the out dir
+#   BUILD [build-bench]         meson build dir (release, no sanitizers)
+#   OVOZ_PORT [15443] KAM_PORT [15444] SIP_UDP_PORT [15460]
+#   OVOZ_ARGS [""]   extra ovoz flags, for diagnosis only (e.g. --config F)
+#
+# Idempotent: the work dir BUILD/bench-run is recreated on each run; every
+# process it starts is stopped by PID on exit (also on error or Ctrl-C).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cd "$root"
+
+CONNS=${CONNS:-500}
+WARMUP=${WARMUP:-5}
+DURATION=${DURATION:-20}
+PIN=${PIN:-1}
+SERVERS=${SERVERS:-"ovoz kamailio"}
+PROFILE=${PROFILE:-0}
+BUILD=${BUILD:-build-bench}
+OVOZ_PORT=${OVOZ_PORT:-15443}
+KAM_PORT=${KAM_PORT:-15444}
+SIP_UDP_PORT=${SIP_UDP_PORT:-15460}
+OVOZ_ARGS=${OVOZ_ARGS:-}
+FIRST_EXT=1000
+PASSWORD=benchpass
+REALM=bench
+TOKEN=bench-admin-token-0123456789
+
+out="$root/$BUILD/bench-run"
+pids=()
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+
+stop_pid() {	# stop_pid PID: SIGTERM, wait up to 10 s, then SIGKILL
+	local pid=$1 i
+	kill -0 "$pid" 2>/dev/null || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	for i in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		log "PID $pid did not stop on SIGTERM: SIGKILL"
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do stop_pid "$p"; done
+	pids=()
+	# Kamailio workers that outlived their main process (should not happen).
+	if [ -s "$out/kamailio.children" ]; then
+		for p in $(cat "$out/kamailio.children"); do
+			if kill -0 "$p" 2>/dev/null &&
+			   grep -q kamailio "/proc/$p/comm" 2>/dev/null; then
+				kill -KILL "$p" 2>/dev/null || true
+			fi
+		done
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_busy() {	# port_busy PORT: is something listening (TCP) or bound (UDP)?
+	[ -n "$(ss -Hltun "( sport = :$1 )" 2>/dev/null)" ]
+}
+
+# ---- prerequisites ----------------------------------------------------------
+need_pkgs=()
+for p in kamailio kamailio-websocket-modules kamailio-tls-modules \
+	 kamailio-sqlite-modules sqlite3 libwebsockets-dev libssl-dev \
+	 pkg-config curl util-linux iproute2; do
+	dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
+done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+	log "installing ${need_pkgs[*]}"
+	if [ "$(id -u)" != 0 ]; then
+		log "not root: install them first"; exit 1
+	fi
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+# The Debian package enables a system service; this benchmark never uses it.
+
+# ---- build ------------------------------------------------------------------
+if [ ! -f "$BUILD/build.ninja" ]; then
+	meson setup "$BUILD" --buildtype=release -Dtests=false >/dev/null
+fi
+ninja -C "$BUILD" gateway/ovoz >/dev/null
+OVOZ_BIN="$root/$BUILD/gateway/ovoz"
+mkdir -p "$BUILD/bench"
+REGLOAD="$root/$BUILD/bench/regload"
+if [ ! -x "$REGLOAD" ] || [ "$here/regload.c" -nt "$REGLOAD" ]; then
+	cc -O2 -Wall -o "$REGLOAD" "$here/regload.c" \
+		$(pkg-config --cflags --libs libwebsockets openssl)
+fi
+certs/make-dev-certs.sh >/dev/null
+CERT="$root/certs/dev/server.pem"
+KEY="$root/certs/dev/server.key"
+CA="$root/certs/dev/ca.pem"
+
+for p in "$OVOZ_PORT" "$KAM_PORT" "$SIP_UDP_PORT"; do
+	if port_busy "$p"; then log "port $p is in use"; exit 1; fi
+done
+
+rm -rf "$out"
+mkdir -p "$out"
+
+if [ "$PIN" = 1 ]; then
+	SRV_CPU=(taskset -c 1)
+	GEN_CPU=(taskset -c 0)
+else
+	SRV_CPU=()
+	GEN_CPU=()
+fi
+
+run_load() {	# run_load LABEL PORT SERVER_PID
+	"${GEN_CPU[@]}" "$REGLOAD" --port "$2" --ca "$CA" --conns "$CONNS" \
+		--users "$CONNS" --first-ext "$FIRST_EXT" --password "$PASSWORD" \
+		--domain "$REALM" --warmup "$WARMUP" --duration "$DURATION" \
+		--server-pid "$3" --label "$1" \
+		>"$out/$1.result" 2>"$out/$1.regload.log" || {
+		log "$1: generator failed:"; cat "$out/$1.regload.log" >&2
+		return 1; }
+	cat "$out/$1.result"
+}
+
+# ---- Ovoz -------------------------------------------------------------------
+start_ovoz() {
+	rm -rf "$out/ovoz"
+	mkdir -p "$out/ovoz"
+	"${SRV_CPU[@]}" "$OVOZ_BIN" --sip-udp "127.0.0.1:$SIP_UDP_PORT" \
+		--https "127.0.0.1:$OVOZ_PORT" --cert "$CERT" --key "$KEY" \
+		--db "$out/ovoz/ovoz.db" --realm "$REALM" --admin-token "$TOKEN" \
+		--log-level warning $OVOZ_ARGS >"$out/ovoz/ovoz.log" 2>&1 &
+	OVOZ_PID=$!
+	pids+=("$OVOZ_PID")
+	local i
+	for i in $(seq 100); do
+		curl -skf -o /dev/null -H "Authorization: Bearer $TOKEN" \
+			"https://127.0.0.1:$OVOZ_PORT/api/extensions" && break
+		kill -0 "$OVOZ_PID" 2>/dev/null || {
+			log "ovoz exited:"; cat "$out/ovoz/ovoz.log" >&2; exit 1; }
+		sleep 0.1
+	done
+	# 500 extensions over REST, one keep-alive connection (curl -K).
+	local cfg="$out/ovoz/create.curl" n
+	: >"$cfg"
+	for n in $(seq "$FIRST_EXT" $((FIRST_EXT + CONNS - 1))); do
+		[ "$n" = "$FIRST_EXT" ] || echo next >>"$cfg"
+		printf 'url = "https://127.0.0.1:%s/api/extensions"\ninsecure\nsilent\nrequest = "POST"\nheader = "Authorization: Bearer %s"\nheader = "Content-Type: application/json"\ndata = "{\\"extension\\":\\"%s\\",\\"password\\":\\"%s\\"}"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n' \
+			"$OVOZ_PORT" "$TOKEN" "$n" "$PASSWORD" >>"$cfg"
+	done
+	curl -sk -K "$cfg" >"$out/ovoz/create.codes"
+	if [ "$(grep -cE '^20[01]$' "$out/ovoz/create.codes")" != "$CONNS" ]; then
+		log "extension creation: $(sort "$out/ovoz/create.codes" | uniq -c | tr '\n' ' ')"
+		exit 1
+	fi
+}
+
+bench_ovoz() {
+	log "ovoz: $OVOZ_BIN on 127.0.0.1:$OVOZ_PORT"
+	start_ovoz
+	run_load ovoz "$OVOZ_PORT" "$OVOZ_PID"
+	stop_pid "$OVOZ_PID"
+	pids=("${pids[@]/$OVOZ_PID}")
+	sqlite3 "$out/ovoz/ovoz.db" "SELECT outcome, status, count(*) FROM register_attempts GROUP BY 1, 2" \
+		>"$out/ovoz/attempts.txt" 2>/dev/null || true
+}
+
+# ---- Kamailio ---------------------------------------------------------------
+bench_kamailio() {
+	local kd="$out/kamailio" n ha1 i
+	mkdir -p "$kd"
+	sqlite3 "$kd/kamailio.db" <"$here/kamailio-db.sql" >/dev/null
+	{
+		echo "BEGIN;"
+		for n in $(seq "$FIRST_EXT" $((FIRST_EXT + CONNS - 1))); do
+			ha1=$(printf '%s' "$n:$REALM:$PASSWORD" | md5sum | cut -d' ' -f1)
+			echo "INSERT INTO subscriber (username, domain, ha1) VALUES ('$n', '$REALM', '$ha1');"
+		done
+		echo "COMMIT;"
+	} | sqlite3 "$kd/kamailio.db"
+	sed -e "s|@PORT@|$KAM_PORT|g" -e "s|@CERT@|$CERT|g" -e "s|@KEY@|$KEY|g" \
+		-e "s|@DB@|$kd/kamailio.db|g" "$here/kamailio.cfg.in" >"$kd/kamailio.cfg"
+	kamailio -c -f "$kd/kamailio.cfg" -Y "$kd" >"$kd/check.log" 2>&1 || {
+		log "kamailio config check failed:"; cat "$kd/check.log" >&2; exit 1; }
+	log "kamailio: $(kamailio -v | head -1) on 127.0.0.1:$KAM_PORT"
+	"${SRV_CPU[@]}" kamailio -DD -E -m 256 -M 16 -f "$kd/kamailio.cfg" \
+		-Y "$kd" -P "$kd/kamailio.pid" >"$kd/kamailio.log" 2>&1 &
+	KAM_PID=$!
+	pids+=("$KAM_PID")
+	for i in $(seq 100); do
+		port_busy "$KAM_PORT" && break
+		kill -0 "$KAM_PID" 2>/dev/null || {
+			log "kamailio exited:"; cat "$kd/kamailio.log" >&2; exit 1; }
+		sleep 0.1
+	done
+	sleep 1	# let every worker finish its child_init
+	pgrep -P "$KAM_PID" >"$out/kamailio.children" || true
+	run_load kamailio "$KAM_PORT" "$KAM_PID"
+	stop_pid "$KAM_PID"
+	pids=("${pids[@]/$KAM_PID}")
+	sqlite3 "$kd/kamailio.db" "SELECT outcome, status, count(*) FROM register_attempts GROUP BY 1, 2" \
+		>"$kd/attempts.txt" 2>/dev/null || true
+}
+
+# ---- run --------------------------------------------------------------------
+{
+	echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "nproc: $(nproc); cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+	echo "kernel: $(uname -r); loadavg before: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "ovoz: $(git -C "$root" rev-parse --short HEAD 2>/dev/null)$(git -C "$root" diff --quiet 2>/dev/null || echo '+dirty') ($BUILD, release)"
+	echo "kamailio: $(kamailio -v | head -1)"
+	echo "libwebsockets: $(pkg-config --modversion libwebsockets); openssl: $(openssl version | cut -d' ' -f2); sqlite: $(sqlite3 --version | cut -d' ' -f1)"
+	echo "params: conns=$CONNS warmup=${WARMUP}s duration=${DURATION}s pin=$PIN${OVOZ_ARGS:+ ovoz_args=$OVOZ_ARGS}"
+} | tee "$out/env.txt" >&2
+
+for s in $SERVERS; do
+	case "$s" in
+	ovoz) bench_ovoz ;;
+	kamailio) bench_kamailio ;;
+	*) log "unknown server $s"; exit 1 ;;
+	esac
+done
+
+# ---- table ------------------------------------------------------------------
+field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$out/$1.result"; }
+{
+	printf '\n%-9s %8s %8s %8s %10s %9s %9s %9s %6s\n' server 'reg/s' 'p50 ms' \
+		'p99 ms' 'srv us/reg' 'srv CPU%' 'gen CPU%' 'gen us/reg' errors
+	for s in $SERVERS; do
+		[ -s "$out/$s.result" ] || continue
+		printf '%-9s %8s %8s %8s %10s %9s %9s %9s %6s\n' "$s" \
+			"$(field "$s" rate)" "$(field "$s" p50_ms)" "$(field "$s" p99_ms)" \
+			"$(field "$s" server_us_per_reg)" "$(field "$s" server_cpu_pct)" \
+			"$(field "$s" gen_cpu_pct)" "$(field "$s" gen_us_per_reg)" \
+			"$(( $(field "$s" errors) + $(field "$s" timeouts) ))"
+	done
+	if [ -s "$out/ovoz.result" ] && [ -s "$out/kamailio.result" ]; then
+		awk -v o="$(field ovoz server_us_per_reg)" -v k="$(field kamailio server_us_per_reg)" \
+		    -v orate="$(field ovoz rate)" -v krate="$(field kamailio rate)" 'BEGIN {
+			printf "\nCPU per registration, Ovoz/Kamailio: %.2f (target <= 0.50: %s)\n",
+				o / k, (o / k <= 0.5 ? "met" : "NOT met")
+			printf "Throughput, Ovoz/Kamailio: %.2f\n", orate / krate }'
+	fi
+	echo "loadavg after: $(cut -d' ' -f1-3 /proc/loadavg)"
+} | tee "$out/table.txt"
+
+# ---- optional profile (separate round; its numbers are not reported) -------
+if [ "$PROFILE" = 1 ]; then
+	command -v perf >/dev/null || { log "perf missing (apt-get install linux-perf)"; exit 1; }
+	log "profile: Ovoz under the same load, perf record -g"
+	start_ovoz
+	"${GEN_CPU[@]}" "$REGLOAD" --port "$OVOZ_PORT" --ca "$CA" --conns "$CONNS" \
+		--users "$CONNS" --password "$PASSWORD" --domain "$REALM" \
+		--warmup "$((WARMUP + 12))" --duration 2 --server-pid "$OVOZ_PID" \
+		--label ovoz-profile >"$out/ovoz-profile.result" 2>/dev/null &
+	gen=$!
+	pids+=("$gen")
+	sleep "$WARMUP"
+	# DWARF unwinding: the release build and Debian's libraries have no
+	# frame pointers. 10 s at 499 Hz keeps perf.data near 50 MB.
+	perf record -q -F 499 --call-graph dwarf,8192 -p "$OVOZ_PID" \
+		-o "$out/perf.data" -- sleep 10 >/dev/null 2>&1
+	wait "$gen" || true
+	stop_pid "$OVOZ_PID"
+	perf report -i "$out/perf.data" --no-children --sort dso,symbol --stdio \
+		-g none --percent-limit 0.7 2>/dev/null | grep -v '^$' \
+		>"$out/perf-self.txt" || true
+	perf report -i "$out/perf.data" --children --sort symbol --stdio \
+		-g none --percent-limit 2 2>/dev/null | grep -v '^$' \
+		>"$out/perf-children.txt" || true
+	log "profile: $out/perf-self.txt and $out/perf-children.txt"
+fi
