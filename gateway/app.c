@@ -254,6 +254,7 @@ int gateway_new(struct gateway **out, struct gateway_config *cfg,
 		.ban_failures = cfg->ban_failures,
 		.ban_window = cfg->ban_window,
 		.ban_time = cfg->ban_time,
+		.md5_only_user_agents = (const char *const *)cfg->md5_only_user_agents,
 	};
 	static const struct sip_registrar_hooks reg_hooks = {
 		.credentials = app_credentials,

@@ -32,6 +32,7 @@ static const struct config_key config_keys[] = {
 	{"sip", "max_contacts", KEY_UINT, OFF(max_contacts), 1, 100},
 	{"sip", "nonce_ttl", KEY_UINT, OFF(nonce_ttl), 10, 86400},
 	{"sip", "digest_algorithms", KEY_LIST, OFF(digest_algorithms), 0, 0},
+	{"sip", "md5_only_user_agents", KEY_LIST, OFF(md5_only_user_agents), 0, 0},
 	{"http", "listen", KEY_STRING, OFF(https), 0, 0},
 	{"http", "cert", KEY_STRING, OFF(cert), 0, 0},
 	{"http", "key", KEY_STRING, OFF(key), 0, 0},
@@ -63,6 +64,9 @@ static void config_defaults(struct gateway_config *cfg)
 	cfg->max_contacts = 10;
 	cfg->nonce_ttl = 300;
 	cfg->digest_algorithms = g_strsplit("MD5,SHA-256", ",", -1);
+	/* libre/baresip 1.0 fails the whole REGISTER (ENOSYS) when any
+	 * challenge names an algorithm it lacks. */
+	cfg->md5_only_user_agents = g_strsplit("baresip", ",", -1);
 	cfg->https = g_strdup("0.0.0.0:8443");
 	cfg->cert = g_strdup("certs/dev/server.pem");
 	cfg->key = g_strdup("certs/dev/server.key");
@@ -91,6 +95,7 @@ void gateway_config_clear(struct gateway_config *cfg)
 	g_free(cfg->webroot);
 	g_strfreev(cfg->origins);
 	g_strfreev(cfg->digest_algorithms);
+	g_strfreev(cfg->md5_only_user_agents);
 	g_free(cfg->db);
 	g_free(cfg->admin_token);
 	g_free(cfg->media_ip);

@@ -16,6 +16,7 @@ struct gateway_config {
 	unsigned min_expires, max_expires, default_expires, max_contacts;
 	unsigned nonce_ttl;
 	char **digest_algorithms; /* "MD5", "SHA-256", in challenge order */
+	char **md5_only_user_agents; /* UA prefixes offered MD5 alone */
 	/* [http] */
 	char *https;            /* "0.0.0.0:8443" */
 	char *cert, *key;

@@ -225,8 +225,11 @@ static int http_begin(struct gateway *gw, struct lws *wsi,
 	if (http_is_dynamic(s->path) &&
 	    (g_str_equal(s->method, "POST") || g_str_equal(s->method, "PUT") ||
 	     g_str_equal(s->method, "PATCH"))) {
+		g_autofree char *cl = http_header(
+			wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
 		s->body = g_byte_array_new();
-		if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
+		/* The header's value, not its length: "0" means no body. */
+		if (cl && g_ascii_strtoull(cl, NULL, 10) > 0)
 			return 0; /* wait for the body */
 	}
 	return http_dispatch(gw, wsi, s);
@@ -283,6 +286,11 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	struct http_session *s = user;
 
 	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		/* An upgrade without a subprotocol lands on protocols[0]:
+		 * refuse it, or it would dodge the Origin and per-address
+		 * checks of the "sip" protocol. */
+		return -1;
 	case LWS_CALLBACK_HTTP:
 		return http_begin(gw, wsi, s, in);
 	case LWS_CALLBACK_HTTP_BODY:

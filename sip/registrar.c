@@ -17,6 +17,7 @@
 
 struct sip_registrar {
 	struct sip_registrar_config cfg;
+	char **md5_only; /* owned copy of cfg.md5_only_user_agents */
 	char *realm;
 	struct sip_stack *stack;
 	struct sip_registrar_hooks hooks;
@@ -169,9 +170,18 @@ static void reg_challenge(struct reg_job *job, bool stale,
 	struct sip_registrar *r = job->r;
 	char *values[2] = {NULL, NULL};
 	const char *hdrs[5] = {NULL};
+	unsigned n = r->cfg.n_algs;
+	enum sip_digest_alg md5 = SIP_DIGEST_MD5;
+	const enum sip_digest_alg *algs = r->cfg.algs;
 
-	for (unsigned i = 0; i < r->cfg.n_algs; i++) {
-		values[i] = sip_digest_challenge(r->digest, r->cfg.algs[i], stale);
+	for (char **ua = r->md5_only; ua && *ua && job->user_agent; ua++)
+		if (**ua && g_ascii_strncasecmp(job->user_agent, *ua,
+						strlen(*ua)) == 0) {
+			algs = &md5;
+			n = 1;
+		}
+	for (unsigned i = 0; i < n; i++) {
+		values[i] = sip_digest_challenge(r->digest, algs[i], stale);
 		hdrs[2 * i] = "WWW-Authenticate";
 		hdrs[2 * i + 1] = values[i];
 	}
@@ -580,6 +590,8 @@ int sip_registrar_new(struct sip_registrar **out,
 	r->cfg = *cfg;
 	r->realm = g_strdup(cfg->realm);
 	r->cfg.realm = r->realm;
+	r->md5_only = g_strdupv((char **)cfg->md5_only_user_agents);
+	r->cfg.md5_only_user_agents = NULL;
 #define DEFAULT(field, v) if (!r->cfg.field) r->cfg.field = (v)
 	DEFAULT(min_expires, 60);
 	DEFAULT(max_expires, 3600);
@@ -610,6 +622,7 @@ int sip_registrar_new(struct sip_registrar **out,
 		err = sip_ban_new(&r->ban, &bc);
 	if (err) {
 		sip_digest_free(r->digest);
+		g_strfreev(r->md5_only);
 		g_free(r->realm);
 		g_free(r);
 		return err;
@@ -630,6 +643,7 @@ void sip_registrar_free(struct sip_registrar *r)
 	g_hash_table_destroy(r->users);
 	sip_ban_free(r->ban);
 	sip_digest_free(r->digest);
+	g_strfreev(r->md5_only);
 	g_free(r->realm);
 	g_free(r);
 }

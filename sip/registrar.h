@@ -99,6 +99,10 @@ struct sip_registrar_config {
 	 * challenge and know only MD5. n_algs 0 means the default. */
 	enum sip_digest_alg algs[2];
 	unsigned n_algs;
+	/* User-Agent prefixes (case-insensitive) that get only the MD5
+	 * challenge: clients that give up on a challenge set containing an
+	 * algorithm they do not know (libre/baresip 1.0). NULL-terminated. */
+	const char *const *md5_only_user_agents;
 };
 
 struct sip_registrar;
