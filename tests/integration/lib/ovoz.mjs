@@ -96,7 +96,10 @@ export async function startOvoz(opts = {}) {
   o.waitLog = (re, ms = 5000) => waitFor(() => re.test(o.logs), ms, `log ${re}`);
   o.stop = async () => {
     if (!o.exited) proc.kill('SIGTERM');
-    const r = await Promise.race([o.exitPromise, sleep(10000).then(() => null)]);
+    let timer;
+    const r = await Promise.race([o.exitPromise,
+      new Promise((res) => { timer = setTimeout(() => res(null), 10000); })]);
+    clearTimeout(timer); // a pending timer would keep node alive 10 s
     if (!r) { proc.kill('SIGKILL'); throw new Error('ovoz did not stop on SIGTERM:\n' + o.logs.slice(-3000)); }
     return r;
   };
