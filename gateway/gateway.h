@@ -59,6 +59,8 @@ void gateway_free(struct gateway *gw);
 /* gateway/server.c - the libwebsockets context (HTTPS + WSS). */
 int gateway_server_start(struct gateway *gw, char **err);
 void gateway_server_stop(struct gateway *gw);
+/** A request header's whole value (g_free), or NULL if absent. */
+char *gateway_server_header(struct lws *wsi, enum lws_token_indexes t);
 
 /* gateway/ws.c - the "sip" WebSocket protocol (RFC 7118). */
 extern const struct lws_protocols gateway_ws_protocol;

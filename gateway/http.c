@@ -47,21 +47,6 @@ static const struct {
 	{WSI_TOKEN_HEAD_URI, "HEAD"},
 };
 
-static char *http_header(struct lws *wsi, enum lws_token_indexes t)
-{
-	int n = lws_hdr_total_length(wsi, t);
-	char *v;
-
-	if (n <= 0)
-		return NULL;
-	v = g_malloc((size_t)n + 1);
-	if (lws_hdr_copy(wsi, v, n + 1, t) < 0) {
-		g_free(v);
-		return NULL;
-	}
-	return v;
-}
-
 static void http_respond(struct lws *wsi, struct http_session *s, int status,
 			 char *body, const char *ctype)
 {
@@ -215,8 +200,8 @@ static int http_begin(struct gateway *gw, struct lws *wsi,
 			g_strlcpy(s->method, http_methods[i].name,
 				  sizeof(s->method));
 	s->path = g_strdup(path && *path ? path : "/");
-	s->query = http_header(wsi, WSI_TOKEN_HTTP_URI_ARGS);
-	s->auth = http_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+	s->query = gateway_server_header(wsi, WSI_TOKEN_HTTP_URI_ARGS);
+	s->auth = gateway_server_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
 	if (!s->method[0]) {
 		http_respond(wsi, s, 405, http_error_json("method not allowed"),
 			     "application/json");
@@ -225,7 +210,7 @@ static int http_begin(struct gateway *gw, struct lws *wsi,
 	if (http_is_dynamic(s->path) &&
 	    (g_str_equal(s->method, "POST") || g_str_equal(s->method, "PUT") ||
 	     g_str_equal(s->method, "PATCH"))) {
-		g_autofree char *cl = http_header(
+		g_autofree char *cl = gateway_server_header(
 			wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
 		s->body = g_byte_array_new();
 		/* The header's value, not its length: "0" means no body. */

@@ -94,3 +94,16 @@ void gateway_server_stop(struct gateway *gw)
 		gw->lws = NULL;
 	}
 }
+
+char *gateway_server_header(struct lws *wsi, enum lws_token_indexes t)
+{
+	int n = lws_hdr_total_length(wsi, t);
+	char *v;
+
+	if (n <= 0)
+		return NULL;
+	v = g_malloc((size_t)n + 1);
+	if (lws_hdr_copy(wsi, v, n + 1, t) < 0)
+		g_clear_pointer(&v, g_free);
+	return v;
+}

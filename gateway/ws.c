@@ -83,19 +83,6 @@ static bool ws_host_is_local(const char *host)
 	       g_str_equal(host, "::1") || g_str_has_suffix(host, ".localhost");
 }
 
-static char *ws_header(struct lws *wsi, enum lws_token_indexes t)
-{
-	int n = lws_hdr_total_length(wsi, t);
-	char *v;
-
-	if (n <= 0)
-		return NULL;
-	v = g_malloc((size_t)n + 1);
-	if (lws_hdr_copy(wsi, v, n + 1, t) < 0)
-		g_clear_pointer(&v, g_free);
-	return v;
-}
-
 /*
  * Origin policy: browsers always send Origin, and a page from another site
  * must not drive a user's phone. Allowed: no Origin (not a browser), the
@@ -110,7 +97,7 @@ static bool ws_origin_allowed(struct gateway *gw, struct lws *wsi)
 	if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0)
 		return true;
 	/* Present but unreadable (or absurdly long) is not "absent". */
-	origin = ws_header(wsi, WSI_TOKEN_ORIGIN);
+	origin = gateway_server_header(wsi, WSI_TOKEN_ORIGIN);
 	if (!origin || strlen(origin) > 1024)
 		return false;
 	for (char **o = gw->cfg->origins; o && *o; o++)
@@ -122,7 +109,7 @@ static bool ws_origin_allowed(struct gateway *gw, struct lws *wsi)
 		return false;
 	if (ws_host_is_local(ohost))
 		return true;
-	host = ws_header(wsi, WSI_TOKEN_HOST);
+	host = gateway_server_header(wsi, WSI_TOKEN_HOST);
 	bare = host ? ws_bare_host(host) : NULL;
 	return bare && g_ascii_strcasecmp(bare, ohost) == 0;
 }
@@ -154,7 +141,7 @@ static int ws_filter(struct gateway *gw, struct lws *wsi)
 	ws_peer(wsi, &peer);
 	sip_addr_host(&peer, ip, sizeof(ip));
 	if (!ws_origin_allowed(gw, wsi)) {
-		g_autofree char *origin = ws_header(wsi, WSI_TOKEN_ORIGIN);
+		g_autofree char *origin = gateway_server_header(wsi, WSI_TOKEN_ORIGIN);
 		g_message("WebSocket from %s refused: Origin %.200s not allowed",
 			  ip, origin ? origin : "(unreadable)");
 		gw->counters.ws_refused_origin++;
