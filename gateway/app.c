@@ -245,11 +245,13 @@ int gateway_new(struct gateway **out, struct gateway_config *cfg,
 	struct gateway *gw = g_new0(struct gateway, 1);
 	struct sip_stack_config sc = {.server_name = OVOZ_SERVER_NAME};
 	struct sip_registrar_config rc = {
-		.realm = cfg->realm,
 		.min_expires = cfg->min_expires,
 		.max_expires = cfg->max_expires,
 		.default_expires = cfg->default_expires,
 		.max_contacts = cfg->max_contacts,
+	};
+	struct sip_auth_config auc = {
+		.realm = cfg->realm,
 		.nonce_ttl = cfg->nonce_ttl,
 		.ban_failures = cfg->ban_failures,
 		.ban_window = cfg->ban_window,
@@ -257,7 +259,6 @@ int gateway_new(struct gateway **out, struct gateway_config *cfg,
 		.md5_only_user_agents = (const char *const *)cfg->md5_only_user_agents,
 	};
 	static const struct sip_registrar_hooks reg_hooks = {
-		.credentials = app_credentials,
 		.binding = app_binding,
 		.attempt = app_attempt,
 	};
@@ -267,9 +268,9 @@ int gateway_new(struct gateway **out, struct gateway_config *cfg,
 	};
 	int rc_err;
 
-	for (char **a = cfg->digest_algorithms; a && *a && rc.n_algs < 2; a++)
+	for (char **a = cfg->digest_algorithms; a && *a && auc.n_algs < 2; a++)
 		if (**a)
-			rc.algs[rc.n_algs++] = strcmp(*a, "SHA-256") == 0
+			auc.algs[auc.n_algs++] = strcmp(*a, "SHA-256") == 0
 				? SIP_DIGEST_SHA256 : SIP_DIGEST_MD5;
 	gw->cfg = cfg;
 	gw->loop = loop;
@@ -281,8 +282,10 @@ int gateway_new(struct gateway **out, struct gateway_config *cfg,
 	if (rc_err)
 		goto fail;
 	sip_stack_new(&gw->stack, &sc);
-	rc_err = sip_registrar_new(&gw->registrar, &rc, gw->stack, &reg_hooks,
-				   gw);
+	rc_err = sip_auth_new(&gw->auth, &auc, gw->stack, app_credentials, gw);
+	if (!rc_err)
+		rc_err = sip_registrar_new(&gw->registrar, &rc, gw->stack,
+					   gw->auth, &reg_hooks, gw);
 	if (rc_err) {
 		*err = g_strdup("cannot start the registrar");
 		goto fail;
@@ -330,6 +333,7 @@ void gateway_free(struct gateway *gw)
 	sip_udp_free(gw->udp);
 	gateway_api_free(gw->api);
 	sip_registrar_free(gw->registrar);
+	sip_auth_free(gw->auth);
 	sip_stack_free(gw->stack);
 	if (gw->flush_timer)
 		g_source_remove(gw->flush_timer);

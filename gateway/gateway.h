@@ -38,6 +38,7 @@ struct gateway {
 	GMainLoop *loop;
 	struct gateway_store *store;
 	struct sip_stack *stack;
+	struct sip_auth *auth; /* shared by registrar and proxy */
 	struct sip_registrar *registrar;
 	struct sip_udp *udp;
 	struct gateway_api *api;

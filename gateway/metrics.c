@@ -74,12 +74,12 @@ char *gateway_metrics_render(struct gateway *gw)
 	       sip_stack_rejected(gw->stack));
 	metric(s, "ovoz_auth_failures_total", "counter",
 	       "Failed digest authentications.",
-	       sip_registrar_auth_failures(gw->registrar));
+	       sip_auth_failures(gw->auth));
 	metric(s, "ovoz_bans_total", "counter",
 	       "Sources banned for repeated authentication failures.",
-	       sip_registrar_bans(gw->registrar));
+	       sip_auth_bans(gw->auth));
 	metric(s, "ovoz_bans_active", "gauge", "Bans in force now.",
-	       sip_registrar_bans_active(gw->registrar));
+	       sip_auth_bans_active(gw->auth));
 	metric(s, "ovoz_http_requests_total", "counter", "HTTP requests.",
 	       gw->counters.http_requests);
 	metric(s, "ovoz_http_unauthorized_total", "counter",

@@ -13,20 +13,15 @@
 #include <sofia-sip/su_alloc.h>
 #include <sofia-sip/url.h>
 
-#include "sip/ban.h"
 
 struct sip_registrar {
 	struct sip_registrar_config cfg;
-	char **md5_only; /* owned copy of cfg.md5_only_user_agents */
-	char *realm;
 	struct sip_stack *stack;
+	struct sip_auth *auth; /* borrowed: shared with the proxy */
 	struct sip_registrar_hooks hooks;
 	void *ctx;
-	struct sip_digest *digest;
-	struct sip_ban *ban;
 	GHashTable *users; /* user -> GPtrArray of struct sip_binding * */
 	guint timer;
-	uint64_t auth_failures;
 	int64_t (*clock)(void);
 };
 
@@ -36,7 +31,6 @@ struct reg_job {
 	const struct sip_request *req;
 	const char *user;
 	char source[SIP_ADDR_STRLEN];
-	char ip[SIP_ADDR_STRLEN];
 	const char *transport;
 	char *user_agent;
 };
@@ -161,34 +155,6 @@ static void reg_fail(struct reg_job *job, enum sip_reg_outcome outcome,
 {
 	sip_stack_reply(job->r->stack, job->req, status, reason, NULL);
 	reg_log(job, outcome, status, detail);
-}
-
-/* RFC 8760: one challenge per algorithm, in the configured order. */
-static void reg_challenge(struct reg_job *job, bool stale,
-			  enum sip_reg_outcome outcome, const char *detail)
-{
-	struct sip_registrar *r = job->r;
-	char *values[2] = {NULL, NULL};
-	const char *hdrs[5] = {NULL};
-	unsigned n = r->cfg.n_algs;
-	enum sip_digest_alg md5 = SIP_DIGEST_MD5;
-	const enum sip_digest_alg *algs = r->cfg.algs;
-
-	for (char **ua = r->md5_only; ua && *ua && job->user_agent; ua++)
-		if (**ua && g_ascii_strncasecmp(job->user_agent, *ua,
-						strlen(*ua)) == 0) {
-			algs = &md5;
-			n = 1;
-		}
-	for (unsigned i = 0; i < n; i++) {
-		values[i] = sip_digest_challenge(r->digest, algs[i], stale);
-		hdrs[2 * i] = "WWW-Authenticate";
-		hdrs[2 * i + 1] = values[i];
-	}
-	sip_stack_reply(r->stack, job->req, 401, "Unauthorized", hdrs);
-	reg_log(job, outcome, 401, detail);
-	g_free(values[0]);
-	g_free(values[1]);
 }
 
 /* ---- contacts ---- */
@@ -447,91 +413,34 @@ out:
 	su_home_deinit(home);
 }
 
-/* Digest outcomes that end in a fresh challenge, and what they mean. */
-static const struct {
-	enum sip_reg_outcome outcome;
-	bool stale;
-	const char *detail;
-} reg_rechallenge[] = {
-	[SIP_DIGEST_STALE] = {SIP_REG_STALE_NONCE, true,
-			      "nonce expired, re-challenged"},
-	[SIP_DIGEST_BAD_NONCE] = {SIP_REG_BAD_NONCE, false,
-				  "nonce not issued by this server "
-				  "(restart?), re-challenged"},
-	[SIP_DIGEST_REPLAY] = {SIP_REG_NONCE_REPLAY, false,
-			       "nonce count reused (replay?), re-challenged"},
+/* Authentication verdicts as attempt outcomes. */
+static const enum sip_reg_outcome reg_auth_outcome[] = {
+	[SIP_AUTH_OK] = SIP_REG_REGISTERED,
+	[SIP_AUTH_CHALLENGED] = SIP_REG_CHALLENGED,
+	[SIP_AUTH_STALE_NONCE] = SIP_REG_STALE_NONCE,
+	[SIP_AUTH_BAD_NONCE] = SIP_REG_BAD_NONCE,
+	[SIP_AUTH_NONCE_REPLAY] = SIP_REG_NONCE_REPLAY,
+	[SIP_AUTH_WRONG_PASSWORD] = SIP_REG_WRONG_PASSWORD,
+	[SIP_AUTH_UNKNOWN_USER] = SIP_REG_UNKNOWN_EXTENSION,
+	[SIP_AUTH_USERNAME_MISMATCH] = SIP_REG_USERNAME_MISMATCH,
+	[SIP_AUTH_BAD_CREDENTIALS] = SIP_REG_BAD_CREDENTIALS,
+	[SIP_AUTH_BANNED] = SIP_REG_BANNED,
+	[SIP_AUTH_ERROR] = SIP_REG_ERROR,
 };
 
 static void reg_authenticate(struct reg_job *job)
 {
-	struct sip_registrar *r = job->r;
-	sip_t *sip = sip_message_sip(job->req->msg);
-	struct sip_digest_credentials cred;
-	char ha1_md5[SIP_DIGEST_HEX_MAX] = "", ha1_sha[SIP_DIGEST_HEX_MAX] = "";
-	enum sip_digest_result res;
-	int64_t now = reg_now(r);
-	int err;
+	struct sip_auth_result res;
+	enum sip_auth_verdict v = sip_auth_check(job->r->auth, job->req,
+						 job->user, false, &res);
 
-	res = sip_digest_find(r->digest, sip->sip_authorization, &cred);
-	if (res == SIP_DIGEST_MISSING) {
-		reg_challenge(job, false, SIP_REG_CHALLENGED, "challenge sent");
+	if (v == SIP_AUTH_OK) {
+		reg_update_bindings(job);
 		return;
 	}
-	if (res != SIP_DIGEST_OK) {
-		reg_fail(job, SIP_REG_BAD_CREDENTIALS, 400,
-			 "Bad Request - malformed Authorization",
-			 "malformed Authorization header");
-		return;
-	}
-	if (strcmp(cred.username, job->user) != 0) {
-		r->auth_failures++;
-		sip_ban_failure(r->ban, job->ip, job->user, true, now);
-		reg_fail(job, SIP_REG_USERNAME_MISMATCH, 403,
-			 "Forbidden - auth username does not match To",
-			 "authentication username differs from the To user");
-		return;
-	}
-	err = r->hooks.credentials
-		? r->hooks.credentials(r->ctx, job->user, ha1_md5, ha1_sha)
-		: ENOENT;
-	if (err) {
-		r->auth_failures++;
-		sip_ban_failure(r->ban, job->ip, job->user, false, now);
-		reg_fail(job, err == ENOENT ? SIP_REG_UNKNOWN_EXTENSION
-					    : SIP_REG_ERROR,
-			 err == ENOENT ? 403 : 500,
-			 err == ENOENT ? "Forbidden - wrong extension or password"
-				       : "Server Internal Error",
-			 err == ENOENT ? "unknown extension"
-				       : "credentials lookup failed");
-		return;
-	}
-	res = sip_digest_verify(r->digest, &cred, "REGISTER",
-				cred.alg == SIP_DIGEST_SHA256 ? ha1_sha
-							      : ha1_md5);
-	if ((unsigned)res < G_N_ELEMENTS(reg_rechallenge) &&
-	    reg_rechallenge[res].detail) {
-		reg_challenge(job, reg_rechallenge[res].stale,
-			      reg_rechallenge[res].outcome,
-			      reg_rechallenge[res].detail);
-		return;
-	}
-	if (res == SIP_DIGEST_MISMATCH) {
-		r->auth_failures++;
-		sip_ban_failure(r->ban, job->ip, job->user, true, now);
-		reg_fail(job, SIP_REG_WRONG_PASSWORD, 403,
-			 "Forbidden - wrong extension or password",
-			 "wrong password (digest mismatch)");
-		return;
-	}
-	if (res != SIP_DIGEST_OK) {
-		reg_fail(job, SIP_REG_BAD_CREDENTIALS, 400,
-			 "Bad Request - malformed Authorization",
-			 sip_digest_result_text(res));
-		return;
-	}
-	sip_ban_success(r->ban, job->ip, job->user, now);
-	reg_update_bindings(job);
+	reg_log(job, (unsigned)v < G_N_ELEMENTS(reg_auth_outcome)
+			     ? reg_auth_outcome[v] : SIP_REG_ERROR,
+		res.status, res.detail);
 }
 
 void sip_registrar_handle(struct sip_stack *st, const struct sip_request *req,
@@ -550,16 +459,11 @@ void sip_registrar_handle(struct sip_stack *st, const struct sip_request *req,
 	job.user = to && to->url_user ? to->url_user : "";
 	job.user_agent = sip_message_header_text(req->msg, "User-Agent");
 	sip_addr_format(&req->src, job.source, sizeof(job.source));
-	sip_addr_host(&req->src, job.ip, sizeof(job.ip));
 
 	if (!to || !*job.user) {
 		reg_fail(&job, SIP_REG_BAD_CONTACT, 400,
 			 "Bad Request - To has no user part",
 			 "To header has no extension");
-	} else if (sip_ban_is_banned(r->ban, job.ip, job.user, reg_now(r))) {
-		reg_fail(&job, SIP_REG_BANNED, 403,
-			 "Forbidden - too many failed attempts, retry later",
-			 "refused: too many failed attempts from this source");
 	} else {
 		reg_authenticate(&job);
 	}
@@ -571,62 +475,35 @@ static gboolean reg_tick(gpointer data)
 	struct sip_registrar *r = data;
 
 	sip_registrar_expire(r, reg_now(r));
-	sip_ban_prune(r->ban, reg_now(r));
+	sip_auth_prune(r->auth);
 	return G_SOURCE_CONTINUE;
 }
 
 int sip_registrar_new(struct sip_registrar **out,
 		      const struct sip_registrar_config *cfg,
-		      struct sip_stack *stack,
+		      struct sip_stack *stack, struct sip_auth *auth,
 		      const struct sip_registrar_hooks *hooks, void *ctx)
 {
 	struct sip_registrar *r;
-	struct sip_ban_config bc;
-	int err;
 
-	if (!cfg || !cfg->realm || !*cfg->realm || !stack)
+	if (!cfg || !stack || !auth)
 		return EINVAL;
 	r = g_new0(struct sip_registrar, 1);
 	r->cfg = *cfg;
-	r->realm = g_strdup(cfg->realm);
-	r->cfg.realm = r->realm;
-	r->md5_only = g_strdupv((char **)cfg->md5_only_user_agents);
-	r->cfg.md5_only_user_agents = NULL;
 #define DEFAULT(field, v) if (!r->cfg.field) r->cfg.field = (v)
 	DEFAULT(min_expires, 60);
 	DEFAULT(max_expires, 3600);
 	DEFAULT(default_expires, 3600);
 	DEFAULT(max_contacts, 10);
-	DEFAULT(nonce_ttl, 300);
-	DEFAULT(ban_failures, 5);
-	DEFAULT(ban_window, 60);
-	DEFAULT(ban_time, 300);
 #undef DEFAULT
-	if (r->cfg.n_algs == 0 || r->cfg.n_algs > 2) {
-		r->cfg.algs[0] = SIP_DIGEST_MD5;
-		r->cfg.algs[1] = SIP_DIGEST_SHA256;
-		r->cfg.n_algs = 2;
-	}
 	if (r->cfg.default_expires > r->cfg.max_expires)
 		r->cfg.default_expires = r->cfg.max_expires;
 	r->stack = stack;
+	r->auth = auth;
 	if (hooks)
 		r->hooks = *hooks;
 	r->ctx = ctx;
 	r->clock = registrar_wall_clock;
-	bc.max_failures = r->cfg.ban_failures;
-	bc.window = r->cfg.ban_window;
-	bc.ban_time = r->cfg.ban_time;
-	err = sip_digest_new(&r->digest, r->realm, r->cfg.nonce_ttl);
-	if (!err)
-		err = sip_ban_new(&r->ban, &bc);
-	if (err) {
-		sip_digest_free(r->digest);
-		g_strfreev(r->md5_only);
-		g_free(r->realm);
-		g_free(r);
-		return err;
-	}
 	r->users = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					 (GDestroyNotify)g_ptr_array_unref);
 	r->timer = g_timeout_add_seconds(1, reg_tick, r);
@@ -641,10 +518,6 @@ void sip_registrar_free(struct sip_registrar *r)
 	if (r->timer)
 		g_source_remove(r->timer);
 	g_hash_table_destroy(r->users);
-	sip_ban_free(r->ban);
-	sip_digest_free(r->digest);
-	g_strfreev(r->md5_only);
-	g_free(r->realm);
 	g_free(r);
 }
 
@@ -775,17 +648,3 @@ unsigned sip_registrar_count(struct sip_registrar *r)
 	return n;
 }
 
-uint64_t sip_registrar_auth_failures(const struct sip_registrar *r)
-{
-	return r->auth_failures;
-}
-
-uint64_t sip_registrar_bans(const struct sip_registrar *r)
-{
-	return sip_ban_count(r->ban);
-}
-
-unsigned sip_registrar_bans_active(struct sip_registrar *r)
-{
-	return sip_ban_active(r->ban, reg_now(r));
-}

@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sip/digest.h"
+#include "sip/auth.h"
 #include "sip/stack.h"
 #include "sip/transport.h"
 
@@ -75,41 +75,24 @@ enum sip_binding_event {
 };
 
 struct sip_registrar_hooks {
-	/** Copy the stored HA1s of @user into the buffers (65 bytes each).
-	 *  Return 0, ENOENT for an unknown user, or another errno. */
-	int (*credentials)(void *ctx, const char *user, char *ha1_md5,
-			   char *ha1_sha256);
 	void (*binding)(void *ctx, const struct sip_binding *b,
 			enum sip_binding_event ev);
 	void (*attempt)(void *ctx, const struct sip_reg_attempt *a);
 };
 
 struct sip_registrar_config {
-	const char *realm;
 	unsigned min_expires;     /* 423 below this, default 60 */
 	unsigned max_expires;     /* clamp, default 3600 */
 	unsigned default_expires; /* default 3600 */
 	unsigned max_contacts;    /* per extension, default 10 */
-	unsigned nonce_ttl;       /* seconds, default 300 */
-	unsigned ban_failures;    /* default 5 */
-	unsigned ban_window;      /* default 60 */
-	unsigned ban_time;        /* default 300 */
-	/* Challenges offered, in this order (RFC 8760). Default MD5 then
-	 * SHA-256: SIP.js and many softphones answer only the first
-	 * challenge and know only MD5. n_algs 0 means the default. */
-	enum sip_digest_alg algs[2];
-	unsigned n_algs;
-	/* User-Agent prefixes (case-insensitive) that get only the MD5
-	 * challenge: clients that give up on a challenge set containing an
-	 * algorithm they do not know (libre/baresip 1.0). NULL-terminated. */
-	const char *const *md5_only_user_agents;
 };
 
 struct sip_registrar;
 
+/** @auth (borrowed, outlives the registrar) authenticates REGISTERs. */
 int sip_registrar_new(struct sip_registrar **out,
 		      const struct sip_registrar_config *cfg,
-		      struct sip_stack *stack,
+		      struct sip_stack *stack, struct sip_auth *auth,
 		      const struct sip_registrar_hooks *hooks, void *ctx);
 void sip_registrar_free(struct sip_registrar *r);
 
@@ -135,11 +118,6 @@ typedef void (*sip_binding_h)(const struct sip_binding *b, void *arg);
 void sip_registrar_foreach(struct sip_registrar *r, const char *user,
 			   sip_binding_h fn, void *arg);
 unsigned sip_registrar_count(struct sip_registrar *r);
-/** Authentication failures seen, and bans started / in force. */
-uint64_t sip_registrar_auth_failures(const struct sip_registrar *r);
-uint64_t sip_registrar_bans(const struct sip_registrar *r);
-unsigned sip_registrar_bans_active(struct sip_registrar *r);
-
 const char *sip_reg_outcome_name(enum sip_reg_outcome o);
 
 /** Tests: replace the wall clock (seconds). NULL restores it. */

@@ -24,6 +24,7 @@ static int64_t clock_fake(void)
 
 struct fixture {
 	struct sip_stack *st;
+	struct sip_auth *auth;
 	struct sip_registrar *reg;
 	struct sip_transport *udp;
 	struct fake_transport *udp_f;
@@ -67,15 +68,17 @@ static void on_attempt(void *ctx, const struct sip_reg_attempt *a)
 static int setup(void **state)
 {
 	struct fixture *f = g_new0(struct fixture, 1);
-	struct sip_registrar_config cfg = {.realm = REALM, .max_contacts = 3,
-					   .ban_failures = 3};
+	struct sip_registrar_config cfg = {.max_contacts = 3};
+	struct sip_auth_config acfg = {.realm = REALM, .ban_failures = 3};
 	static const struct sip_registrar_hooks hooks = {
-		.credentials = creds, .binding = on_binding,
-		.attempt = on_attempt};
+		.binding = on_binding, .attempt = on_attempt};
 
 	sip_stack_new(&f->st, NULL);
-	assert_int_equal(sip_registrar_new(&f->reg, &cfg, f->st, &hooks, f), 0);
+	assert_int_equal(sip_auth_new(&f->auth, &acfg, f->st, creds, f), 0);
+	assert_int_equal(sip_registrar_new(&f->reg, &cfg, f->st, f->auth,
+					   &hooks, f), 0);
 	sip_registrar_set_clock(f->reg, clock_fake);
+	sip_auth_set_clock(f->auth, clock_fake);
 	sip_stack_set_handler(f->st, "REGISTER", sip_registrar_handle, f->reg);
 	f->udp = fake_transport_new(SIP_TRANSPORT_UDP, "udp", &f->udp_f);
 	f->ws = fake_transport_new(SIP_TRANSPORT_WSS, "wss-1", &f->ws_f);
@@ -92,6 +95,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	sip_registrar_free(f->reg);
+	sip_auth_free(f->auth);
 	sip_stack_free(f->st);
 	sip_transport_unref(f->udp);
 	sip_transport_unref(f->ws);
@@ -307,7 +311,7 @@ static void test_wrong_password_and_unknown(void **state)
 	assert_int_equal(sip_message_status(r), 403);
 	assert_string_equal(last_attempt(f), "unknown_extension");
 	sip_message_unref(r);
-	assert_int_equal(sip_registrar_auth_failures(f->reg), 2);
+	assert_int_equal(sip_auth_failures(f->auth), 2);
 	assert_int_equal(count_bindings(f, NULL), 0);
 }
 
@@ -338,7 +342,7 @@ static void test_ban_spares_other_users(void **state)
 			"<sip:1002@10.0.0.5>", NULL);
 	assert_int_equal(sip_message_status(r), 200);
 	sip_message_unref(r);
-	assert_int_equal(sip_registrar_bans(f->reg), 1);
+	assert_int_equal(sip_auth_bans(f->auth), 1);
 	/* The ban ends. */
 	fake_now += 301;
 	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",

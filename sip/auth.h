@@ -1,0 +1,84 @@
+/*
+ * sip/auth.h - digest authentication of SIP requests, shared by the
+ * registrar (401/WWW-Authenticate) and the proxy (407/Proxy-Authenticate):
+ * challenges in the configured algorithm order, HA1 lookup through a hook,
+ * nonce checks (sip/digest.c) and failure bans (sip/ban.c).
+ *
+ * Threading: signalling thread only.
+ */
+#ifndef OVOZ_SIP_AUTH_H
+#define OVOZ_SIP_AUTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sip/digest.h"
+#include "sip/stack.h"
+
+enum sip_auth_verdict {
+	SIP_AUTH_OK = 0,
+	SIP_AUTH_CHALLENGED,        /* no credentials: challenge sent */
+	SIP_AUTH_STALE_NONCE,       /* re-challenged with stale=true */
+	SIP_AUTH_BAD_NONCE,         /* not our nonce: re-challenged */
+	SIP_AUTH_NONCE_REPLAY,      /* nonce count reused: re-challenged */
+	SIP_AUTH_WRONG_PASSWORD,    /* 403 */
+	SIP_AUTH_UNKNOWN_USER,      /* 403, same text as a wrong password */
+	SIP_AUTH_USERNAME_MISMATCH, /* 403 */
+	SIP_AUTH_BAD_CREDENTIALS,   /* 400 */
+	SIP_AUTH_BANNED,            /* 403 */
+	SIP_AUTH_ERROR,             /* 500 */
+};
+
+/** What happened, for the caller's log line. Static strings. */
+struct sip_auth_result {
+	enum sip_auth_verdict verdict;
+	int status;         /* SIP status sent (0 when OK: nothing sent) */
+	const char *detail; /* "wrong password (digest mismatch)" */
+};
+
+/** Copy the HA1s of @user (65 bytes each); 0, ENOENT or another errno. */
+typedef int (*sip_auth_credentials_h)(void *ctx, const char *user,
+				      char *ha1_md5, char *ha1_sha256);
+
+struct sip_auth_config {
+	const char *realm;
+	unsigned nonce_ttl;    /* default 300 */
+	unsigned ban_failures; /* default 5 */
+	unsigned ban_window;   /* default 60 */
+	unsigned ban_time;     /* default 300 */
+	/* Challenges offered, in this order; n_algs 0: MD5 then SHA-256
+	 * (SIP.js and many phones answer only the first, and only MD5). */
+	enum sip_digest_alg algs[2];
+	unsigned n_algs;
+	/* User-Agent prefixes offered MD5 alone (libre/baresip 1.0 gives up
+	 * on a set naming an unknown algorithm). NULL-terminated or NULL. */
+	const char *const *md5_only_user_agents;
+};
+
+struct sip_auth;
+
+int sip_auth_new(struct sip_auth **out, const struct sip_auth_config *cfg,
+		 struct sip_stack *stack, sip_auth_credentials_h credentials,
+		 void *ctx);
+void sip_auth_free(struct sip_auth *a);
+
+/**
+ * sip_auth_check() - authenticate @req as @user. @proxy selects 407 and
+ * Proxy-Authorization instead of 401 and Authorization. On any verdict but
+ * SIP_AUTH_OK the answer (challenge, 403, 400 or 500) has been sent.
+ */
+enum sip_auth_verdict sip_auth_check(struct sip_auth *a,
+				     const struct sip_request *req,
+				     const char *user, bool proxy,
+				     struct sip_auth_result *res);
+
+/** Failures counted, bans started, bans in force. */
+uint64_t sip_auth_failures(const struct sip_auth *a);
+uint64_t sip_auth_bans(const struct sip_auth *a);
+unsigned sip_auth_bans_active(struct sip_auth *a);
+/** Drop expired ban state; called by a timer. */
+void sip_auth_prune(struct sip_auth *a);
+/** Tests: replace the clock (seconds). NULL restores the real one. */
+void sip_auth_set_clock(struct sip_auth *a, int64_t (*now)(void));
+
+#endif
