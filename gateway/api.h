@@ -12,6 +12,9 @@
  *   DELETE /api/extensions/{ext}
  *   GET    /api/extensions/{ext}/status   registered contacts
  *   GET    /api/extensions/{ext}/attempts recent REGISTER attempts (?limit=)
+ *   GET    /api/calls                     the call log, newest first
+ *          (?extension=&from=&to=&limit=&offset=)
+ *   GET    /api/calls/active              live calls
  * Errors: {"error": "<message>"} with 400, 401, 404, 405, 409, 413, 500.
  *
  * Threading: signalling thread only.
@@ -42,7 +45,8 @@ struct gateway_api_response {
 	char *body; /* g_malloc'd JSON text; free with gateway_api_response_clear */
 };
 
-/** Hooks into the live registrar, installed by the gateway. */
+/** Hooks into the live registrar and call table, installed by the
+ *  gateway. */
 struct gateway_api_hooks {
 	/** Append one JSON object per live contact of @ext to @array:
 	 *  {"contact","transport","source","userAgent","expires"(seconds left),
@@ -50,6 +54,9 @@ struct gateway_api_hooks {
 	void (*contacts)(void *ctx, const char *ext, JsonArray *array);
 	/** The extension was deleted: drop its live bindings. */
 	void (*extension_deleted)(void *ctx, const char *ext);
+	/** Append one JSON object per live call to @array (the format of
+	 *  gateway_calls_active_json()). NULL: no calls are listed. */
+	void (*active_calls)(void *ctx, JsonArray *array);
 };
 
 struct gateway_api_config {

@@ -121,34 +121,6 @@ static void app_extension_deleted(void *ctx, const char *ext)
 	sip_registrar_remove_user(gw->registrar, ext);
 }
 
-/* ---- SIP requests Ovoz answers itself ---- */
-
-static void app_options(struct sip_stack *st, const struct sip_request *req,
-			void *arg)
-{
-	static const char *const hdrs[] = {
-		"Allow", "REGISTER, OPTIONS",
-		"Accept", "application/sdp",
-		"Supported", "path, outbound",
-		NULL};
-
-	sip_stack_reply(st, req, 200, "OK", hdrs);
-}
-
-static void app_other(struct sip_stack *st, const struct sip_request *req,
-		      void *arg)
-{
-	static const char *const hdrs[] = {"Allow", "REGISTER, OPTIONS", NULL};
-	const char *method = sip_message_method(req->msg);
-
-	if (g_str_equal(method, "ACK"))
-		return;
-	if (sip_method_code(method) == sip_method_unknown)
-		sip_stack_reply(st, req, 501, "Not Implemented", NULL);
-	else
-		sip_stack_reply(st, req, 405, "Method Not Allowed", hdrs);
-}
-
 /* ---- start-up ---- */
 
 static char *app_sha256_hex(const char *text)
@@ -262,7 +234,7 @@ int gateway_new(struct gateway **out, struct gateway_config *cfg,
 		.binding = app_binding,
 		.attempt = app_attempt,
 	};
-	static const struct gateway_api_hooks api_hooks = {
+	struct gateway_api_hooks api_hooks = {
 		.contacts = app_contacts,
 		.extension_deleted = app_extension_deleted,
 	};
@@ -276,6 +248,7 @@ int gateway_new(struct gateway **out, struct gateway_config *cfg,
 	gw->loop = loop;
 	gw->ws_per_ip = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					      NULL);
+	gw->flows = g_hash_table_new(g_str_hash, g_str_equal);
 	rc_err = app_open_store(gw, err);
 	if (!rc_err)
 		rc_err = app_admin_token(gw, err);
@@ -292,8 +265,6 @@ int gateway_new(struct gateway **out, struct gateway_config *cfg,
 	}
 	sip_stack_set_handler(gw->stack, "REGISTER", sip_registrar_handle,
 			      gw->registrar);
-	sip_stack_set_handler(gw->stack, "OPTIONS", app_options, gw);
-	sip_stack_set_handler(gw->stack, "*", app_other, gw);
 	app_restore(gw);
 
 	struct gateway_api_config ac = {
@@ -301,6 +272,7 @@ int gateway_new(struct gateway **out, struct gateway_config *cfg,
 		.min_password_len = cfg->min_password_len,
 		.token_sha256 = gw->token_sha256,
 	};
+	gateway_calls_api_hooks(&api_hooks);
 	rc_err = gateway_api_new(&gw->api, gw->store, &ac, &api_hooks, gw);
 	if (rc_err) {
 		*err = g_strdup("cannot start the API");
@@ -313,6 +285,9 @@ int gateway_new(struct gateway **out, struct gateway_config *cfg,
 			goto fail;
 		g_message("SIP over UDP listening on %s", cfg->sip_udp);
 	}
+	rc_err = gateway_calls_start(gw, err);
+	if (rc_err)
+		goto fail;
 	rc_err = gateway_server_start(gw, err);
 	if (rc_err)
 		goto fail;
@@ -330,6 +305,7 @@ void gateway_free(struct gateway *gw)
 	/* The server first: closing its connections releases their flows
 	 * from the registrar while the registrar still exists. */
 	gateway_server_stop(gw);
+	gateway_calls_stop(gw);
 	sip_udp_free(gw->udp);
 	gateway_api_free(gw->api);
 	sip_registrar_free(gw->registrar);
@@ -339,6 +315,7 @@ void gateway_free(struct gateway *gw)
 		g_source_remove(gw->flush_timer);
 	gateway_store_close(gw->store);
 	g_hash_table_destroy(gw->ws_per_ip);
+	g_hash_table_destroy(gw->flows);
 	g_free(gw->token_sha256);
 	g_free(gw);
 }

@@ -15,6 +15,7 @@ struct gateway_config {
 	char *realm;            /* digest realm and SIP domain */
 	unsigned min_expires, max_expires, default_expires, max_contacts;
 	unsigned nonce_ttl;
+	unsigned no_answer;       /* seconds before an unanswered call gets 480 */
 	char **digest_algorithms; /* "MD5", "SHA-256", in challenge order */
 	char **md5_only_user_agents; /* UA prefixes offered MD5 alone */
 	/* [http] */

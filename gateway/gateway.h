@@ -17,6 +17,8 @@
 #include "gateway/api.h"
 #include "gateway/config.h"
 #include "gateway/store.h"
+#include "gateway/calls.h"
+#include "sip/proxy.h"
 #include "sip/registrar.h"
 #include "sip/stack.h"
 #include "sip/udp.h"
@@ -40,6 +42,9 @@ struct gateway {
 	struct sip_stack *stack;
 	struct sip_auth *auth; /* shared by registrar and proxy */
 	struct sip_registrar *registrar;
+	struct sip_proxy *proxy;
+	struct gateway_calls *calls;
+	GHashTable *flows; /* "wss-12" -> struct sip_transport (borrowed) */
 	struct sip_udp *udp;
 	struct gateway_api *api;
 	struct lws_context *lws;
@@ -68,6 +73,11 @@ extern const struct lws_protocols gateway_ws_protocol;
 
 /* gateway/http.c - the HTTP protocol: REST API, /metrics, static files. */
 extern const struct lws_protocols gateway_http_protocol;
+
+/* gateway/calls_glue.c - the proxy and the call log. */
+int gateway_calls_start(struct gateway *gw, char **err);
+void gateway_calls_stop(struct gateway *gw);
+void gateway_calls_api_hooks(struct gateway_api_hooks *hooks);
 
 /* gateway/metrics.c - Prometheus text exposition. */
 char *gateway_metrics_render(struct gateway *gw);

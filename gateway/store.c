@@ -1,6 +1,7 @@
 /*
  * gateway/store.c - sqlite persistence: opening, migrations, extensions,
- * locations and settings (REGISTER attempts: gateway/store_attempts.c).
+ * locations and settings (REGISTER attempts: gateway/store_attempts.c;
+ * the call log: gateway/store_calls.c).
  *
  * Schema versions live in a schema_migrations(version, applied_at) table
  * rather than PRAGMA user_version: a row per step records when it ran, and
@@ -69,6 +70,26 @@ static const struct store_migration store_migrations[] = {
 	 "CREATE TABLE settings ("
 	 " key TEXT PRIMARY KEY,"
 	 " value TEXT NOT NULL);"},
+	/* The call log. No foreign keys: calls to and from outside numbers
+	 * and deleted extensions stay in the log. */
+	{2,
+	 "CREATE TABLE calls ("
+	 " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	 " call_id TEXT NOT NULL UNIQUE,"
+	 " caller TEXT NOT NULL,"
+	 " caller_transport TEXT NOT NULL,"
+	 " callee TEXT NOT NULL,"
+	 " callee_transport TEXT,"
+	 " started_at INTEGER NOT NULL,"
+	 " answered_at INTEGER,"
+	 " ended_at INTEGER,"
+	 " duration INTEGER,"
+	 " disposition TEXT,"
+	 " status INTEGER,"
+	 " hangup_by TEXT);"
+	 "CREATE INDEX calls_started ON calls (started_at);"
+	 "CREATE INDEX calls_caller ON calls (caller, started_at);"
+	 "CREATE INDEX calls_callee ON calls (callee, started_at);"},
 };
 
 #define EXT_COLUMNS                                                          \
@@ -78,6 +99,23 @@ static const struct store_migration store_migrations[] = {
 	" expires_at, updated_at"
 #define ATT_COLUMNS                                                          \
 	"at, extension, source, transport, user_agent, outcome, status, detail"
+#define CALL_COLUMNS                                                         \
+	"id, call_id, caller, caller_transport, callee, callee_transport,"   \
+	" started_at, answered_at, ended_at, duration, disposition, status," \
+	" hangup_by"
+/* Duration at end time ?E: 0 if never answered; clamped at 0 should the
+ * wall clock have stepped back between answer and end. */
+#define CALL_DURATION(E)                                                     \
+	"CASE WHEN answered_at IS NULL THEN 0"                               \
+	" ELSE MAX(" E " - answered_at, 0) END"
+/* ?1 extension (list_ext only), ?2..?3 started_at range (inclusive),
+ * ?4 limit, ?5 offset. The extension form is an OR of two index lookups
+ * (calls_caller, calls_callee); without it, calls_started serves the range
+ * and the order. */
+#define CALL_WHERE_RANGE " WHERE started_at BETWEEN ?2 AND ?3"
+#define CALL_WHERE_EXT                                                       \
+	" WHERE (caller = ?1 OR callee = ?1) AND started_at BETWEEN ?2 AND ?3"
+#define CALL_PAGE " ORDER BY started_at DESC, id DESC LIMIT ?4 OFFSET ?5"
 
 static const char *const store_stmt_sql[STMT_COUNT] = {
 	[STMT_SCHEMA_VERSION] =
@@ -123,6 +161,29 @@ static const char *const store_stmt_sql[STMT_COUNT] = {
 	[STMT_SET_SET] = "INSERT INTO settings (key, value) VALUES (?1, ?2)"
 			 " ON CONFLICT (key) DO UPDATE SET"
 			 " value = excluded.value",
+	[STMT_CALL_START] = "INSERT INTO calls (call_id, caller,"
+			    " caller_transport, callee, started_at)"
+			    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	/* A repeated answer keeps the first one's time and transport. */
+	[STMT_CALL_ANSWER] =
+		"UPDATE calls SET"
+		" callee_transport = COALESCE(callee_transport, ?2),"
+		" answered_at = COALESCE(answered_at, ?3)"
+		" WHERE call_id = ?1 AND ended_at IS NULL",
+	[STMT_CALL_END] = "UPDATE calls SET ended_at = ?2, disposition = ?3,"
+			  " status = ?4, hangup_by = ?5,"
+			  " duration = " CALL_DURATION("?2")
+			  " WHERE call_id = ?1 AND ended_at IS NULL",
+	[STMT_CALL_CLOSE_CUT] =
+		"UPDATE calls SET ended_at = ?1, disposition = 'failed',"
+		" status = 0, hangup_by = NULL,"
+		" duration = " CALL_DURATION("?1") " WHERE ended_at IS NULL",
+	[STMT_CALL_LIST] = "SELECT " CALL_COLUMNS
+			   " FROM calls" CALL_WHERE_RANGE CALL_PAGE,
+	[STMT_CALL_LIST_EXT] = "SELECT " CALL_COLUMNS
+			       " FROM calls" CALL_WHERE_EXT CALL_PAGE,
+	[STMT_CALL_TOTAL] = "SELECT COUNT(*) FROM calls" CALL_WHERE_RANGE,
+	[STMT_CALL_TOTAL_EXT] = "SELECT COUNT(*) FROM calls" CALL_WHERE_EXT,
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",

@@ -1,7 +1,7 @@
 /*
  * gateway/store.h - persistent state in sqlite (WAL): extensions,
- * UDP registrations (locations), the bounded log of REGISTER attempts and
- * settings. Schema migrations are numbered and run at open.
+ * UDP registrations (locations), the bounded log of REGISTER attempts,
+ * the call log and settings. Schema migrations are numbered and run at open.
  *
  * Plain passwords never reach this module: only HA1 values (MD5 and
  * SHA-256, lowercase hex) are stored.
@@ -99,6 +99,64 @@ unsigned gateway_store_attempt_pending(const struct gateway_store *s);
 /** Newest first, at most @limit. @ext NULL lists all. */
 int gateway_store_attempt_list(struct gateway_store *s, const char *ext,
 			       unsigned limit, GPtrArray **out);
+
+/**
+ * One row of the call log. Times are unix seconds; answered_at and
+ * ended_at are 0 while unset (SQL NULL). disposition and status are set
+ * when the call ends ("answered", "busy", "no-answer", "cancelled",
+ * "failed"); until then disposition is NULL and status 0.
+ */
+struct gateway_call {
+	int64_t id;
+	char *call_id;
+	char *caller;
+	char *caller_transport; /* "udp", "ws", "wss" */
+	char *callee;
+	char *callee_transport; /* NULL until answered */
+	int64_t started_at;
+	int64_t answered_at;
+	int64_t ended_at;
+	int64_t duration; /* seconds from answer to end; 0 if never answered */
+	char *disposition;
+	int status;       /* final SIP status; 0 for a call cut by a restart */
+	char *hangup_by;  /* "caller", "callee" or NULL */
+};
+
+/** Which rows gateway_store_call_list() returns. Zeroed = newest 50. */
+struct gateway_call_filter {
+	const char *extension; /* matches caller or callee; NULL: all */
+	int64_t from;          /* started_at >= from; 0: open */
+	int64_t to;            /* started_at <= to; 0: open */
+	unsigned limit;        /* 0: 50; more than 500: 500 */
+	unsigned offset;
+};
+
+void gateway_call_free(struct gateway_call *c);
+/** A call was offered. EEXIST if @call_id is already in the log. */
+int gateway_store_call_start(struct gateway_store *s, const char *call_id,
+			     const char *caller, const char *caller_transport,
+			     const char *callee, int64_t started_at);
+/** The call was answered. A repeat keeps the first answer. ENOENT if
+ *  there is no call @call_id still in progress. */
+int gateway_store_call_answer(struct gateway_store *s, const char *call_id,
+			      const char *callee_transport,
+			      int64_t answered_at);
+/** The call ended; duration is ended_at - answered_at (0 if unanswered).
+ *  ENOENT if there is no call @call_id still in progress. */
+int gateway_store_call_end(struct gateway_store *s, const char *call_id,
+			   int64_t ended_at, const char *disposition,
+			   int status, const char *hangup_by);
+/** Close every call still in progress as "failed" (status 0) at @now: at
+ *  start, such rows were cut by a restart. *@closed (may be NULL) gets
+ *  the number of rows closed. */
+int gateway_store_call_close_cut(struct gateway_store *s, int64_t now,
+				 unsigned *closed);
+/** Newest first. *@out: GPtrArray of struct gateway_call * (free func
+ *  set); *@total (may be NULL): rows matching @f regardless of paging.
+ *  @f may be NULL. */
+int gateway_store_call_list(struct gateway_store *s,
+			    const struct gateway_call_filter *f,
+			    GPtrArray **out, unsigned *total);
 
 /** Settings key/value (e.g. "admin_token_sha256"). get: ENOENT if unset;
  *  *@out is g_malloc'd. */

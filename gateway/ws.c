@@ -184,6 +184,7 @@ static void ws_established(struct gateway *gw, struct lws *wsi,
 	g_snprintf(id, sizeof(id), "wss-%u", ++gw->ws_next_id);
 	c->tp = sip_transport_new(SIP_TRANSPORT_WSS, id, &ws_ops, c);
 	s->conn = c;
+	g_hash_table_insert(gw->flows, (gpointer)sip_transport_id(c->tp), c->tp);
 	gw->ws_open++;
 	gw->counters.ws_accepted++;
 	ws_ip_count(gw, c->ip, +1);
@@ -206,6 +207,7 @@ static void ws_closed(struct gateway *gw, struct ws_session *s)
 	ws_ip_count(gw, c->ip, -1);
 	g_info("%s: WebSocket closed", sip_transport_id(c->tp));
 	sip_transport_close(c->tp);
+	g_hash_table_remove(gw->flows, sip_transport_id(c->tp));
 	sip_registrar_flow_closed(gw->registrar, c->tp);
 	sip_transport_unref(c->tp);
 }

@@ -354,6 +354,21 @@ int sip_message_new_reply(struct sip_message **out,
 	return 0;
 }
 
+int sip_message_dup(struct sip_message **out, const struct sip_message *m)
+{
+	msg_t *copy = msg_dup(m->msg);
+	struct sip_message *d;
+
+	if (!copy)
+		return ENOMEM;
+	d = message_wrap(copy);
+	d->bad_start = m->bad_start;
+	d->start_line = g_strdup(m->start_line);
+	d->proxy_require = g_strdup(m->proxy_require);
+	*out = d;
+	return 0;
+}
+
 int sip_message_add_header(struct sip_message *m, const char *name,
 			   const char *value)
 {

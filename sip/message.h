@@ -79,6 +79,9 @@ int sip_message_new_reply(struct sip_message **out,
 			  const struct sip_message *req, int status,
 			  const char *reason, const char *to_tag);
 
+/** sip_message_dup() - a deep copy to modify (a proxy branch). New ref. */
+int sip_message_dup(struct sip_message **out, const struct sip_message *m);
+
 /**
  * sip_message_add_header() - add a header given as "Name: value" text,
  * parsed by sofia-sip. Returns 0 or EINVAL.

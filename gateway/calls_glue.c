@@ -1,0 +1,163 @@
+/*
+ * gateway/calls_glue.c - wires the SIP proxy to the rest of the gateway:
+ * which users are extensions (store), which WebSocket flow a token names
+ * (ws.c's flow table), and call progress into the call log (calls.c).
+ */
+#define G_LOG_DOMAIN "ovoz"
+
+#include "gateway/gateway.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <sofia-sip/sip_header.h>
+
+static bool glue_is_extension(void *ctx, const char *user)
+{
+	struct gateway *gw = ctx;
+	struct gateway_extension e = {0};
+
+	if (gateway_store_extension_get(gw->store, user, &e))
+		return false;
+	gateway_extension_clear(&e);
+	return true;
+}
+
+static struct sip_transport *glue_flow(void *ctx, const char *id)
+{
+	struct gateway *gw = ctx;
+
+	return g_hash_table_lookup(gw->flows, id);
+}
+
+/* The proxy's events, in the call log's terms. */
+static void glue_call(void *ctx, const struct sip_call_event *ev)
+{
+	struct gateway *gw = ctx;
+	static const enum gateway_call_event_type types[] = {
+		[SIP_CALL_START] = GATEWAY_CALL_EV_START,
+		[SIP_CALL_ANSWER] = GATEWAY_CALL_EV_ANSWER,
+		[SIP_CALL_END] = GATEWAY_CALL_EV_END,
+	};
+	struct gateway_call_event ce = {
+		.type = types[ev->type],
+		.call_id = ev->call_id,
+		.caller = ev->caller,
+		.caller_transport = ev->caller_transport,
+		.callee = ev->callee,
+		.callee_transport = ev->callee_transport,
+		.disposition = ev->disposition,
+		.status = ev->status,
+		.hangup_by = ev->hangup_by,
+	};
+
+	gateway_calls_event(gw->calls, &ce);
+}
+
+static void glue_active_calls(void *ctx, JsonArray *array)
+{
+	struct gateway *gw = ctx;
+
+	gateway_calls_active_json(gw->calls, array);
+}
+
+/* OPTIONS to an extension is routed; OPTIONS to Ovoz itself (keep-alive
+ * pings, monitoring) is answered here. */
+static void glue_options(struct sip_stack *st, const struct sip_request *req,
+			 void *arg)
+{
+	struct gateway *gw = arg;
+	sip_t *sip = sip_message_sip(req->msg);
+	static const char *const hdrs[] = {
+		"Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, "
+			 "PRACK, MESSAGE, REFER, NOTIFY, REGISTER",
+		"Accept", "application/sdp",
+		"Supported", "path, outbound",
+		NULL};
+
+	if (sip->sip_request->rq_url->url_user &&
+	    (!sip->sip_to || !sip->sip_to->a_tag)) {
+		sip_proxy_handle_request(st, req, gw->proxy);
+		return;
+	}
+	if (sip->sip_to && sip->sip_to->a_tag) {
+		sip_proxy_handle_request(st, req, gw->proxy);
+		return;
+	}
+	sip_stack_reply(st, req, 200, "OK", hdrs);
+}
+
+/* Our address as peers should write it in Via and Record-Route. */
+static char *glue_host(const char *listen, const char *fallback)
+{
+	struct sip_addr a;
+	char host[SIP_ADDR_STRLEN];
+
+	if (listen && sip_addr_parse(&a, listen) == 0) {
+		sip_addr_host(&a, host, sizeof(host));
+		if (strcmp(host, "0.0.0.0") != 0 && strcmp(host, "::") != 0)
+			return a.ss.ss_family == AF_INET6
+				       ? g_strdup_printf("[%s]", host)
+				       : g_strdup(host);
+	}
+	return g_strdup(fallback);
+}
+
+int gateway_calls_start(struct gateway *gw, char **err)
+{
+	struct gateway_config *cfg = gw->cfg;
+	static const struct sip_proxy_hooks hooks = {
+		.is_extension = glue_is_extension,
+		.flow = glue_flow,
+		.call = glue_call,
+	};
+	const char *advertise = cfg->media_ip && *cfg->media_ip ? cfg->media_ip
+								 : cfg->realm;
+	g_autofree char *udp_host = glue_host(cfg->sip_udp, advertise);
+	g_autofree char *ws_host = glue_host(cfg->https, advertise);
+	struct sip_addr a;
+	struct sip_proxy_config pc = {
+		.domain = cfg->realm,
+		.udp_host = udp_host,
+		.ws_host = ws_host,
+		.no_answer = cfg->no_answer,
+	};
+	int rc;
+
+	if (gw->udp)
+		pc.udp_port = sip_addr_port(sip_udp_local(gw->udp));
+	if (sip_addr_parse(&a, cfg->https) == 0)
+		pc.ws_port = sip_addr_port(&a);
+	rc = gateway_calls_new(&gw->calls, gw->store);
+	if (rc) {
+		*err = g_strdup("cannot open the call log");
+		return rc;
+	}
+	rc = sip_proxy_new(&gw->proxy, &pc, gw->stack, gw->auth,
+			   gw->registrar,
+			   gw->udp ? sip_udp_transport(gw->udp) : NULL, &hooks,
+			   gw);
+	if (rc) {
+		*err = g_strdup("cannot start the proxy");
+		return rc;
+	}
+	sip_stack_set_handler(gw->stack, "OPTIONS", glue_options, gw);
+	sip_stack_set_handler(gw->stack, "*", sip_proxy_handle_request,
+			      gw->proxy);
+	sip_stack_set_response_handler(gw->stack, sip_proxy_handle_response,
+				       gw->proxy);
+	return 0;
+}
+
+void gateway_calls_stop(struct gateway *gw)
+{
+	sip_proxy_free(gw->proxy);
+	gw->proxy = NULL;
+	gateway_calls_free(gw->calls);
+	gw->calls = NULL;
+}
+
+void gateway_calls_api_hooks(struct gateway_api_hooks *hooks)
+{
+	hooks->active_calls = glue_active_calls;
+}

@@ -1,0 +1,1094 @@
+/* sip/proxy.c - forking, record-routing proxy with RFC 3261 transactions. */
+#define G_LOG_DOMAIN "ovoz-proxy"
+
+#include "proxy.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+
+#include <sofia-sip/msg_header.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/su_alloc.h>
+#include <sofia-sip/url.h>
+
+#define PROXY_COOKIE "z9hG4bKovz"
+#define PROXY_T2 4000
+
+struct proxy_fork;
+
+/* A client transaction: one leg we sent a request on. */
+struct proxy_branch {
+	struct proxy_fork *fork; /* owner */
+	char *id;                /* our Via branch */
+	char *key;               /* id|METHOD, in px->branches */
+	struct sip_message *req; /* the request as sent */
+	char *bytes;
+	size_t len;
+	struct sip_transport *tp;
+	struct sip_addr dst;
+	int status;              /* highest status received */
+	bool final, cancel_wanted, cancel_sent;
+	guint retrans, timeout;
+	unsigned interval;
+};
+
+/* A server transaction and the branches it forked. */
+struct proxy_fork {
+	struct sip_proxy *px;
+	char *key;               /* in px->forks */
+	struct sip_message *req; /* as received */
+	struct sip_transport *tp;
+	struct sip_addr src;
+	GPtrArray *branches;
+	struct sip_message *best;
+	int best_status;
+	char *last;              /* last response sent, for retransmissions */
+	size_t last_len;
+	bool done, is_invite, is_call, cancelled, answered, no_answer;
+	guint g_timer, h_timer, linger, noanswer;
+	unsigned g_interval;
+	char *caller, *callee;
+	enum sip_transport_kind caller_kind, callee_kind;
+};
+
+/* An answered call, for "who hung up". */
+struct proxy_dialog {
+	char *caller_tag;
+	char *caller, *callee;
+	enum sip_transport_kind caller_kind, callee_kind;
+};
+
+struct sip_proxy {
+	struct sip_proxy_config cfg;
+	char *domain, *udp_host, *ws_host;
+	struct sip_stack *stack;
+	struct sip_auth *auth;
+	struct sip_registrar *registrar;
+	struct sip_transport *udp;
+	struct sip_proxy_hooks hooks;
+	void *ctx;
+	GHashTable *forks;    /* key -> struct proxy_fork (owned) */
+	GHashTable *branches; /* key -> struct proxy_branch (borrowed) */
+	GHashTable *dialogs;  /* Call-ID -> struct proxy_dialog (owned) */
+	unsigned t1;
+};
+
+/* ---- small helpers ---- */
+
+static const char *proxy_method(const sip_t *sip)
+{
+	return sip->sip_request ? sip->sip_request->rq_method_name
+				: (sip->sip_cseq ? sip->sip_cseq->cs_method_name
+						 : "");
+}
+
+static char *proxy_new_branch(void)
+{
+	return g_strdup_printf(PROXY_COOKIE "%08x%08x", g_random_int(),
+			       g_random_int());
+}
+
+/* How the party behind @tp/@src is reached: "wss-12" or "u~ip~port". */
+static char *proxy_token(struct sip_transport *tp, const struct sip_addr *src)
+{
+	char host[SIP_ADDR_STRLEN];
+
+	if (sip_transport_is_flow(tp))
+		return g_strdup(sip_transport_id(tp));
+	sip_addr_host(src, host, sizeof(host));
+	return g_strdup_printf("u~%s~%u", host, sip_addr_port(src));
+}
+
+/* Resolve a token back to a transport and address. */
+static struct sip_transport *proxy_resolve(struct sip_proxy *px,
+					   const char *token,
+					   struct sip_addr *dst)
+{
+	memset(dst, 0, sizeof(*dst));
+	if (g_str_has_prefix(token, "u~")) {
+		g_auto(GStrv) part = g_strsplit(token + 2, "~", 2);
+		if (!part[0] || !part[1] || !px->udp ||
+		    sip_addr_set(dst, part[0],
+				 (unsigned)g_ascii_strtoull(part[1], NULL, 10)))
+			return NULL;
+		return px->udp;
+	}
+	return px->hooks.flow ? px->hooks.flow(px->ctx, token) : NULL;
+}
+
+static char *proxy_serialize(struct sip_message *m, size_t *len)
+{
+	return sip_message_serialize(m, len);
+}
+
+static int proxy_send(struct sip_transport *tp, const struct sip_addr *dst,
+		      const char *bytes, size_t len)
+{
+	return tp ? sip_transport_send(tp, dst, bytes, len) : ENOTCONN;
+}
+
+static bool proxy_is_udp(struct sip_transport *tp)
+{
+	return tp && !sip_transport_is_flow(tp);
+}
+
+/* Our Via for a leg on @tp. */
+static char *proxy_via(struct sip_proxy *px, struct sip_transport *tp,
+		       const char *branch)
+{
+	if (sip_transport_is_flow(tp))
+		return g_strdup_printf("SIP/2.0/WSS %s:%u;branch=%s",
+				       px->ws_host, px->cfg.ws_port, branch);
+	return g_strdup_printf("SIP/2.0/UDP %s:%u;branch=%s;rport",
+			       px->udp_host, px->cfg.udp_port, branch);
+}
+
+/* Our Record-Route facing the party on @tp, carrying its @token. */
+static char *proxy_rr(struct sip_proxy *px, struct sip_transport *tp,
+		      const char *token)
+{
+	if (sip_transport_is_flow(tp))
+		return g_strdup_printf("<sip:%s:%u;transport=ws;lr;ovoz=%s>",
+				       px->ws_host, px->cfg.ws_port, token);
+	return g_strdup_printf("<sip:%s:%u;lr;ovoz=%s>", px->udp_host,
+			       px->cfg.udp_port, token);
+}
+
+static int proxy_insert(struct sip_message *m, msg_hclass_t *hc,
+			const char *value)
+{
+	msg_t *msg = sip_message_msg(m);
+	msg_header_t *h = msg_header_make(msg_home(msg), hc, value);
+
+	if (!h)
+		return EINVAL;
+	return msg_header_insert(msg, (msg_pub_t *)sip_message_sip(m), h)
+		       ? EINVAL : 0;
+}
+
+/* RFC 3261 16.6 step 3: Max-Forwards, decremented or set to 70. */
+static void proxy_max_forwards(struct sip_message *m)
+{
+	sip_t *sip = sip_message_sip(m);
+
+	if (sip->sip_max_forwards) {
+		if (sip->sip_max_forwards->mf_count > 0)
+			sip->sip_max_forwards->mf_count--;
+		msg_fragment_clear(sip->sip_max_forwards->mf_common);
+	} else {
+		sip_message_add_header(m, "Max-Forwards", "70");
+	}
+}
+
+/* Pass an SDP body through the media hook. */
+static void proxy_sdp(struct sip_proxy *px, struct sip_message *m,
+		      enum sip_transport_kind from, enum sip_transport_kind to,
+		      const char *branch)
+{
+	sip_t *sip = sip_message_sip(m);
+	msg_t *msg = sip_message_msg(m);
+	struct sip_sdp_event ev;
+	g_autofree char *body = NULL, *out = NULL;
+	size_t len = 0;
+
+	if (!px->hooks.sdp || !sip->sip_payload || !sip->sip_content_type ||
+	    !sip->sip_content_type->c_type ||
+	    g_ascii_strcasecmp(sip->sip_content_type->c_type,
+			       "application/sdp") != 0)
+		return;
+	ev = (struct sip_sdp_event){
+		.call_id = sip->sip_call_id ? sip->sip_call_id->i_id : "",
+		.from_tag = sip->sip_from ? sip->sip_from->a_tag : NULL,
+		.to_tag = sip->sip_to ? sip->sip_to->a_tag : NULL,
+		.branch = branch,
+		.is_request = sip->sip_request != NULL,
+		.status = sip_message_status(m),
+		.from_kind = from,
+		.to_kind = to,
+	};
+	body = g_strndup(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+	out = px->hooks.sdp(px->ctx, &ev, body, &len);
+	if (!out)
+		return;
+	sip_payload_t *pl = sip_payload_create(msg_home(msg), out, (isize_t)len);
+	if (pl)
+		msg_header_replace(msg, (msg_pub_t *)sip,
+				   (msg_header_t *)sip->sip_payload,
+				   (msg_header_t *)pl);
+	if (sip->sip_content_length)
+		msg_header_remove(msg, (msg_pub_t *)sip,
+				  (msg_header_t *)sip->sip_content_length);
+}
+
+/* ---- lifecycle ---- */
+
+static void branch_free(struct proxy_branch *b)
+{
+	if (b->retrans)
+		g_source_remove(b->retrans);
+	if (b->timeout)
+		g_source_remove(b->timeout);
+	sip_message_unref(b->req);
+	sip_transport_unref(b->tp);
+	g_free(b->bytes);
+	g_free(b->id);
+	g_free(b->key);
+	g_free(b);
+}
+
+static void fork_free(struct proxy_fork *f)
+{
+	guint *timers[] = {&f->g_timer, &f->h_timer, &f->linger, &f->noanswer};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(timers); i++)
+		if (*timers[i])
+			g_source_remove(*timers[i]);
+	for (guint i = 0; i < f->branches->len; i++) {
+		struct proxy_branch *b = g_ptr_array_index(f->branches, i);
+		g_hash_table_remove(f->px->branches, b->key);
+		branch_free(b);
+	}
+	g_ptr_array_unref(f->branches);
+	sip_message_unref(f->req);
+	sip_message_unref(f->best);
+	sip_transport_unref(f->tp);
+	g_free(f->last);
+	g_free(f->caller);
+	g_free(f->callee);
+	g_free(f->key);
+	g_free(f);
+}
+
+static void dialog_free(struct proxy_dialog *d)
+{
+	g_free(d->caller_tag);
+	g_free(d->caller);
+	g_free(d->callee);
+	g_free(d);
+}
+
+static gboolean fork_linger_done(gpointer data)
+{
+	struct proxy_fork *f = data;
+
+	f->linger = 0;
+	g_hash_table_remove(f->px->forks, f->key); /* frees f */
+	return G_SOURCE_REMOVE;
+}
+
+/* Keep a finished transaction 64*T1 to absorb retransmissions. */
+static void fork_finish(struct proxy_fork *f)
+{
+	f->done = true;
+	if (f->noanswer) {
+		g_source_remove(f->noanswer);
+		f->noanswer = 0;
+	}
+	if (!f->linger)
+		f->linger = g_timeout_add(64 * f->px->t1, fork_linger_done, f);
+}
+
+static char *fork_key(const sip_t *sip, const char *method)
+{
+	const char *branch = sip->sip_via && sip->sip_via->v_branch
+				     ? sip->sip_via->v_branch : "";
+
+	return g_strdup_printf("%s|%s|%u|%s", branch,
+			       sip->sip_call_id ? sip->sip_call_id->i_id : "",
+			       sip->sip_cseq ? sip->sip_cseq->cs_seq : 0, method);
+}
+
+static void proxy_call_event(struct sip_proxy *px, struct proxy_fork *f,
+			     enum sip_call_event_type type,
+			     const char *disposition, int status)
+{
+	sip_t *sip = sip_message_sip(f->req);
+	struct sip_call_event ev = {
+		.type = type,
+		.call_id = sip->sip_call_id->i_id,
+		.caller = f->caller,
+		.caller_transport = sip_transport_kind_name(f->caller_kind),
+		.callee = f->callee,
+		.callee_transport = f->answered
+			? sip_transport_kind_name(f->callee_kind) : NULL,
+		.disposition = disposition,
+		.status = status,
+	};
+
+	if (f->is_call && px->hooks.call)
+		px->hooks.call(px->ctx, &ev);
+}
+
+/* ---- responses towards the caller ---- */
+
+static gboolean fork_timer_g(gpointer data)
+{
+	struct proxy_fork *f = data;
+
+	proxy_send(f->tp, &f->src, f->last, f->last_len);
+	f->g_interval = MIN(f->g_interval * 2, PROXY_T2);
+	f->g_timer = g_timeout_add(f->g_interval, fork_timer_g, f);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean fork_timer_h(gpointer data)
+{
+	struct proxy_fork *f = data;
+
+	f->h_timer = 0;
+	if (f->g_timer) {
+		g_source_remove(f->g_timer);
+		f->g_timer = 0;
+	}
+	return G_SOURCE_REMOVE;
+}
+
+/* Send @resp (already stripped of our Via) to the caller and remember it
+ * for retransmitted requests; run Timer G/H for a final non-2xx to INVITE
+ * over UDP. */
+static void fork_respond(struct proxy_fork *f, struct sip_message *resp)
+{
+	int status = sip_message_status(resp);
+
+	g_free(f->last);
+	f->last = proxy_serialize(resp, &f->last_len);
+	if (!f->last)
+		return;
+	proxy_send(f->tp, &f->src, f->last, f->last_len);
+	if (status < 200)
+		return;
+	if (f->is_invite && status >= 300 && proxy_is_udp(f->tp) &&
+	    !f->g_timer) {
+		f->g_interval = f->px->t1;
+		f->g_timer = g_timeout_add(f->g_interval, fork_timer_g, f);
+		f->h_timer = g_timeout_add(64 * f->px->t1, fork_timer_h, f);
+	}
+	fork_finish(f);
+}
+
+/* A response of our own making (100, 480, 503...). */
+static void fork_reply(struct proxy_fork *f, int status, const char *reason)
+{
+	struct sip_message *resp = NULL;
+
+	if (sip_message_new_reply(&resp, f->req, status, reason, NULL))
+		return;
+	sip_message_add_header(resp, "Server", "Ovoz");
+	fork_respond(f, resp);
+	sip_message_unref(resp);
+}
+
+/* ---- branches (client transactions) ---- */
+
+static void fork_branch_final(struct proxy_fork *f, struct proxy_branch *b,
+			      struct sip_message *resp, int status);
+
+static gboolean branch_retransmit(gpointer data)
+{
+	struct proxy_branch *b = data;
+	bool invite = b->fork->is_invite;
+
+	proxy_send(b->tp, &b->dst, b->bytes, b->len);
+	/* Timer A doubles without bound; Timer E is capped at T2. */
+	b->interval = invite ? b->interval * 2 : MIN(b->interval * 2, PROXY_T2);
+	b->retrans = g_timeout_add(b->interval, branch_retransmit, b);
+	return G_SOURCE_REMOVE;
+}
+
+static void branch_stop_retransmit(struct proxy_branch *b)
+{
+	if (b->retrans) {
+		g_source_remove(b->retrans);
+		b->retrans = 0;
+	}
+}
+
+/* Timer B / F (or no answer on a WebSocket): the branch failed with 408. */
+static gboolean branch_timeout(gpointer data)
+{
+	struct proxy_branch *b = data;
+
+	b->timeout = 0;
+	branch_stop_retransmit(b);
+	if (!b->final)
+		fork_branch_final(b->fork, b, NULL, 408);
+	return G_SOURCE_REMOVE;
+}
+
+/* Build a request from the headers of @b's request (CANCEL, ACK). */
+static struct sip_message *branch_derive(struct proxy_branch *b,
+					 const char *method,
+					 const sip_to_t *to)
+{
+	sip_t *sip = sip_message_sip(b->req);
+	su_home_t home[1] = {SU_HOME_INIT(home)};
+	GString *s = g_string_new(NULL);
+	struct sip_message *m = NULL;
+	char *ruri = url_as_string(home, sip->sip_request->rq_url);
+
+	g_string_append_printf(s, "%s %s SIP/2.0\r\n", method, ruri);
+	g_string_append_printf(s, "Via: %s\r\n",
+			       sip_header_as_string(home, (sip_header_t *)sip->sip_via));
+	g_string_append(s, "Max-Forwards: 70\r\n");
+	g_string_append_printf(s, "From: %s\r\n",
+			       sip_header_as_string(home, (sip_header_t *)sip->sip_from));
+	g_string_append_printf(s, "To: %s\r\n",
+			       sip_header_as_string(home, (sip_header_t *)
+						    (to ? to : sip->sip_to)));
+	g_string_append_printf(s, "Call-ID: %s\r\nCSeq: %u %s\r\n",
+			       sip->sip_call_id->i_id, sip->sip_cseq->cs_seq,
+			       method);
+	for (sip_route_t *r = sip->sip_route; r; r = r->r_next) {
+		sip_route_t one = *r;
+		one.r_next = NULL;
+		g_string_append_printf(s, "Route: %s\r\n",
+				       sip_header_as_string(home, (sip_header_t *)&one));
+	}
+	g_string_append(s, "Content-Length: 0\r\n\r\n");
+	if (sip_message_parse(&m, (const uint8_t *)s->str, s->len))
+		m = NULL;
+	g_string_free(s, TRUE);
+	su_home_deinit(home);
+	return m;
+}
+
+static void branch_send_derived(struct proxy_branch *b, const char *method,
+				const sip_to_t *to)
+{
+	struct sip_message *m = branch_derive(b, method, to);
+	size_t len;
+	g_autofree char *bytes = m ? proxy_serialize(m, &len) : NULL;
+
+	if (bytes)
+		proxy_send(b->tp, &b->dst, bytes, len);
+	sip_message_unref(m);
+}
+
+/* RFC 3261 9.1: CANCEL only once the branch has answered provisionally. */
+static void branch_cancel(struct proxy_branch *b)
+{
+	if (b->final || b->cancel_sent)
+		return;
+	b->cancel_wanted = true;
+	if (b->status < 100)
+		return;
+	b->cancel_sent = true;
+	branch_send_derived(b, "CANCEL", NULL);
+}
+
+static void fork_cancel_others(struct proxy_fork *f, struct proxy_branch *keep)
+{
+	for (guint i = 0; i < f->branches->len; i++) {
+		struct proxy_branch *b = g_ptr_array_index(f->branches, i);
+		if (b != keep)
+			branch_cancel(b);
+	}
+}
+
+/* Send @req (owned copy, ready but for Via) down @tp to @dst. */
+static int fork_add_branch(struct proxy_fork *f, struct sip_message *req,
+			   struct sip_transport *tp, const struct sip_addr *dst)
+{
+	struct sip_proxy *px = f->px;
+	struct proxy_branch *b = g_new0(struct proxy_branch, 1);
+	g_autofree char *via = NULL;
+	const char *method = proxy_method(sip_message_sip(req));
+
+	b->fork = f;
+	b->id = proxy_new_branch();
+	b->key = g_strdup_printf("%s|%s", b->id, method);
+	b->tp = sip_transport_ref(tp);
+	if (dst)
+		b->dst = *dst;
+	via = proxy_via(px, tp, b->id);
+	proxy_insert(req, sip_via_class, via);
+	proxy_sdp(px, req, sip_transport_kind(f->tp), sip_transport_kind(tp),
+		  b->id);
+	b->req = req;
+	b->bytes = proxy_serialize(req, &b->len);
+	g_ptr_array_add(f->branches, b);
+	g_hash_table_insert(px->branches, b->key, b);
+	if (!b->bytes || proxy_send(tp, &b->dst, b->bytes, b->len)) {
+		b->final = true;
+		b->status = 503;
+		return EIO;
+	}
+	if (proxy_is_udp(tp)) {
+		b->interval = px->t1;
+		b->retrans = g_timeout_add(b->interval, branch_retransmit, b);
+	}
+	b->timeout = g_timeout_add(64 * px->t1, branch_timeout, b);
+	return 0;
+}
+
+/* RFC 3261 16.7 step 6: the best of the final responses. 6xx beat all,
+ * then the lowest class; 401/407 would need merging and are not special. */
+static bool proxy_better(int candidate, int best)
+{
+	if (best == 0)
+		return true;
+	if (best / 100 == 6)
+		return false;
+	if (candidate / 100 == 6)
+		return true;
+	return candidate / 100 < best / 100;
+}
+
+static const char *proxy_disposition(struct proxy_fork *f, int status)
+{
+	if (f->cancelled && status == 487)
+		return "cancelled";
+	if (status == 486 || status == 600 || status == 603)
+		return "busy";
+	if (f->no_answer || status == 408 || status == 480)
+		return "no-answer";
+	return "failed";
+}
+
+/* A branch ended without success; when all have, answer the caller. */
+static void fork_branch_final(struct proxy_fork *f, struct proxy_branch *b,
+			      struct sip_message *resp, int status)
+{
+	b->final = true;
+	b->status = status;
+	if (b->timeout) {
+		g_source_remove(b->timeout);
+		b->timeout = 0;
+	}
+	branch_stop_retransmit(b);
+	if (f->done)
+		return;
+	if (proxy_better(status, f->best_status)) {
+		sip_message_unref(f->best);
+		f->best = resp ? sip_message_ref(resp) : NULL;
+		f->best_status = status;
+	}
+	if (status / 100 == 6)
+		fork_cancel_others(f, b);
+	for (guint i = 0; i < f->branches->len; i++)
+		if (!((struct proxy_branch *)g_ptr_array_index(f->branches, i))->final)
+			return;
+	if (f->best)
+		fork_respond(f, f->best);
+	else
+		fork_reply(f, f->best_status ? f->best_status : 408, NULL);
+	if (f->is_call)
+		g_debug("call %s -> %s: %d (%s)", f->caller, f->callee,
+			f->best_status, proxy_disposition(f, f->best_status));
+	proxy_call_event(f->px, f, SIP_CALL_END,
+			 proxy_disposition(f, f->best_status), f->best_status);
+}
+
+/* ---- responses from the network ---- */
+
+static void proxy_answered(struct sip_proxy *px, struct proxy_fork *f,
+			   struct proxy_branch *b, struct sip_message *resp)
+{
+	sip_t *sip = sip_message_sip(f->req);
+	struct proxy_dialog *d;
+
+	f->answered = true;
+	f->callee_kind = sip_transport_kind(b->tp);
+	fork_cancel_others(f, b);
+	if (!f->is_call)
+		return;
+	d = g_new0(struct proxy_dialog, 1);
+	d->caller_tag = g_strdup(sip->sip_from->a_tag);
+	d->caller = g_strdup(f->caller);
+	d->callee = g_strdup(f->callee);
+	d->caller_kind = f->caller_kind;
+	d->callee_kind = f->callee_kind;
+	g_hash_table_replace(px->dialogs, g_strdup(sip->sip_call_id->i_id), d);
+	g_debug("call %s -> %s answered on %s", f->caller, f->callee,
+		sip_transport_kind_name(f->callee_kind));
+	proxy_call_event(px, f, SIP_CALL_ANSWER, NULL, 0);
+}
+
+void sip_proxy_handle_response(struct sip_stack *st, struct sip_message *msg,
+			       struct sip_transport *tp,
+			       const struct sip_addr *src, void *arg)
+{
+	struct sip_proxy *px = arg;
+	sip_t *sip = sip_message_sip(msg);
+	int status = sip_message_status(msg);
+	g_autofree char *key = NULL;
+	struct proxy_branch *b;
+	struct proxy_fork *f;
+
+	if (!sip->sip_via || !sip->sip_via->v_branch)
+		return;
+	key = g_strdup_printf("%s|%s", sip->sip_via->v_branch,
+			      proxy_method(sip));
+	b = g_hash_table_lookup(px->branches, key);
+	if (!b)
+		return; /* not ours, or long gone: RFC 3261 16.7 drops it */
+	f = b->fork;
+	if (status > b->status || status >= 200)
+		b->status = MAX(b->status, status);
+	/* Any response stops INVITE retransmission (Timer A); a final one
+	 * stops Timer E too. */
+	if (f->is_invite || status >= 200)
+		branch_stop_retransmit(b);
+	if (b->cancel_wanted && !b->cancel_sent && status < 200)
+		branch_cancel(b);
+	if (status >= 300 && f->is_invite)
+		branch_send_derived(b, "ACK", sip->sip_to); /* hop by hop */
+	/* Strip our Via; the rest goes back the way the request came. */
+	msg_header_remove(sip_message_msg(msg), (msg_pub_t *)sip,
+			  (msg_header_t *)sip->sip_via);
+	if (!sip->sip_via)
+		return;
+	if (status == 100)
+		return;
+	if (status < 200) {
+		if (!f->done) {
+			proxy_sdp(px, msg, sip_transport_kind(tp),
+				  sip_transport_kind(f->tp), b->id);
+			fork_respond(f, msg);
+		}
+		return;
+	}
+	if (status < 300) {
+		bool first = !f->answered;
+		b->final = true;
+		if (b->timeout) {
+			g_source_remove(b->timeout);
+			b->timeout = 0;
+		}
+		if (first && f->is_invite)
+			proxy_answered(px, f, b, msg);
+		/* 2xx to INVITE go to the caller every time: they are the
+		 * UAS's retransmissions (RFC 6026). */
+		if (first || f->is_invite) {
+			proxy_sdp(px, msg, sip_transport_kind(tp),
+				  sip_transport_kind(f->tp), b->id);
+			fork_respond(f, msg);
+		}
+		return;
+	}
+	if (!b->final)
+		fork_branch_final(f, b, msg, status);
+}
+
+/* ---- requests ---- */
+
+static bool proxy_is_local_host(struct sip_proxy *px, const char *host)
+{
+	static const char *const local[] = {"localhost", "127.0.0.1", "[::1]",
+					    "::1", NULL};
+
+	if (!host)
+		return false;
+	if (g_ascii_strcasecmp(host, px->domain) == 0 ||
+	    g_ascii_strcasecmp(host, px->udp_host) == 0 ||
+	    g_ascii_strcasecmp(host, px->ws_host) == 0)
+		return true;
+	return g_strv_contains(local, host);
+}
+
+static struct proxy_fork *fork_new(struct sip_proxy *px,
+				   const struct sip_request *req, char *key)
+{
+	struct proxy_fork *f = g_new0(struct proxy_fork, 1);
+	sip_t *sip = sip_message_sip(req->msg);
+
+	f->px = px;
+	f->key = key;
+	f->req = sip_message_ref(req->msg);
+	f->tp = sip_transport_ref(req->tp);
+	f->src = req->src;
+	f->branches = g_ptr_array_new();
+	f->is_invite = sip->sip_request->rq_method == sip_method_invite;
+	f->caller_kind = sip_transport_kind(req->tp);
+	g_hash_table_insert(px->forks, key, f);
+	return f;
+}
+
+struct target_list {
+	GPtrArray *bindings; /* borrowed struct sip_binding * */
+};
+
+static void collect_binding(const struct sip_binding *b, void *arg)
+{
+	g_ptr_array_add(arg, (gpointer)b);
+}
+
+static gboolean fork_no_answer(gpointer data)
+{
+	struct proxy_fork *f = data;
+
+	f->noanswer = 0;
+	if (f->done || f->answered)
+		return G_SOURCE_REMOVE;
+	f->no_answer = true;
+	fork_cancel_others(f, NULL);
+	fork_reply(f, 480, "Temporarily Unavailable - no answer");
+	g_debug("call %s -> %s: no answer", f->caller, f->callee);
+	proxy_call_event(f->px, f, SIP_CALL_END, "no-answer", 480);
+	return G_SOURCE_REMOVE;
+}
+
+/* A copy of the request for one branch towards @b. */
+static struct sip_message *proxy_branch_request(struct sip_proxy *px,
+						const struct sip_request *req,
+						const struct sip_binding *b,
+						struct sip_transport *tp,
+						const struct sip_addr *dst)
+{
+	struct sip_message *m = NULL;
+	sip_t *sip;
+	msg_t *msg;
+	g_autofree char *caller_tok = proxy_token(req->tp, &req->src);
+	g_autofree char *callee_tok = proxy_token(tp, dst);
+	g_autofree char *rr_caller = NULL, *rr_callee = NULL;
+
+	if (sip_message_dup(&m, req->msg))
+		return NULL;
+	sip = sip_message_sip(m);
+	msg = sip_message_msg(m);
+	/* Retarget to the registered contact (RFC 3261 16.5). */
+	url_t *url = url_make(msg_home(msg), b->uri);
+	if (url) {
+		sip_request_t *rq = sip_request_create(
+			msg_home(msg), sip->sip_request->rq_method,
+			sip->sip_request->rq_method_name, (url_string_t *)url,
+			NULL);
+		if (rq)
+			msg_header_replace(msg, (msg_pub_t *)sip,
+					   (msg_header_t *)sip->sip_request,
+					   (msg_header_t *)rq);
+	}
+	proxy_max_forwards(m);
+	/* Double Record-Route (RFC 5658): the top one faces the callee. */
+	rr_caller = proxy_rr(px, req->tp, caller_tok);
+	rr_callee = proxy_rr(px, tp, callee_tok);
+	proxy_insert(m, sip_record_route_class, rr_caller);
+	proxy_insert(m, sip_record_route_class, rr_callee);
+	return m;
+}
+
+static void proxy_initial(struct sip_proxy *px, const struct sip_request *req,
+			  char *key)
+{
+	sip_t *sip = sip_message_sip(req->msg);
+	const url_t *ruri = sip->sip_request->rq_url;
+	const char *caller = sip->sip_from && sip->sip_from->a_url->url_user
+				     ? sip->sip_from->a_url->url_user : "";
+	const char *callee = ruri->url_user;
+	struct sip_auth_result ar;
+	g_autoptr(GPtrArray) targets = g_ptr_array_new();
+	struct proxy_fork *f;
+	unsigned sent = 0;
+
+	if (!*caller) {
+		g_free(key);
+		sip_stack_reply(px->stack, req, 403, "Forbidden - From has no "
+				"extension", NULL);
+		return;
+	}
+	if (sip_auth_check(px->auth, req, caller, true, &ar) != SIP_AUTH_OK) {
+		g_free(key);
+		if (ar.verdict != SIP_AUTH_CHALLENGED)
+			g_message("%s from %s: %d %s", proxy_method(sip), caller,
+				  ar.status, ar.detail);
+		return;
+	}
+	if (!callee || !proxy_is_local_host(px, ruri->url_host)) {
+		g_free(key);
+		g_message("%s %s -> %s@%s: 403, not a local destination",
+			  proxy_method(sip), caller, callee ? callee : "",
+			  ruri->url_host ? ruri->url_host : "");
+		sip_stack_reply(px->stack, req, 403, "Forbidden - no route to "
+				"outside destinations", NULL);
+		return;
+	}
+	if (!px->hooks.is_extension || !px->hooks.is_extension(px->ctx, callee)) {
+		g_free(key);
+		sip_stack_reply(px->stack, req, 404, "Not Found", NULL);
+		return;
+	}
+	sip_registrar_foreach(px->registrar, callee, collect_binding, targets);
+	if (targets->len == 0) {
+		g_free(key);
+		sip_stack_reply(px->stack, req, 480, "Temporarily Unavailable - "
+				"not registered", NULL);
+		return;
+	}
+	f = fork_new(px, req, key);
+	f->is_call = f->is_invite;
+	f->caller = g_strdup(caller);
+	f->callee = g_strdup(callee);
+	if (f->is_invite)
+		fork_reply(f, 100, "Trying");
+	for (guint i = 0; i < targets->len; i++) {
+		const struct sip_binding *b = g_ptr_array_index(targets, i);
+		struct sip_transport *tp = b->flow ? b->flow : px->udp;
+		struct sip_message *m;
+		if (!tp || sip_transport_is_closed(tp))
+			continue;
+		/* fork_add_branch() owns the copy, even when sending fails. */
+		m = proxy_branch_request(px, req, b, tp, &b->addr);
+		if (m && fork_add_branch(f, m, tp, &b->addr) == 0)
+			sent++;
+	}
+	if (f->is_call) {
+		g_message("call %s (%s) -> %s: forked to %u contact%s", caller,
+			  sip_transport_kind_name(f->caller_kind), callee, sent,
+			  sent == 1 ? "" : "s");
+		proxy_call_event(px, f, SIP_CALL_START, NULL, 0);
+	}
+	if (!sent) {
+		fork_reply(f, 480, "Temporarily Unavailable");
+		proxy_call_event(px, f, SIP_CALL_END, "failed", 480);
+		return;
+	}
+	if (f->is_invite && px->cfg.no_answer)
+		f->noanswer = g_timeout_add_seconds(px->cfg.no_answer,
+						    fork_no_answer, f);
+}
+
+/* Pop our Routes (RFC 3261 16.4) and pick the other leg's token. */
+static char *proxy_pop_routes(struct sip_message *m, const char *self)
+{
+	sip_t *sip = sip_message_sip(m);
+	msg_t *msg = sip_message_msg(m);
+	char *dest = NULL;
+	bool ours = false;
+	char tok[128];
+
+	while (sip->sip_route &&
+	       url_param(sip->sip_route->r_url->url_params, "ovoz", tok,
+			 sizeof(tok)) > 0) {
+		ours = true;
+		if (!dest && strcmp(tok, self) != 0)
+			dest = g_strdup(tok);
+		msg_header_remove(msg, (msg_pub_t *)sip,
+				  (msg_header_t *)sip->sip_route);
+	}
+	if (!ours) {
+		g_free(dest);
+		return NULL;
+	}
+	return dest ? dest : g_strdup("");
+}
+
+static void proxy_dialog_end(struct sip_proxy *px, const sip_t *sip)
+{
+	struct proxy_dialog *d = g_hash_table_lookup(px->dialogs,
+						     sip->sip_call_id->i_id);
+	const char *by;
+
+	if (!d)
+		return;
+	by = sip->sip_from->a_tag && d->caller_tag &&
+			     strcmp(sip->sip_from->a_tag, d->caller_tag) == 0
+		     ? "caller" : "callee";
+	struct sip_call_event ev = {
+		.type = SIP_CALL_END,
+		.call_id = sip->sip_call_id->i_id,
+		.caller = d->caller,
+		.caller_transport = sip_transport_kind_name(d->caller_kind),
+		.callee = d->callee,
+		.callee_transport = sip_transport_kind_name(d->callee_kind),
+		.disposition = "answered",
+		.hangup_by = by,
+	};
+	g_debug("call %s -> %s ended, hung up by %s", d->caller, d->callee,
+		by);
+	if (px->hooks.call)
+		px->hooks.call(px->ctx, &ev);
+	g_hash_table_remove(px->dialogs, sip->sip_call_id->i_id);
+}
+
+static void proxy_in_dialog(struct sip_proxy *px,
+			    const struct sip_request *req, char *key)
+{
+	sip_t *sip = sip_message_sip(req->msg);
+	g_autofree char *self = proxy_token(req->tp, &req->src);
+	g_autofree char *dest = NULL;
+	struct sip_message *m = NULL;
+	struct sip_transport *tp;
+	struct sip_addr dst;
+	bool ack = sip->sip_request->rq_method == sip_method_ack;
+
+	if (sip_message_dup(&m, req->msg)) {
+		g_free(key);
+		return;
+	}
+	dest = proxy_pop_routes(m, self);
+	if (!dest || !*dest) {
+		g_free(key);
+		sip_message_unref(m);
+		if (!ack)
+			sip_stack_reply(px->stack, req, dest ? 404 : 403,
+					dest ? "Not Found - no other leg"
+					     : "Forbidden - not a dialog of "
+					       "this proxy", NULL);
+		return;
+	}
+	tp = proxy_resolve(px, dest, &dst);
+	if (!tp || sip_transport_is_closed(tp)) {
+		g_free(key);
+		sip_message_unref(m);
+		if (!ack)
+			sip_stack_reply(px->stack, req, 480,
+					"Temporarily Unavailable - the other "
+					"party's connection is gone", NULL);
+		return;
+	}
+	proxy_max_forwards(m);
+	if (sip->sip_request->rq_method == sip_method_bye)
+		proxy_dialog_end(px, sip);
+	if (ack) {
+		/* ACK for 2xx is end to end and has no transaction. */
+		g_autofree char *branch = proxy_new_branch();
+		g_autofree char *via = proxy_via(px, tp, branch);
+		size_t len;
+		g_autofree char *bytes = NULL;
+		proxy_insert(m, sip_via_class, via);
+		proxy_sdp(px, m, sip_transport_kind(req->tp),
+			  sip_transport_kind(tp), branch);
+		bytes = proxy_serialize(m, &len);
+		if (bytes)
+			proxy_send(tp, &dst, bytes, len);
+		sip_message_unref(m);
+		g_free(key);
+		return;
+	}
+	struct proxy_fork *f = fork_new(px, req, key);
+	if (f->is_invite)
+		fork_reply(f, 100, "Trying");
+	if (fork_add_branch(f, m, tp, &dst))
+		fork_branch_final(f, g_ptr_array_index(f->branches, 0), NULL,
+				  503);
+}
+
+static void proxy_cancel(struct sip_proxy *px, const struct sip_request *req)
+{
+	sip_t *sip = sip_message_sip(req->msg);
+	g_autofree char *key = fork_key(sip, "INVITE");
+	struct proxy_fork *f = g_hash_table_lookup(px->forks, key);
+
+	if (!f) {
+		sip_stack_reply(px->stack, req, 481, "Call/Transaction Does "
+				"Not Exist", NULL);
+		return;
+	}
+	sip_stack_reply(px->stack, req, 200, "OK", NULL);
+	if (f->done)
+		return;
+	f->cancelled = true;
+	fork_cancel_others(f, NULL);
+}
+
+void sip_proxy_handle_request(struct sip_stack *st,
+			      const struct sip_request *req, void *arg)
+{
+	struct sip_proxy *px = arg;
+	sip_t *sip = sip_message_sip(req->msg);
+	sip_method_t method = sip->sip_request->rq_method;
+	char *key;
+	struct proxy_fork *f;
+
+	if (method == sip_method_cancel) {
+		proxy_cancel(px, req);
+		return;
+	}
+	key = fork_key(sip, method == sip_method_ack ? "INVITE"
+						     : proxy_method(sip));
+	f = g_hash_table_lookup(px->forks, key);
+	if (f && method == sip_method_ack) {
+		/* ACK for our non-2xx final: the transaction is complete. */
+		g_free(key);
+		if (f->g_timer) {
+			g_source_remove(f->g_timer);
+			f->g_timer = 0;
+		}
+		return;
+	}
+	if (f) {
+		/* A retransmission: repeat what we last said, if anything. */
+		g_free(key);
+		if (f->last)
+			proxy_send(f->tp, &f->src, f->last, f->last_len);
+		return;
+	}
+	if (sip->sip_to && sip->sip_to->a_tag) {
+		proxy_in_dialog(px, req, key);
+		return;
+	}
+	if (method == sip_method_ack) {
+		g_free(key); /* stray ACK: nothing to do */
+		return;
+	}
+	proxy_initial(px, req, key);
+}
+
+/* ---- object ---- */
+
+int sip_proxy_new(struct sip_proxy **out, const struct sip_proxy_config *cfg,
+		  struct sip_stack *stack, struct sip_auth *auth,
+		  struct sip_registrar *registrar, struct sip_transport *udp,
+		  const struct sip_proxy_hooks *hooks, void *ctx)
+{
+	struct sip_proxy *px;
+
+	if (!cfg || !cfg->domain || !stack || !auth || !registrar)
+		return EINVAL;
+	px = g_new0(struct sip_proxy, 1);
+	px->cfg = *cfg;
+	px->domain = g_strdup(cfg->domain);
+	px->udp_host = g_strdup(cfg->udp_host ? cfg->udp_host : cfg->domain);
+	px->ws_host = g_strdup(cfg->ws_host ? cfg->ws_host : cfg->domain);
+	px->stack = stack;
+	px->auth = auth;
+	px->registrar = registrar;
+	px->udp = udp;
+	if (hooks)
+		px->hooks = *hooks;
+	px->ctx = ctx;
+	px->t1 = 500;
+	if (!px->cfg.no_answer)
+		px->cfg.no_answer = 60;
+	px->forks = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+					  (GDestroyNotify)fork_free);
+	px->branches = g_hash_table_new(g_str_hash, g_str_equal);
+	px->dialogs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					    (GDestroyNotify)dialog_free);
+	*out = px;
+	return 0;
+}
+
+void sip_proxy_free(struct sip_proxy *px)
+{
+	if (!px)
+		return;
+	g_hash_table_destroy(px->forks);
+	g_hash_table_destroy(px->branches);
+	g_hash_table_destroy(px->dialogs);
+	g_free(px->domain);
+	g_free(px->udp_host);
+	g_free(px->ws_host);
+	g_free(px);
+}
+
+unsigned sip_proxy_active_calls(const struct sip_proxy *px)
+{
+	GHashTableIter it;
+	gpointer v;
+	unsigned n = g_hash_table_size(px->dialogs);
+
+	g_hash_table_iter_init(&it, px->forks);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		const struct proxy_fork *f = v;
+		n += f->is_call && !f->done && !f->answered;
+	}
+	return n;
+}
+
+void sip_proxy_set_t1(struct sip_proxy *px, unsigned t1_ms)
+{
+	px->t1 = t1_ms ? t1_ms : 500;
+}

@@ -1,0 +1,103 @@
+/*
+ * sip/proxy.h - the transaction-stateful, record-routing proxy core.
+ *
+ * Initial requests to a local extension are authenticated (407), forked to
+ * every registered contact, and record-routed twice (RFC 5658): one
+ * Record-Route faces each leg and carries an "ovoz" token saying how that
+ * leg's party is reached - a WebSocket flow id ("wss-12") or a UDP source
+ * address ("u~203.0.113.5~5060", so NATed phones are reached where their
+ * packets came from). In-dialog requests come back through those Routes
+ * and are sent to the other leg's token, whatever the (.invalid or private)
+ * Request-URI says. One dialog runs end to end, so re-INVITE, UPDATE, INFO
+ * and the rest pass through; every SDP body crosses one hook.
+ *
+ * Over UDP the RFC 3261 timers run: A/B/E/F for our client transactions,
+ * G/H for final responses to INVITE, 100 Trying at once, request
+ * retransmissions absorbed, 2xx retransmissions forwarded while the branch
+ * lingers.
+ *
+ * Threading: signalling thread only.
+ */
+#ifndef OVOZ_SIP_PROXY_H
+#define OVOZ_SIP_PROXY_H
+
+#include <stdbool.h>
+
+#include "sip/auth.h"
+#include "sip/registrar.h"
+#include "sip/stack.h"
+#include "sip/transport.h"
+
+enum sip_call_event_type {
+	SIP_CALL_START,  /* an authenticated INVITE was forked */
+	SIP_CALL_ANSWER, /* the first 2xx */
+	SIP_CALL_END,    /* final failure, or BYE after answer */
+};
+
+/** A call's progress for the call log. Borrowed strings. */
+struct sip_call_event {
+	enum sip_call_event_type type;
+	const char *call_id;
+	const char *caller, *caller_transport;
+	const char *callee, *callee_transport; /* answering branch, or NULL */
+	/* END: "answered", "busy", "no-answer", "cancelled", "failed" */
+	const char *disposition;
+	int status;            /* END without answer: final status sent */
+	const char *hangup_by; /* END after answer: "caller" or "callee" */
+};
+
+/** Where an SDP body is going, for the media hook. Borrowed. */
+struct sip_sdp_event {
+	const char *call_id;
+	const char *from_tag, *to_tag; /* to_tag NULL in an initial offer */
+	const char *branch;            /* our Via branch of that leg */
+	bool is_request;
+	int status;                    /* responses */
+	enum sip_transport_kind from_kind, to_kind;
+};
+
+struct sip_proxy_hooks {
+	/** True if @user is a local extension (registered or not). */
+	bool (*is_extension)(void *ctx, const char *user);
+	/** The live WebSocket flow called @id ("wss-12"), borrowed, or NULL. */
+	struct sip_transport *(*flow)(void *ctx, const char *id);
+	void (*call)(void *ctx, const struct sip_call_event *ev);
+	/** Rewrite an SDP body: return a new body (g_malloc'd, *@len set) or
+	 *  NULL to pass it unchanged. May be NULL. */
+	char *(*sdp)(void *ctx, const struct sip_sdp_event *ev,
+		     const char *body, size_t *len);
+};
+
+struct sip_proxy_config {
+	const char *domain;   /* our SIP domain (the realm) */
+	const char *udp_host; /* our address as UDP peers reach it */
+	unsigned udp_port;
+	const char *ws_host;  /* our host as browsers reach it */
+	unsigned ws_port;
+	unsigned no_answer;   /* seconds before 480, default 60 */
+};
+
+struct sip_proxy;
+
+/** @udp is the UDP transport (borrowed; may be NULL if UDP is off). */
+int sip_proxy_new(struct sip_proxy **out, const struct sip_proxy_config *cfg,
+		  struct sip_stack *stack, struct sip_auth *auth,
+		  struct sip_registrar *registrar, struct sip_transport *udp,
+		  const struct sip_proxy_hooks *hooks, void *ctx);
+void sip_proxy_free(struct sip_proxy *px);
+
+/** Request handler for every method the proxy routes. */
+void sip_proxy_handle_request(struct sip_stack *st,
+			      const struct sip_request *req, void *arg);
+/** Response handler (sip_stack_set_response_handler). */
+void sip_proxy_handle_response(struct sip_stack *st, struct sip_message *msg,
+			       struct sip_transport *tp,
+			       const struct sip_addr *src, void *arg);
+
+/** Calls being set up or talking. */
+unsigned sip_proxy_active_calls(const struct sip_proxy *px);
+
+/** Tests: timer base T1 in ms (default 500). */
+void sip_proxy_set_t1(struct sip_proxy *px, unsigned t1_ms);
+
+#endif
