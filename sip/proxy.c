@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <glib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/sip_header.h>
@@ -73,6 +74,7 @@ struct sip_proxy {
 	GHashTable *branches; /* key -> struct proxy_branch (borrowed) */
 	GHashTable *dialogs;  /* Call-ID -> struct proxy_dialog (owned) */
 	unsigned t1;
+	guint8 secret[32];    /* signs Record-Route tokens */
 };
 
 /* ---- small helpers ---- */
@@ -145,15 +147,54 @@ static char *proxy_via(struct sip_proxy *px, struct sip_transport *tp,
 			       px->udp_host, px->cfg.udp_port, branch);
 }
 
+/*
+ * Tokens travel in Record-Route and come back in Route, so anyone can
+ * write one. Unsigned, a forged "u~198.51.100.1~5060" would make Ovoz an
+ * open relay to any address; each token therefore carries 64 bits of
+ * HMAC-SHA256 under a per-process secret ("wss-12.9f1c...").
+ */
+static char *proxy_sign(const struct sip_proxy *px, const char *token)
+{
+	g_autoptr(GHmac) h = g_hmac_new(G_CHECKSUM_SHA256, px->secret,
+					sizeof(px->secret));
+	const char *hex;
+
+	g_hmac_update(h, (const guchar *)token, (gssize)strlen(token));
+	hex = g_hmac_get_string(h);
+	return g_strdup_printf("%s.%.16s", token, hex);
+}
+
+/* The token inside a signed value, or NULL when the signature is wrong. */
+static char *proxy_verify(const struct sip_proxy *px, const char *value)
+{
+	const char *dot = strrchr(value, '.');
+	g_autofree char *token = NULL, *good = NULL;
+	unsigned char diff = 0;
+	size_t len;
+
+	if (!dot)
+		return NULL;
+	token = g_strndup(value, (gsize)(dot - value));
+	good = proxy_sign(px, token);
+	len = strlen(good);
+	if (strlen(value) != len)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		diff |= (unsigned char)(good[i] ^ value[i]);
+	return diff ? NULL : g_steal_pointer(&token);
+}
+
 /* Our Record-Route facing the party on @tp, carrying its @token. */
 static char *proxy_rr(struct sip_proxy *px, struct sip_transport *tp,
 		      const char *token)
 {
+	g_autofree char *signed_tok = proxy_sign(px, token);
+
 	if (sip_transport_is_flow(tp))
 		return g_strdup_printf("<sip:%s:%u;transport=ws;lr;ovoz=%s>",
-				       px->ws_host, px->cfg.ws_port, token);
+				       px->ws_host, px->cfg.ws_port, signed_tok);
 	return g_strdup_printf("<sip:%s:%u;lr;ovoz=%s>", px->udp_host,
-			       px->cfg.udp_port, token);
+			       px->cfg.udp_port, signed_tok);
 }
 
 static int proxy_insert(struct sip_message *m, msg_hclass_t *hc,
@@ -849,21 +890,31 @@ static void proxy_initial(struct sip_proxy *px, const struct sip_request *req,
 						    fork_no_answer, f);
 }
 
-/* Pop our Routes (RFC 3261 16.4) and pick the other leg's token. */
-static char *proxy_pop_routes(struct sip_message *m, const char *self)
+/*
+ * Pop our Routes (RFC 3261 16.4) and pick the other leg's token. NULL when
+ * the request has none of ours, or a forged one; "" when every token names
+ * the sender itself.
+ */
+static char *proxy_pop_routes(struct sip_proxy *px, struct sip_message *m,
+			      const char *self)
 {
 	sip_t *sip = sip_message_sip(m);
 	msg_t *msg = sip_message_msg(m);
 	char *dest = NULL;
 	bool ours = false;
-	char tok[128];
+	char value[160];
 
 	while (sip->sip_route &&
-	       url_param(sip->sip_route->r_url->url_params, "ovoz", tok,
-			 sizeof(tok)) > 0) {
+	       url_param(sip->sip_route->r_url->url_params, "ovoz", value,
+			 sizeof(value)) > 0) {
+		g_autofree char *tok = proxy_verify(px, value);
+		if (!tok) {
+			g_free(dest);
+			return NULL;
+		}
 		ours = true;
 		if (!dest && strcmp(tok, self) != 0)
-			dest = g_strdup(tok);
+			dest = g_steal_pointer(&tok);
 		msg_header_remove(msg, (msg_pub_t *)sip,
 				  (msg_header_t *)sip->sip_route);
 	}
@@ -917,7 +968,7 @@ static void proxy_in_dialog(struct sip_proxy *px,
 		g_free(key);
 		return;
 	}
-	dest = proxy_pop_routes(m, self);
+	dest = proxy_pop_routes(px, m, self);
 	if (!dest || !*dest) {
 		g_free(key);
 		sip_message_unref(m);
@@ -1050,6 +1101,12 @@ int sip_proxy_new(struct sip_proxy **out, const struct sip_proxy_config *cfg,
 		px->hooks = *hooks;
 	px->ctx = ctx;
 	px->t1 = 500;
+	/* Kernel randomness: the secret must not be guessable. */
+	if (getrandom(px->secret, sizeof(px->secret), 0) !=
+	    (ssize_t)sizeof(px->secret)) {
+		sip_proxy_free(px);
+		return EIO;
+	}
 	if (!px->cfg.no_answer)
 		px->cfg.no_answer = 60;
 	px->forks = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
