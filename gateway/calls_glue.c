@@ -87,6 +87,18 @@ static void glue_options(struct sip_stack *st, const struct sip_request *req,
 	sip_stack_reply(st, req, 200, "OK", hdrs);
 }
 
+/* Responses: our keep-alive pings' answers, else the proxy's. */
+static void glue_response(struct sip_stack *st, struct sip_message *msg,
+			  struct sip_transport *tp, const struct sip_addr *src,
+			  void *arg)
+{
+	struct gateway *gw = arg;
+
+	if (gw->keepalive && sip_keepalive_handle_response(gw->keepalive, msg))
+		return;
+	sip_proxy_handle_response(st, msg, tp, src, gw->proxy);
+}
+
 /* Our address as peers should write it in Via and Record-Route. */
 static char *glue_host(const char *listen, const char *fallback)
 {
@@ -144,13 +156,29 @@ int gateway_calls_start(struct gateway *gw, char **err)
 	sip_stack_set_handler(gw->stack, "OPTIONS", glue_options, gw);
 	sip_stack_set_handler(gw->stack, "*", sip_proxy_handle_request,
 			      gw->proxy);
-	sip_stack_set_response_handler(gw->stack, sip_proxy_handle_response,
-				       gw->proxy);
+	sip_stack_set_response_handler(gw->stack, glue_response, gw);
+	if (gw->udp && cfg->keepalive_interval) {
+		struct sip_keepalive_config kc = {
+			.interval = cfg->keepalive_interval,
+			.max_missed = cfg->keepalive_max_missed,
+			.domain = cfg->realm,
+			.host = udp_host,
+			.port = pc.udp_port,
+		};
+		rc = sip_keepalive_new(&gw->keepalive, &kc, gw->registrar,
+				       sip_udp_transport(gw->udp));
+		if (rc) {
+			*err = g_strdup("cannot start UDP keep-alives");
+			return rc;
+		}
+	}
 	return 0;
 }
 
 void gateway_calls_stop(struct gateway *gw)
 {
+	sip_keepalive_free(gw->keepalive);
+	gw->keepalive = NULL;
 	sip_proxy_free(gw->proxy);
 	gw->proxy = NULL;
 	gateway_calls_free(gw->calls);

@@ -18,6 +18,7 @@
 #include "gateway/config.h"
 #include "gateway/store.h"
 #include "gateway/calls.h"
+#include "sip/keepalive.h"
 #include "sip/proxy.h"
 #include "sip/registrar.h"
 #include "sip/stack.h"
@@ -43,6 +44,7 @@ struct gateway {
 	struct sip_auth *auth; /* shared by registrar and proxy */
 	struct sip_registrar *registrar;
 	struct sip_proxy *proxy;
+	struct sip_keepalive *keepalive; /* NULL when off */
 	struct gateway_calls *calls;
 	GHashTable *flows; /* "wss-12" -> struct sip_transport (borrowed) */
 	struct sip_udp *udp;

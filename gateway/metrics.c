@@ -80,6 +80,11 @@ char *gateway_metrics_render(struct gateway *gw)
 	       sip_auth_bans(gw->auth));
 	metric(s, "ovoz_bans_active", "gauge", "Bans in force now.",
 	       sip_auth_bans_active(gw->auth));
+	metric(s, "ovoz_calls_active", "gauge", "Calls ringing or talking.",
+	       gw->proxy ? sip_proxy_active_calls(gw->proxy) : 0);
+	metric(s, "ovoz_keepalive_dropped_total", "counter",
+	       "UDP contacts dropped for not answering keep-alive pings.",
+	       gw->keepalive ? sip_keepalive_dropped(gw->keepalive) : 0);
 	metric(s, "ovoz_http_requests_total", "counter", "HTTP requests.",
 	       gw->counters.http_requests);
 	metric(s, "ovoz_http_unauthorized_total", "counter",

@@ -605,6 +605,19 @@ void sip_registrar_expire(struct sip_registrar *r, int64_t now)
 	reg_remove_matching(r, reg_match_expired, &now);
 }
 
+int sip_registrar_remove_contact(struct sip_registrar *r, const char *user,
+				 const char *uri)
+{
+	GPtrArray *list = reg_bindings(r, user, false);
+	int i = reg_find(list, uri, NULL);
+
+	if (i < 0)
+		return ENOENT;
+	reg_remove_at(r, list, (guint)i);
+	reg_drop_empty(r, user);
+	return 0;
+}
+
 void sip_registrar_remove_user(struct sip_registrar *r, const char *user)
 {
 	GPtrArray *list = reg_bindings(r, user, false);

@@ -108,6 +108,9 @@ int sip_registrar_restore(struct sip_registrar *r, const char *user,
 /** Remove every binding on @flow (the connection closed). */
 void sip_registrar_flow_closed(struct sip_registrar *r,
 			       struct sip_transport *flow);
+/** Remove the binding of @user whose contact URI is @uri. 0 or ENOENT. */
+int sip_registrar_remove_contact(struct sip_registrar *r, const char *user,
+				 const char *uri);
 /** Remove every binding of @user (extension deleted). */
 void sip_registrar_remove_user(struct sip_registrar *r, const char *user);
 /** Expire bindings whose time has passed; called by a timer. */
