@@ -87,6 +87,18 @@ static void glue_options(struct sip_stack *st, const struct sip_request *req,
 	sip_stack_reply(st, req, 200, "OK", hdrs);
 }
 
+/* In upstream mode WebSocket clients register with the upstream. */
+static void glue_register(struct sip_stack *st, const struct sip_request *req,
+			  void *arg)
+{
+	struct gateway *gw = arg;
+
+	if (sip_proxy_wants_register(gw->proxy, req))
+		sip_proxy_handle_request(st, req, gw->proxy);
+	else
+		sip_registrar_handle(st, req, gw->registrar);
+}
+
 /* Responses: our keep-alive pings' answers, else the proxy's. */
 static void glue_response(struct sip_stack *st, struct sip_message *msg,
 			  struct sip_transport *tp, const struct sip_addr *src,
@@ -133,6 +145,7 @@ int gateway_calls_start(struct gateway *gw, char **err)
 		.udp_host = udp_host,
 		.ws_host = ws_host,
 		.no_answer = cfg->no_answer,
+		.upstream = cfg->upstream,
 	};
 	int rc;
 
@@ -154,6 +167,10 @@ int gateway_calls_start(struct gateway *gw, char **err)
 		return rc;
 	}
 	sip_stack_set_handler(gw->stack, "OPTIONS", glue_options, gw);
+	sip_stack_set_handler(gw->stack, "REGISTER", glue_register, gw);
+	if (cfg->upstream && *cfg->upstream)
+		g_message("upstream mode: WebSocket clients register with %s",
+			  cfg->upstream);
 	sip_stack_set_handler(gw->stack, "*", sip_proxy_handle_request,
 			      gw->proxy);
 	sip_stack_set_response_handler(gw->stack, glue_response, gw);

@@ -52,6 +52,7 @@ static const struct config_key config_keys[] = {
 	{"security", "ban_failures", KEY_UINT, OFF(ban_failures), 1, 1000},
 	{"security", "ban_window", KEY_UINT, OFF(ban_window), 1, 86400},
 	{"security", "ban_time", KEY_UINT, OFF(ban_time), 1, 604800},
+	{"upstream", "address", KEY_STRING, OFF(upstream), 0, 0},
 	{"log", "level", KEY_STRING, OFF(log_level), 0, 0},
 };
 #undef OFF
@@ -105,6 +106,7 @@ void gateway_config_clear(struct gateway_config *cfg)
 	g_free(cfg->db);
 	g_free(cfg->admin_token);
 	g_free(cfg->media_ip);
+	g_free(cfg->upstream);
 	g_free(cfg->log_level);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -222,6 +224,7 @@ static const struct {
 	{"rtp-ports", "media", "rtp_ports", "RTP port range", "LO-HI"},
 	{"log-level", "log", "level", "error, warning, info or debug", "LEVEL"},
 	{"webroot", "http", "webroot", "folder with the web phone", "DIR"},
+	{"upstream", "upstream", "address", "UDP registrar/PBX to front", "IP:PORT"},
 };
 
 static int config_validate(struct gateway_config *cfg, char **err)
@@ -242,6 +245,12 @@ static int config_validate(struct gateway_config *cfg, char **err)
 	}
 	if (cfg->media_ip && *cfg->media_ip && sip_addr_set(&a, cfg->media_ip, 0)) {
 		*err = g_strdup_printf("bad media IP '%s'", cfg->media_ip);
+		return EINVAL;
+	}
+	if (cfg->upstream && *cfg->upstream &&
+	    sip_addr_parse(&a, cfg->upstream)) {
+		*err = g_strdup_printf("bad [upstream] address '%s' (want "
+				       "IP:PORT)", cfg->upstream);
 		return EINVAL;
 	}
 	if (!g_strv_contains(levels, cfg->log_level)) {

@@ -38,6 +38,8 @@ struct gateway_config {
 	unsigned rtp_lo, rtp_hi;
 	/* [security] */
 	unsigned ban_failures, ban_window, ban_time;
+	/* [upstream] */
+	char *upstream;           /* "ip:port" of a UDP registrar/PBX, or NULL */
 	/* [log] */
 	char *log_level;
 };

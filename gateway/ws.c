@@ -209,6 +209,8 @@ static void ws_closed(struct gateway *gw, struct ws_session *s)
 	sip_transport_close(c->tp);
 	g_hash_table_remove(gw->flows, sip_transport_id(c->tp));
 	sip_registrar_flow_closed(gw->registrar, c->tp);
+	if (gw->proxy)
+		sip_proxy_flow_closed(gw->proxy, c->tp);
 	sip_transport_unref(c->tp);
 }
 

@@ -59,6 +59,9 @@ struct proxy_dialog {
 	char *caller_tag;
 	char *caller, *callee;
 	enum sip_transport_kind caller_kind, callee_kind;
+	/* The WebSocket flows of each side ("wss-3"), NULL on UDP: a call
+	 * whose party's connection closes is over. */
+	char *caller_flow, *callee_flow;
 };
 
 struct sip_proxy {
@@ -75,6 +78,8 @@ struct sip_proxy {
 	GHashTable *dialogs;  /* Call-ID -> struct proxy_dialog (owned) */
 	unsigned t1;
 	guint8 secret[32];    /* signs Record-Route tokens */
+	bool has_upstream;
+	struct sip_addr upstream;
 };
 
 /* ---- small helpers ---- */
@@ -305,6 +310,8 @@ static void fork_free(struct proxy_fork *f)
 static void dialog_free(struct proxy_dialog *d)
 {
 	g_free(d->caller_tag);
+	g_free(d->caller_flow);
+	g_free(d->callee_flow);
 	g_free(d->caller);
 	g_free(d->callee);
 	g_free(d);
@@ -641,6 +648,10 @@ static void proxy_answered(struct sip_proxy *px, struct proxy_fork *f,
 	d->callee = g_strdup(f->callee);
 	d->caller_kind = f->caller_kind;
 	d->callee_kind = f->callee_kind;
+	if (sip_transport_is_flow(f->tp))
+		d->caller_flow = g_strdup(sip_transport_id(f->tp));
+	if (sip_transport_is_flow(b->tp))
+		d->callee_flow = g_strdup(sip_transport_id(b->tp));
 	g_hash_table_replace(px->dialogs, g_strdup(sip->sip_call_id->i_id), d);
 	g_debug("call %s -> %s answered on %s", f->caller, f->callee,
 		sip_transport_kind_name(f->callee_kind));
@@ -774,6 +785,7 @@ static gboolean fork_no_answer(gpointer data)
 /* A copy of the request for one branch towards @b. */
 static struct sip_message *proxy_branch_request(struct sip_proxy *px,
 						const struct sip_request *req,
+						struct sip_message *from,
 						const struct sip_binding *b,
 						struct sip_transport *tp,
 						const struct sip_addr *dst)
@@ -785,12 +797,13 @@ static struct sip_message *proxy_branch_request(struct sip_proxy *px,
 	g_autofree char *callee_tok = proxy_token(tp, dst);
 	g_autofree char *rr_caller = NULL, *rr_callee = NULL;
 
-	if (sip_message_dup(&m, req->msg))
+	if (sip_message_dup(&m, from))
 		return NULL;
 	sip = sip_message_sip(m);
 	msg = sip_message_msg(m);
-	/* Retarget to the registered contact (RFC 3261 16.5). */
-	url_t *url = url_make(msg_home(msg), b->uri);
+	/* Retarget to the registered contact (RFC 3261 16.5); requests to
+	 * the upstream keep their Request-URI. */
+	url_t *url = b ? url_make(msg_home(msg), b->uri) : NULL;
 	if (url) {
 		sip_request_t *rq = sip_request_create(
 			msg_home(msg), sip->sip_request->rq_method,
@@ -802,12 +815,107 @@ static struct sip_message *proxy_branch_request(struct sip_proxy *px,
 					   (msg_header_t *)rq);
 	}
 	proxy_max_forwards(m);
+	/* RFC 3327: a contact registered through an edge proxy is reached
+	 * through the Path it registered with. */
+	if (b && b->path)
+		proxy_insert(m, sip_route_class, b->path);
+	if (sip->sip_request->rq_method == sip_method_register) {
+		/* Upstream REGISTER: our Path brings requests back here. */
+		g_autofree char *path = proxy_rr(px, px->udp, caller_tok);
+		proxy_insert(m, sip_path_class, path);
+		return m;
+	}
 	/* Double Record-Route (RFC 5658): the top one faces the callee. */
 	rr_caller = proxy_rr(px, req->tp, caller_tok);
 	rr_callee = proxy_rr(px, tp, callee_tok);
 	proxy_insert(m, sip_record_route_class, rr_caller);
 	proxy_insert(m, sip_record_route_class, rr_callee);
 	return m;
+}
+
+static char *proxy_pop_routes(struct sip_proxy *px, struct sip_message *m,
+			      const char *self);
+
+/* One branch towards @tp/@dst for a request routed without forking. */
+static void proxy_relay(struct sip_proxy *px, const struct sip_request *req,
+			struct sip_message *from, char *key,
+			struct sip_transport *tp, const struct sip_addr *dst)
+{
+	sip_t *sip = sip_message_sip(req->msg);
+	struct proxy_fork *f = fork_new(px, req, key);
+	struct sip_message *m;
+
+	f->is_call = f->is_invite;
+	f->caller = g_strdup(sip->sip_from->a_url->url_user
+				     ? sip->sip_from->a_url->url_user : "");
+	f->callee = g_strdup(sip->sip_request->rq_url->url_user
+				     ? sip->sip_request->rq_url->url_user : "");
+	if (f->is_invite) {
+		fork_reply(f, 100, "Trying");
+		proxy_call_event(px, f, SIP_CALL_START, NULL, 0);
+	}
+	m = proxy_branch_request(px, req, from, NULL, tp, dst);
+	if (!m) {
+		fork_reply(f, 500, "Server Internal Error");
+		proxy_call_event(px, f, SIP_CALL_END, "failed", 500);
+		return;
+	}
+	if (fork_add_branch(f, m, tp, dst))
+		fork_branch_final(f, g_ptr_array_index(f->branches, 0), NULL,
+				  503);
+}
+
+static void proxy_to_upstream(struct sip_proxy *px,
+			      const struct sip_request *req, char *key)
+{
+	if (!px->udp) {
+		g_free(key);
+		sip_stack_reply(px->stack, req, 503, "Service Unavailable - "
+				"no UDP transport for the upstream", NULL);
+		return;
+	}
+	proxy_relay(px, req, req->msg, key, px->udp, &px->upstream);
+}
+
+bool sip_proxy_wants_register(const struct sip_proxy *px,
+			      const struct sip_request *req)
+{
+	return px->has_upstream && sip_transport_is_flow(req->tp);
+}
+
+static bool proxy_from_upstream(const struct sip_proxy *px,
+				const struct sip_request *req)
+{
+	return px->has_upstream && !sip_transport_is_flow(req->tp) &&
+	       sip_addr_equal(&req->src, &px->upstream);
+}
+
+/* A request from the upstream to a contact that registered through us:
+ * its Route is the Path we added, naming the flow (RFC 3327). */
+static void proxy_by_path(struct sip_proxy *px, const struct sip_request *req,
+			  char *key)
+{
+	g_autofree char *self = proxy_token(req->tp, &req->src);
+	g_autofree char *dest = NULL;
+	struct sip_message *m = NULL;
+	struct sip_transport *tp;
+	struct sip_addr dst;
+
+	if (sip_message_dup(&m, req->msg)) {
+		g_free(key);
+		return;
+	}
+	dest = proxy_pop_routes(px, m, self);
+	tp = dest && *dest ? proxy_resolve(px, dest, &dst) : NULL;
+	if (!tp || sip_transport_is_closed(tp)) {
+		g_free(key);
+		sip_message_unref(m);
+		sip_stack_reply(px->stack, req, 480, "Temporarily Unavailable - "
+				"not connected", NULL);
+		return;
+	}
+	proxy_relay(px, req, m, key, tp, &dst);
+	sip_message_unref(m);
 }
 
 static void proxy_initial(struct sip_proxy *px, const struct sip_request *req,
@@ -836,7 +944,13 @@ static void proxy_initial(struct sip_proxy *px, const struct sip_request *req,
 				  ar.status, ar.detail);
 		return;
 	}
-	if (!callee || !proxy_is_local_host(px, ruri->url_host)) {
+	if (!callee || !proxy_is_local_host(px, ruri->url_host) ||
+	    (px->has_upstream && px->hooks.is_extension &&
+	     !px->hooks.is_extension(px->ctx, callee))) {
+		if (px->has_upstream) {
+			proxy_to_upstream(px, req, key);
+			return;
+		}
 		g_free(key);
 		g_message("%s %s -> %s@%s: 403, not a local destination",
 			  proxy_method(sip), caller, callee ? callee : "",
@@ -851,16 +965,17 @@ static void proxy_initial(struct sip_proxy *px, const struct sip_request *req,
 		return;
 	}
 	sip_registrar_foreach(px->registrar, callee, collect_binding, targets);
-	if (targets->len == 0) {
-		g_free(key);
-		sip_stack_reply(px->stack, req, 480, "Temporarily Unavailable - "
-				"not registered", NULL);
-		return;
-	}
 	f = fork_new(px, req, key);
 	f->is_call = f->is_invite;
 	f->caller = g_strdup(caller);
 	f->callee = g_strdup(callee);
+	if (targets->len == 0) {
+		/* Still a call for the log: the caller tried and failed. */
+		proxy_call_event(px, f, SIP_CALL_START, NULL, 0);
+		fork_reply(f, 480, "Temporarily Unavailable - not registered");
+		proxy_call_event(px, f, SIP_CALL_END, "failed", 480);
+		return;
+	}
 	if (f->is_invite)
 		fork_reply(f, 100, "Trying");
 	for (guint i = 0; i < targets->len; i++) {
@@ -870,7 +985,7 @@ static void proxy_initial(struct sip_proxy *px, const struct sip_request *req,
 		if (!tp || sip_transport_is_closed(tp))
 			continue;
 		/* fork_add_branch() owns the copy, even when sending fails. */
-		m = proxy_branch_request(px, req, b, tp, &b->addr);
+		m = proxy_branch_request(px, req, req->msg, b, tp, &b->addr);
 		if (m && fork_add_branch(f, m, tp, &b->addr) == 0)
 			sent++;
 	}
@@ -892,8 +1007,8 @@ static void proxy_initial(struct sip_proxy *px, const struct sip_request *req,
 
 /*
  * Pop our Routes (RFC 3261 16.4) and pick the other leg's token. NULL when
- * the request has none of ours, or a forged one; "" when every token names
- * the sender itself.
+ * the request has none of ours (a forged token is not ours); "" when every
+ * token names the sender itself.
  */
 static char *proxy_pop_routes(struct sip_proxy *px, struct sip_message *m,
 			      const char *self)
@@ -904,14 +1019,14 @@ static char *proxy_pop_routes(struct sip_proxy *px, struct sip_message *m,
 	bool ours = false;
 	char value[160];
 
+	/* Another Ovoz's Route (upstream mode) has a token we cannot verify:
+	 * ours end there, and the rest are the next hop's. */
 	while (sip->sip_route &&
 	       url_param(sip->sip_route->r_url->url_params, "ovoz", value,
 			 sizeof(value)) > 0) {
 		g_autofree char *tok = proxy_verify(px, value);
-		if (!tok) {
-			g_free(dest);
-			return NULL;
-		}
+		if (!tok)
+			break;
 		ours = true;
 		if (!dest && strcmp(tok, self) != 0)
 			dest = g_steal_pointer(&tok);
@@ -925,6 +1040,24 @@ static char *proxy_pop_routes(struct sip_proxy *px, struct sip_message *m,
 	return dest ? dest : g_strdup("");
 }
 
+static void proxy_dialog_report(struct sip_proxy *px, const char *call_id,
+				const struct proxy_dialog *d, const char *by)
+{
+	struct sip_call_event ev = {
+		.type = SIP_CALL_END,
+		.call_id = call_id,
+		.caller = d->caller,
+		.caller_transport = sip_transport_kind_name(d->caller_kind),
+		.callee = d->callee,
+		.callee_transport = sip_transport_kind_name(d->callee_kind),
+		.disposition = "answered",
+		.hangup_by = by,
+	};
+
+	if (px->hooks.call)
+		px->hooks.call(px->ctx, &ev);
+}
+
 static void proxy_dialog_end(struct sip_proxy *px, const sip_t *sip)
 {
 	struct proxy_dialog *d = g_hash_table_lookup(px->dialogs,
@@ -936,21 +1069,41 @@ static void proxy_dialog_end(struct sip_proxy *px, const sip_t *sip)
 	by = sip->sip_from->a_tag && d->caller_tag &&
 			     strcmp(sip->sip_from->a_tag, d->caller_tag) == 0
 		     ? "caller" : "callee";
-	struct sip_call_event ev = {
-		.type = SIP_CALL_END,
-		.call_id = sip->sip_call_id->i_id,
-		.caller = d->caller,
-		.caller_transport = sip_transport_kind_name(d->caller_kind),
-		.callee = d->callee,
-		.callee_transport = sip_transport_kind_name(d->callee_kind),
-		.disposition = "answered",
-		.hangup_by = by,
-	};
-	g_debug("call %s -> %s ended, hung up by %s", d->caller, d->callee,
-		by);
-	if (px->hooks.call)
-		px->hooks.call(px->ctx, &ev);
+	proxy_dialog_report(px, sip->sip_call_id->i_id, d, by);
 	g_hash_table_remove(px->dialogs, sip->sip_call_id->i_id);
+}
+
+void sip_proxy_flow_closed(struct sip_proxy *px, struct sip_transport *flow)
+{
+	const char *id = sip_transport_id(flow);
+	GHashTableIter it;
+	gpointer k, v;
+
+	/* Answered calls with a party on this connection are over. */
+	g_hash_table_iter_init(&it, px->dialogs);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		struct proxy_dialog *d = v;
+		bool caller = d->caller_flow && strcmp(d->caller_flow, id) == 0;
+		bool callee = d->callee_flow && strcmp(d->callee_flow, id) == 0;
+		if (!caller && !callee)
+			continue;
+		g_message("call %s -> %s: %s's connection closed, call over",
+			  d->caller, d->callee, caller ? "caller" : "callee");
+		proxy_dialog_report(px, k, d, caller ? "caller" : "callee");
+		g_hash_table_iter_remove(&it);
+	}
+	/* A caller that vanished while ringing cancels its call. */
+	g_hash_table_iter_init(&it, px->forks);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct proxy_fork *f = v;
+		if (f->tp != flow || f->done)
+			continue;
+		f->cancelled = true;
+		fork_cancel_others(f, NULL);
+		if (f->is_call)
+			proxy_call_event(px, f, SIP_CALL_END, "cancelled", 487);
+		fork_finish(f);
+	}
 }
 
 static void proxy_in_dialog(struct sip_proxy *px,
@@ -983,6 +1136,8 @@ static void proxy_in_dialog(struct sip_proxy *px,
 	if (!tp || sip_transport_is_closed(tp)) {
 		g_free(key);
 		sip_message_unref(m);
+		if (sip->sip_request->rq_method == sip_method_bye)
+			proxy_dialog_end(px, sip);
 		if (!ack)
 			sip_stack_reply(px->stack, req, 480,
 					"Temporarily Unavailable - the other "
@@ -1070,6 +1225,18 @@ void sip_proxy_handle_request(struct sip_stack *st,
 		proxy_in_dialog(px, req, key);
 		return;
 	}
+	if (method != sip_method_ack && px->has_upstream) {
+		if (sip_transport_is_flow(req->tp)) {
+			/* Edge mode: the upstream registers and authenticates
+			 * WebSocket clients. */
+			proxy_to_upstream(px, req, key);
+			return;
+		}
+		if (proxy_from_upstream(px, req) && sip->sip_route) {
+			proxy_by_path(px, req, key);
+			return;
+		}
+	}
 	if (method == sip_method_ack) {
 		g_free(key); /* stray ACK: nothing to do */
 		return;
@@ -1101,19 +1268,30 @@ int sip_proxy_new(struct sip_proxy **out, const struct sip_proxy_config *cfg,
 		px->hooks = *hooks;
 	px->ctx = ctx;
 	px->t1 = 500;
+	if (!px->cfg.no_answer)
+		px->cfg.no_answer = 60;
+	px->cfg.upstream = NULL;
+	if (cfg->upstream && *cfg->upstream) {
+		if (sip_addr_parse(&px->upstream, cfg->upstream)) {
+			g_free(px->domain);
+			g_free(px->udp_host);
+			g_free(px->ws_host);
+			g_free(px);
+			return EINVAL;
+		}
+		px->has_upstream = true;
+	}
+	px->forks = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+					  (GDestroyNotify)fork_free);
+	px->branches = g_hash_table_new(g_str_hash, g_str_equal);
+	px->dialogs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					    (GDestroyNotify)dialog_free);
 	/* Kernel randomness: the secret must not be guessable. */
 	if (getrandom(px->secret, sizeof(px->secret), 0) !=
 	    (ssize_t)sizeof(px->secret)) {
 		sip_proxy_free(px);
 		return EIO;
 	}
-	if (!px->cfg.no_answer)
-		px->cfg.no_answer = 60;
-	px->forks = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-					  (GDestroyNotify)fork_free);
-	px->branches = g_hash_table_new(g_str_hash, g_str_equal);
-	px->dialogs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					    (GDestroyNotify)dialog_free);
 	*out = px;
 	return 0;
 }

@@ -75,6 +75,11 @@ struct sip_proxy_config {
 	const char *ws_host;  /* our host as browsers reach it */
 	unsigned ws_port;
 	unsigned no_answer;   /* seconds before 480, default 60 */
+	/* Upstream mode (edge proxy): a UDP registrar/PBX as "ip:port", or
+	 * NULL. WebSocket clients' out-of-dialog requests (REGISTER with a
+	 * Path, calls) go there; local callers' calls to non-local numbers
+	 * too; requests from it that carry our Path come back down the flow. */
+	const char *upstream;
 };
 
 struct sip_proxy;
@@ -93,6 +98,15 @@ void sip_proxy_handle_request(struct sip_stack *st,
 void sip_proxy_handle_response(struct sip_stack *st, struct sip_message *msg,
 			       struct sip_transport *tp,
 			       const struct sip_addr *src, void *arg);
+
+/** True when @req should be relayed to the upstream instead of the local
+ *  registrar (a REGISTER over a WebSocket in upstream mode). */
+bool sip_proxy_wants_register(const struct sip_proxy *px,
+			      const struct sip_request *req);
+
+/** A WebSocket flow closed: its answered calls end (hung up by that
+ *  side) and calls it was placing are cancelled. */
+void sip_proxy_flow_closed(struct sip_proxy *px, struct sip_transport *flow);
 
 /** Calls being set up or talking. */
 unsigned sip_proxy_active_calls(const struct sip_proxy *px);

@@ -87,6 +87,7 @@ static void binding_free(struct sip_binding *b)
 	g_free(b->user_agent);
 	g_free(b->call_id);
 	g_free(b->instance);
+	g_free(b->path);
 	sip_transport_unref(b->flow);
 	g_free(b);
 }
@@ -217,6 +218,26 @@ static int reg_find(GPtrArray *list, const char *uri, const char *instance)
 	return -1;
 }
 
+/* The REGISTER's Path list as one header value, or NULL (RFC 3327). */
+static char *reg_path_text(const sip_t *sip)
+{
+	su_home_t home[1] = {SU_HOME_INIT(home)};
+	GString *s = NULL;
+
+	for (const sip_path_t *p = sip->sip_path; p; p = p->r_next) {
+		sip_path_t one = *p;
+		one.r_next = NULL;
+		if (!s)
+			s = g_string_new(NULL);
+		else
+			g_string_append(s, ", ");
+		g_string_append(s, sip_header_as_string(home,
+							(sip_header_t *)&one));
+	}
+	su_home_deinit(home);
+	return s ? g_string_free(s, FALSE) : NULL;
+}
+
 static void reg_reply_ok(struct reg_job *job)
 {
 	struct sip_registrar *r = job->r;
@@ -234,6 +255,10 @@ static void reg_reply_ok(struct reg_job *job)
 			left > 0 ? left : 0);
 		sip_message_add_header(resp, "Contact", v);
 	}
+	/* RFC 3327 5.3: the registrar echoes the Path it stored. */
+	g_autofree char *path = reg_path_text(sip_message_sip(job->req->msg));
+	if (path)
+		sip_message_add_header(resp, "Path", path);
 	sip_stack_send_reply(r->stack, job->req, resp);
 	sip_message_unref(resp);
 }
@@ -287,6 +312,7 @@ static void reg_apply(struct reg_job *job, struct reg_update *u)
 		g_free(b->contact);
 		g_free(b->uri);
 		g_free(b->instance);
+		g_free(b->path);
 		g_free(b->source);
 		g_free(b->user_agent);
 		g_free(b->call_id);
@@ -295,6 +321,7 @@ static void reg_apply(struct reg_job *job, struct reg_update *u)
 	b->contact = g_steal_pointer(&u->contact);
 	b->uri = g_steal_pointer(&u->uri);
 	b->instance = g_steal_pointer(&u->instance);
+	b->path = reg_path_text(sip);
 	b->source = g_strdup(job->source);
 	b->user_agent = g_strdup(job->user_agent);
 	b->call_id = g_strdup(sip->sip_call_id ? sip->sip_call_id->i_id : "");

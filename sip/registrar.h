@@ -30,6 +30,7 @@ struct sip_binding {
 	char *user_agent;
 	char *call_id;
 	char *instance;   /* +sip.instance or NULL */
+	char *path;       /* Path of the REGISTER (RFC 3327), "<a>, <b>", or NULL */
 	uint32_t cseq;
 	int64_t expires_at; /* unix seconds (wall clock) */
 	enum sip_transport_kind transport;
