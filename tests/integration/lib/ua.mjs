@@ -40,15 +40,15 @@ export class Ua {
     return this.transport === 'UDP' ? `SIP/2.0/UDP ${this.host};branch=${b};rport` : `SIP/2.0/WSS ${this.host};branch=${b}`;
   }
   /** Build a request; @d is the dialog state when in-dialog. */
-  request(method, { ruri, to, callId, fromTag, cseq, routes = [], auth, body = '', via } = {}) {
+  request(method, { ruri, to, callId, fromTag, cseq, routes = [], auth, body = '', via, contentType = 'application/sdp', extra = [] } = {}) {
     const lines = [
       `${method} ${ruri} SIP/2.0`, `Via: ${via ?? this.via()}`, 'Max-Forwards: 70',
       `From: <sip:${this.user}@${this.domain}>;tag=${fromTag}`, `To: ${to}`,
       `Call-ID: ${callId}`, `CSeq: ${cseq} ${method}`, `Contact: ${this.contact}`,
       ...routes.map((r) => `Route: ${r}`),
       ...(auth ? [`Proxy-Authorization: ${auth}`] : []),
-      'User-Agent: OvozTestUA/1.0',
-      ...(body ? ['Content-Type: application/sdp'] : []),
+      'User-Agent: OvozTestUA/1.0', ...extra,
+      ...(body ? [`Content-Type: ${contentType}`] : []),
       `Content-Length: ${Buffer.byteLength(body)}`, '', body,
     ];
     return lines.join('\r\n');
@@ -69,18 +69,20 @@ export class Ua {
     }
   }
   /** Send an INVITE to @target with digest; resolves with the dialog. */
-  async invite(target, { body = SDP('127.0.0.1', 40000) } = {}) {
-    const d = { callId: rand(8), fromTag: rand(4), ruri: `sip:${target}@${this.domain}`, to: `<sip:${target}@${this.domain}>`, cseq: this.cseq++ };
+  async invite(target, { body = SDP('127.0.0.1', 40000), callId = rand(8), domain = this.domain } = {}) {
+    const d = { callId, fromTag: rand(4), ruri: `sip:${target}@${domain}`, to: `<sip:${target}@${domain}>`, cseq: this.cseq++ };
     const via = this.via();
     await this.send(this.request('INVITE', { ...d, body, via }));
-    const ch = await this.expect((m) => m.status === 407, 3000, '407');
+    const ch = await this.expect((m) => m.status === 407 && m.header('call-id') === d.callId, 3000, '407');
     d.first407 = ch;
     // ACK the 407 (same branch).
     await this.send(this.request('ACK', { ...d, via, to: ch.header('to') }).replace(/CSeq: \d+ ACK/, `CSeq: ${d.cseq} ACK`));
     const chs = ch.headers('proxy-authenticate').map(parseChallenge);
+    d.challenges = chs;
     d.cseq = this.cseq++;
     const auth = digestAuth({ ch: chs[0], user: this.user, password: this.password, method: 'INVITE', uri: d.ruri });
     d.via = this.via();
+    d.auth = auth;
     await this.send(this.request('INVITE', { ...d, body, auth, via: d.via }));
     return d;
   }
