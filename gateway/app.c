@@ -54,6 +54,7 @@ static void app_binding(void *ctx, const struct sip_binding *b,
 		.cseq = b->cseq,
 		.expires_at = b->expires_at,
 		.updated_at = g_get_real_time() / G_USEC_PER_SEC,
+		.path = b->path,
 	};
 	gateway_store_location_put(gw->store, &l);
 }
@@ -178,7 +179,7 @@ static void app_restore(struct gateway *gw)
 		if (sip_registrar_restore(gw->registrar, l->extension,
 					  l->contact, l->source, l->user_agent,
 					  l->call_id, l->cseq,
-					  l->expires_at) == 0)
+					  l->expires_at, l->path) == 0)
 			n++;
 	}
 	if (n)

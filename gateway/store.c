@@ -90,13 +90,16 @@ static const struct store_migration store_migrations[] = {
 	 "CREATE INDEX calls_started ON calls (started_at);"
 	 "CREATE INDEX calls_caller ON calls (caller, started_at);"
 	 "CREATE INDEX calls_callee ON calls (callee, started_at);"},
+	/* RFC 3327: a contact registered through an edge proxy is reached
+	 * through its Path, which must survive a restart like the contact. */
+	{3, "ALTER TABLE locations ADD COLUMN path TEXT;"},
 };
 
 #define EXT_COLUMNS                                                          \
 	"extension, display_name, ha1_md5, ha1_sha256, created_at, updated_at"
 #define LOC_COLUMNS                                                          \
 	"extension, contact, transport, source, user_agent, call_id, cseq,"  \
-	" expires_at, updated_at"
+	" expires_at, updated_at, path"
 #define ATT_COLUMNS                                                          \
 	"at, extension, source, transport, user_agent, outcome, status, detail"
 #define CALL_COLUMNS                                                         \
@@ -135,8 +138,9 @@ static const char *const store_stmt_sql[STMT_COUNT] = {
 	[STMT_EXT_LIST] = "SELECT " EXT_COLUMNS
 			  " FROM extensions ORDER BY extension",
 	[STMT_LOC_PUT] = "INSERT INTO locations (" LOC_COLUMNS ")"
-			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
 			 " ON CONFLICT (extension, contact) DO UPDATE SET"
+			 " path = excluded.path,"
 			 " transport = excluded.transport,"
 			 " source = excluded.source,"
 			 " user_agent = excluded.user_agent,"
@@ -647,6 +651,7 @@ void gateway_location_free(struct gateway_location *l)
 	g_free(l->source);
 	g_free(l->user_agent);
 	g_free(l->call_id);
+	g_free(l->path);
 	g_free(l);
 }
 
@@ -672,6 +677,7 @@ int gateway_store_location_put(struct gateway_store *s,
 	sqlite3_bind_int64(st, 7, l->cseq);
 	sqlite3_bind_int64(st, 8, l->expires_at);
 	sqlite3_bind_int64(st, 9, l->updated_at ? l->updated_at : store_now());
+	store_bind_text(st, 10, l->path);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		if (sqlite3_extended_errcode(s->db) ==
 		    SQLITE_CONSTRAINT_FOREIGNKEY)
@@ -724,6 +730,7 @@ int gateway_store_location_list(struct gateway_store *s, GPtrArray **out)
 		l->cseq = (uint32_t)sqlite3_column_int64(st, 6);
 		l->expires_at = sqlite3_column_int64(st, 7);
 		l->updated_at = sqlite3_column_int64(st, 8);
+		l->path = store_column_text(st, 9);
 		g_ptr_array_add(arr, l);
 	}
 	store_done(st);

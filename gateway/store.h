@@ -37,6 +37,7 @@ struct gateway_location {
 	uint32_t cseq;
 	int64_t expires_at; /* unix seconds */
 	int64_t updated_at;
+	char *path;       /* Path it registered with (RFC 3327), or NULL */
 };
 
 /** One REGISTER attempt, for diagnosis. */

@@ -1189,6 +1189,28 @@ static void proxy_cancel(struct sip_proxy *px, const struct sip_request *req)
 	fork_cancel_others(f, NULL);
 }
 
+/* RFC 3261 16.3 step 4: a request that already passed through us more
+ * than a spiral would explain is looping (Max-Forwards stops the rest). */
+static bool proxy_is_looping(const struct sip_proxy *px, const sip_t *sip)
+{
+	unsigned ours = 0;
+	g_autofree char *udp_port = g_strdup_printf("%u", px->cfg.udp_port);
+	g_autofree char *ws_port = g_strdup_printf("%u", px->cfg.ws_port);
+
+	for (const sip_via_t *v = sip->sip_via; v; v = v->v_next) {
+		const char *port = v->v_port ? v->v_port : "5060";
+		if (!v->v_host || !v->v_branch ||
+		    !g_str_has_prefix(v->v_branch, PROXY_COOKIE))
+			continue;
+		if ((strcmp(v->v_host, px->udp_host) == 0 &&
+		     strcmp(port, udp_port) == 0) ||
+		    (strcmp(v->v_host, px->ws_host) == 0 &&
+		     strcmp(port, ws_port) == 0))
+			ours++;
+	}
+	return ours >= 3;
+}
+
 void sip_proxy_handle_request(struct sip_stack *st,
 			      const struct sip_request *req, void *arg)
 {
@@ -1200,6 +1222,13 @@ void sip_proxy_handle_request(struct sip_stack *st,
 
 	if (method == sip_method_cancel) {
 		proxy_cancel(px, req);
+		return;
+	}
+	if (method != sip_method_ack && proxy_is_looping(px, sip)) {
+		g_message("%s from %s: loop detected (482)", proxy_method(sip),
+			  sip->sip_from && sip->sip_from->a_url->url_user
+				  ? sip->sip_from->a_url->url_user : "?");
+		sip_stack_reply(st, req, 482, "Loop Detected", NULL);
 		return;
 	}
 	key = fork_key(sip, method == sip_method_ack ? "INVITE"

@@ -551,7 +551,7 @@ void sip_registrar_free(struct sip_registrar *r)
 int sip_registrar_restore(struct sip_registrar *r, const char *user,
 			  const char *contact, const char *source,
 			  const char *user_agent, const char *call_id,
-			  uint32_t cseq, int64_t expires_at)
+			  uint32_t cseq, int64_t expires_at, const char *path)
 {
 	su_home_t home[1] = {SU_HOME_INIT(home)};
 	sip_contact_t *m = sip_contact_make(home, contact);
@@ -580,6 +580,7 @@ int sip_registrar_restore(struct sip_registrar *r, const char *user,
 	b->source = g_strdup(source ? source : "");
 	b->user_agent = g_strdup(user_agent);
 	b->call_id = g_strdup(call_id ? call_id : "");
+	b->path = g_strdup(path);
 	b->cseq = cseq;
 	b->expires_at = expires_at;
 	b->transport = SIP_TRANSPORT_UDP;

@@ -105,7 +105,7 @@ void sip_registrar_handle(struct sip_stack *st, const struct sip_request *req,
 int sip_registrar_restore(struct sip_registrar *r, const char *user,
 			  const char *contact, const char *source,
 			  const char *user_agent, const char *call_id,
-			  uint32_t cseq, int64_t expires_at);
+			  uint32_t cseq, int64_t expires_at, const char *path);
 /** Remove every binding on @flow (the connection closed). */
 void sip_registrar_flow_closed(struct sip_registrar *r,
 			       struct sip_transport *flow);

@@ -147,13 +147,13 @@ static void test_migrations_idempotent(void **state)
 	g_autofree char *rows = NULL;
 	g_autofree char *tables = NULL;
 
-	assert_int_equal(gateway_store_schema_version(f->store), 2);
+	assert_int_equal(gateway_store_schema_version(f->store), 3);
 	reopen(f);
 	reopen(f);
-	assert_int_equal(gateway_store_schema_version(f->store), 2);
+	assert_int_equal(gateway_store_schema_version(f->store), 3);
 	/* One bookkeeping row per step, not one per open. */
 	rows = raw_query(f->path, "SELECT COUNT(*) FROM schema_migrations");
-	assert_string_equal(rows, "2");
+	assert_string_equal(rows, "3");
 	tables = raw_query(f->path,
 			   "SELECT group_concat(name, ',') FROM (SELECT name"
 			   " FROM sqlite_master WHERE type = 'table' AND name"
@@ -163,8 +163,8 @@ static void test_migrations_idempotent(void **state)
 				    "settings");
 }
 
-/* A database written by the previous release (migration 1 only) gains
- * the call log at open and keeps its rows. */
+/* A database written by the first release (migration 1 only) gains the
+ * call log and the locations' path at open, and keeps its rows. */
 static void test_migration_2_on_v1_database(void **state)
 {
 	struct fixture *f = *state;
@@ -178,13 +178,14 @@ static void test_migration_2_on_v1_database(void **state)
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 				      "DROP TABLE calls;"
+				      " ALTER TABLE locations DROP COLUMN path;"
 				      " DELETE FROM schema_migrations"
-				      " WHERE version = 2",
+				      " WHERE version >= 2",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(gateway_store_open(&f->store, f->path), 0);
-	assert_int_equal(gateway_store_schema_version(f->store), 2);
+	assert_int_equal(gateway_store_schema_version(f->store), 3);
 	assert_int_equal(gateway_store_extension_get(f->store, "1001", &e), 0);
 	gateway_extension_clear(&e);
 	assert_int_equal(gateway_store_call_start(f->store, "c1", "1001", "wss",
@@ -357,6 +358,18 @@ static void test_locations(void **state)
 	assert_int_equal(l->cseq, 2);
 	assert_int_equal(l->expires_at, 3000);
 	assert_true(l->updated_at > 0);
+	assert_null(l->path);
+	g_clear_pointer(&list, g_ptr_array_unref);
+
+	/* A contact registered through an edge proxy keeps its Path. */
+	struct gateway_location via_edge = {
+		.extension = "1001", .contact = "sip:1001@198.51.100.7:5060",
+		.cseq = 3, .expires_at = 3000,
+		.path = "<sip:192.0.2.1:5060;lr;ovoz=wss-3.0123456789abcdef>"};
+	assert_int_equal(gateway_store_location_put(f->store, &via_edge), 0);
+	assert_int_equal(gateway_store_location_list(f->store, &list), 0);
+	l = find_loc(list, "sip:1001@198.51.100.7:5060");
+	assert_string_equal(l->path, via_edge.path);
 	g_clear_pointer(&list, g_ptr_array_unref);
 
 	/* Purge is inclusive of @now and keeps the later binding. */

@@ -58,3 +58,21 @@ test('an unauthenticated INVITE is challenged, never forwarded', async () => {
   assert.equal(r.status, 407);
   assert.match(r.header('proxy-authenticate'), /algorithm=MD5/);
 });
+
+test('a request that already went through Ovoz three times is a loop (482)', async () => {
+  const vias = [1, 2, 3].map((i) => `Via: SIP/2.0/UDP ${HOST}:${o.udpPort};branch=z9hG4bKovz0000000${i}`);
+  const msg = ['INVITE sip:1001@ovoz.test SIP/2.0', `Via: SIP/2.0/UDP ${HOST}:${attacker.port};branch=z9hG4bK${rand(6)};rport`,
+    ...vias, 'Max-Forwards: 60', 'From: <sip:1001@ovoz.test>;tag=l1', 'To: <sip:1001@ovoz.test>', `Call-ID: ${rand(6)}`,
+    'CSeq: 1 INVITE', 'Content-Length: 0', '', ''].join('\r\n');
+  await attacker.send(o.udpPort, msg);
+  const r = await attacker.recv();
+  assert.equal(r.status, 482);
+});
+
+test('Max-Forwards 0 gets 483 Too Many Hops', async () => {
+  const msg = ['INVITE sip:1001@ovoz.test SIP/2.0', `Via: SIP/2.0/UDP ${HOST}:${attacker.port};branch=z9hG4bK${rand(6)};rport`,
+    'Max-Forwards: 0', 'From: <sip:1001@ovoz.test>;tag=m0', 'To: <sip:1001@ovoz.test>', `Call-ID: ${rand(6)}`,
+    'CSeq: 1 INVITE', 'Content-Length: 0', '', ''].join('\r\n');
+  await attacker.send(o.udpPort, msg);
+  assert.equal((await attacker.recv()).status, 483);
+});

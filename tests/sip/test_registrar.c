@@ -385,11 +385,11 @@ static void test_expiry_restore_and_limit(void **state)
 	assert_int_equal(sip_registrar_restore(f->reg, "1001",
 					       "<sip:1001@10.0.0.9:5060>",
 					       "10.0.0.9:5060", "MicroSIP",
-					       "cid", 5, fake_now + 100),
+					       "cid", 5, fake_now + 100, NULL),
 			 0);
 	assert_int_equal(sip_registrar_restore(f->reg, "1001", "<sip:old@x>",
 					       NULL, NULL, NULL, 1,
-					       fake_now - 1),
+					       fake_now - 1, NULL),
 			 EINVAL);
 	assert_int_equal(count_bindings(f, "1001"), 1);
 	/* max_contacts is 3: the fourth evicts the one closest to expiry. */
