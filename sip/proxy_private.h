@@ -1,0 +1,133 @@
+/*
+ * sip/proxy_private.h - what the proxy's two files share: the proxy object,
+ * its transactions (a fork: a server transaction and the branches it sent)
+ * and the transaction layer's functions (sip/proxy_tx.c). Not for other
+ * modules.
+ *
+ * Ownership: px->forks owns every fork; a fork owns its branches, which
+ * px->branches indexes without owning; px->dialogs owns the answered calls.
+ */
+#ifndef OVOZ_SIP_PROXY_PRIVATE_H
+#define OVOZ_SIP_PROXY_PRIVATE_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "sip/proxy.h"
+
+#define PROXY_COOKIE "z9hG4bKovz"
+#define PROXY_T2 4000
+
+struct proxy_fork;
+
+/* A client transaction: one leg we sent a request on. */
+struct proxy_branch {
+	struct proxy_fork *fork; /* owner */
+	char *id;                /* our Via branch */
+	char *key;               /* id|METHOD, in px->branches */
+	struct sip_message *req; /* the request as sent */
+	char *bytes;
+	size_t len;
+	struct sip_transport *tp;
+	struct sip_addr dst;
+	int status;              /* highest status received */
+	bool final, cancel_wanted, cancel_sent;
+	guint retrans, timeout;
+	unsigned interval;
+};
+
+/* A server transaction and the branches it forked. */
+struct proxy_fork {
+	struct sip_proxy *px;
+	char *key;               /* in px->forks */
+	struct sip_message *req; /* as received */
+	struct sip_transport *tp;
+	struct sip_addr src;
+	GPtrArray *branches;
+	struct sip_message *best;
+	int best_status;
+	char *last;              /* last response sent, for retransmissions */
+	size_t last_len;
+	bool done, is_invite, is_call, cancelled, answered, no_answer;
+	guint g_timer, h_timer, linger, noanswer;
+	unsigned g_interval;
+	char *caller, *callee;
+	enum sip_transport_kind caller_kind, callee_kind;
+};
+
+/* An answered call, for "who hung up". */
+struct proxy_dialog {
+	char *caller_tag;
+	char *caller, *callee;
+	enum sip_transport_kind caller_kind, callee_kind;
+	/* The WebSocket flows of each side ("wss-3"), NULL on UDP: a call
+	 * whose party's connection closes is over. */
+	char *caller_flow, *callee_flow;
+};
+
+struct sip_proxy {
+	struct sip_proxy_config cfg;
+	char *domain, *udp_host, *ws_host;
+	struct sip_stack *stack;
+	struct sip_auth *auth;
+	struct sip_registrar *registrar;
+	struct sip_transport *udp;
+	struct sip_proxy_hooks hooks;
+	void *ctx;
+	GHashTable *forks;    /* key -> struct proxy_fork (owned) */
+	GHashTable *branches; /* key -> struct proxy_branch (borrowed) */
+	GHashTable *dialogs;  /* Call-ID -> struct proxy_dialog (owned) */
+	unsigned t1;
+	guint8 secret[32];    /* signs Record-Route tokens */
+	bool has_upstream;
+	struct sip_addr upstream;
+};
+
+const char *proxy_method(const sip_t *sip);
+char *proxy_new_branch(void);
+char *proxy_serialize(struct sip_message *m, size_t *len);
+int proxy_send(struct sip_transport *tp, const struct sip_addr *dst,
+		      const char *bytes, size_t len);
+bool proxy_is_udp(struct sip_transport *tp);
+char *proxy_via(struct sip_proxy *px, struct sip_transport *tp,
+		       const char *branch);
+int proxy_insert(struct sip_message *m, msg_hclass_t *hc,
+			const char *value);
+void proxy_max_forwards(struct sip_message *m);
+void proxy_sdp(struct sip_proxy *px, struct sip_message *m,
+		      enum sip_transport_kind from, enum sip_transport_kind to,
+		      const char *branch);
+void branch_free(struct proxy_branch *b);
+void fork_free(struct proxy_fork *f);
+void dialog_free(struct proxy_dialog *d);
+gboolean fork_linger_done(gpointer data);
+void fork_finish(struct proxy_fork *f);
+char *fork_key(const sip_t *sip, const char *method);
+void proxy_call_event(struct sip_proxy *px, struct proxy_fork *f,
+			     enum sip_call_event_type type,
+			     const char *disposition, int status);
+gboolean fork_timer_g(gpointer data);
+gboolean fork_timer_h(gpointer data);
+void fork_respond(struct proxy_fork *f, struct sip_message *resp);
+void fork_reply(struct proxy_fork *f, int status, const char *reason);
+gboolean branch_retransmit(gpointer data);
+void branch_stop_retransmit(struct proxy_branch *b);
+gboolean branch_timeout(gpointer data);
+struct sip_message *branch_derive(struct proxy_branch *b,
+					 const char *method,
+					 const sip_to_t *to);
+void branch_send_derived(struct proxy_branch *b, const char *method,
+				const sip_to_t *to);
+void branch_cancel(struct proxy_branch *b);
+void fork_cancel_others(struct proxy_fork *f, struct proxy_branch *keep);
+int fork_add_branch(struct proxy_fork *f, struct sip_message *req,
+			   struct sip_transport *tp, const struct sip_addr *dst);
+bool proxy_better(int candidate, int best);
+const char *proxy_disposition(struct proxy_fork *f, int status);
+void fork_branch_final(struct proxy_fork *f, struct proxy_branch *b,
+			      struct sip_message *resp, int status);
+struct proxy_fork *fork_new(struct sip_proxy *px,
+				   const struct sip_request *req, char *key);
+gboolean fork_no_answer(gpointer data);
+
+#endif

@@ -1,0 +1,508 @@
+/*
+ * sip/proxy_tx.c - the proxy's transactions (RFC 3261 17): forks and their
+ * branches, UDP retransmission timers (A/B, E/F, G/H), CANCEL and ACK for
+ * branches, best-response selection, and message helpers.
+ */
+#define G_LOG_DOMAIN "ovoz-proxy"
+
+#include "proxy_private.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <sofia-sip/msg_header.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/su_alloc.h>
+#include <sofia-sip/url.h>
+
+const char *proxy_method(const sip_t *sip)
+{
+	return sip->sip_request ? sip->sip_request->rq_method_name
+				: (sip->sip_cseq ? sip->sip_cseq->cs_method_name
+						 : "");
+}
+
+char *proxy_new_branch(void)
+{
+	return g_strdup_printf(PROXY_COOKIE "%08x%08x", g_random_int(),
+			       g_random_int());
+}
+
+char *proxy_serialize(struct sip_message *m, size_t *len)
+{
+	return sip_message_serialize(m, len);
+}
+
+int proxy_send(struct sip_transport *tp, const struct sip_addr *dst,
+		      const char *bytes, size_t len)
+{
+	return tp ? sip_transport_send(tp, dst, bytes, len) : ENOTCONN;
+}
+
+bool proxy_is_udp(struct sip_transport *tp)
+{
+	return tp && !sip_transport_is_flow(tp);
+}
+
+/* Our Via for a leg on @tp. */
+char *proxy_via(struct sip_proxy *px, struct sip_transport *tp,
+		       const char *branch)
+{
+	if (sip_transport_is_flow(tp))
+		return g_strdup_printf("SIP/2.0/WSS %s:%u;branch=%s",
+				       px->ws_host, px->cfg.ws_port, branch);
+	return g_strdup_printf("SIP/2.0/UDP %s:%u;branch=%s;rport",
+			       px->udp_host, px->cfg.udp_port, branch);
+}
+
+int proxy_insert(struct sip_message *m, msg_hclass_t *hc,
+			const char *value)
+{
+	msg_t *msg = sip_message_msg(m);
+	msg_header_t *h = msg_header_make(msg_home(msg), hc, value);
+
+	if (!h)
+		return EINVAL;
+	return msg_header_insert(msg, (msg_pub_t *)sip_message_sip(m), h)
+		       ? EINVAL : 0;
+}
+
+/* RFC 3261 16.6 step 3: Max-Forwards, decremented or set to 70. */
+void proxy_max_forwards(struct sip_message *m)
+{
+	sip_t *sip = sip_message_sip(m);
+
+	if (sip->sip_max_forwards) {
+		if (sip->sip_max_forwards->mf_count > 0)
+			sip->sip_max_forwards->mf_count--;
+		msg_fragment_clear(sip->sip_max_forwards->mf_common);
+	} else {
+		sip_message_add_header(m, "Max-Forwards", "70");
+	}
+}
+
+/* Pass an SDP body through the media hook. */
+void proxy_sdp(struct sip_proxy *px, struct sip_message *m,
+		      enum sip_transport_kind from, enum sip_transport_kind to,
+		      const char *branch)
+{
+	sip_t *sip = sip_message_sip(m);
+	msg_t *msg = sip_message_msg(m);
+	struct sip_sdp_event ev;
+	g_autofree char *body = NULL, *out = NULL;
+	size_t len = 0;
+
+	if (!px->hooks.sdp || !sip->sip_payload || !sip->sip_content_type ||
+	    !sip->sip_content_type->c_type ||
+	    g_ascii_strcasecmp(sip->sip_content_type->c_type,
+			       "application/sdp") != 0)
+		return;
+	ev = (struct sip_sdp_event){
+		.call_id = sip->sip_call_id ? sip->sip_call_id->i_id : "",
+		.from_tag = sip->sip_from ? sip->sip_from->a_tag : NULL,
+		.to_tag = sip->sip_to ? sip->sip_to->a_tag : NULL,
+		.branch = branch,
+		.is_request = sip->sip_request != NULL,
+		.status = sip_message_status(m),
+		.from_kind = from,
+		.to_kind = to,
+	};
+	body = g_strndup(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+	out = px->hooks.sdp(px->ctx, &ev, body, &len);
+	if (!out)
+		return;
+	sip_payload_t *pl = sip_payload_create(msg_home(msg), out, (isize_t)len);
+	if (pl)
+		msg_header_replace(msg, (msg_pub_t *)sip,
+				   (msg_header_t *)sip->sip_payload,
+				   (msg_header_t *)pl);
+	if (sip->sip_content_length)
+		msg_header_remove(msg, (msg_pub_t *)sip,
+				  (msg_header_t *)sip->sip_content_length);
+}
+
+void branch_free(struct proxy_branch *b)
+{
+	if (b->retrans)
+		g_source_remove(b->retrans);
+	if (b->timeout)
+		g_source_remove(b->timeout);
+	sip_message_unref(b->req);
+	sip_transport_unref(b->tp);
+	g_free(b->bytes);
+	g_free(b->id);
+	g_free(b->key);
+	g_free(b);
+}
+
+void fork_free(struct proxy_fork *f)
+{
+	guint *timers[] = {&f->g_timer, &f->h_timer, &f->linger, &f->noanswer};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(timers); i++)
+		if (*timers[i])
+			g_source_remove(*timers[i]);
+	for (guint i = 0; i < f->branches->len; i++) {
+		struct proxy_branch *b = g_ptr_array_index(f->branches, i);
+		g_hash_table_remove(f->px->branches, b->key);
+		branch_free(b);
+	}
+	g_ptr_array_unref(f->branches);
+	sip_message_unref(f->req);
+	sip_message_unref(f->best);
+	sip_transport_unref(f->tp);
+	g_free(f->last);
+	g_free(f->caller);
+	g_free(f->callee);
+	g_free(f->key);
+	g_free(f);
+}
+
+void dialog_free(struct proxy_dialog *d)
+{
+	g_free(d->caller_tag);
+	g_free(d->caller_flow);
+	g_free(d->callee_flow);
+	g_free(d->caller);
+	g_free(d->callee);
+	g_free(d);
+}
+
+gboolean fork_linger_done(gpointer data)
+{
+	struct proxy_fork *f = data;
+
+	f->linger = 0;
+	g_hash_table_remove(f->px->forks, f->key); /* frees f */
+	return G_SOURCE_REMOVE;
+}
+
+/* Keep a finished transaction 64*T1 to absorb retransmissions. */
+void fork_finish(struct proxy_fork *f)
+{
+	f->done = true;
+	if (f->noanswer) {
+		g_source_remove(f->noanswer);
+		f->noanswer = 0;
+	}
+	if (!f->linger)
+		f->linger = g_timeout_add(64 * f->px->t1, fork_linger_done, f);
+}
+
+char *fork_key(const sip_t *sip, const char *method)
+{
+	const char *branch = sip->sip_via && sip->sip_via->v_branch
+				     ? sip->sip_via->v_branch : "";
+
+	return g_strdup_printf("%s|%s|%u|%s", branch,
+			       sip->sip_call_id ? sip->sip_call_id->i_id : "",
+			       sip->sip_cseq ? sip->sip_cseq->cs_seq : 0, method);
+}
+
+void proxy_call_event(struct sip_proxy *px, struct proxy_fork *f,
+			     enum sip_call_event_type type,
+			     const char *disposition, int status)
+{
+	sip_t *sip = sip_message_sip(f->req);
+	struct sip_call_event ev = {
+		.type = type,
+		.call_id = sip->sip_call_id->i_id,
+		.caller = f->caller,
+		.caller_transport = sip_transport_kind_name(f->caller_kind),
+		.callee = f->callee,
+		.callee_transport = f->answered
+			? sip_transport_kind_name(f->callee_kind) : NULL,
+		.disposition = disposition,
+		.status = status,
+	};
+
+	if (f->is_call && px->hooks.call)
+		px->hooks.call(px->ctx, &ev);
+}
+
+gboolean fork_timer_g(gpointer data)
+{
+	struct proxy_fork *f = data;
+
+	proxy_send(f->tp, &f->src, f->last, f->last_len);
+	f->g_interval = MIN(f->g_interval * 2, PROXY_T2);
+	f->g_timer = g_timeout_add(f->g_interval, fork_timer_g, f);
+	return G_SOURCE_REMOVE;
+}
+
+gboolean fork_timer_h(gpointer data)
+{
+	struct proxy_fork *f = data;
+
+	f->h_timer = 0;
+	if (f->g_timer) {
+		g_source_remove(f->g_timer);
+		f->g_timer = 0;
+	}
+	return G_SOURCE_REMOVE;
+}
+
+/* Send @resp (already stripped of our Via) to the caller and remember it
+ * for retransmitted requests; run Timer G/H for a final non-2xx to INVITE
+ * over UDP. */
+void fork_respond(struct proxy_fork *f, struct sip_message *resp)
+{
+	int status = sip_message_status(resp);
+
+	g_free(f->last);
+	f->last = proxy_serialize(resp, &f->last_len);
+	if (!f->last)
+		return;
+	proxy_send(f->tp, &f->src, f->last, f->last_len);
+	if (status < 200)
+		return;
+	if (f->is_invite && status >= 300 && proxy_is_udp(f->tp) &&
+	    !f->g_timer) {
+		f->g_interval = f->px->t1;
+		f->g_timer = g_timeout_add(f->g_interval, fork_timer_g, f);
+		f->h_timer = g_timeout_add(64 * f->px->t1, fork_timer_h, f);
+	}
+	fork_finish(f);
+}
+
+/* A response of our own making (100, 480, 503...). */
+void fork_reply(struct proxy_fork *f, int status, const char *reason)
+{
+	struct sip_message *resp = NULL;
+
+	if (sip_message_new_reply(&resp, f->req, status, reason, NULL))
+		return;
+	sip_message_add_header(resp, "Server", "Ovoz");
+	fork_respond(f, resp);
+	sip_message_unref(resp);
+}
+
+gboolean branch_retransmit(gpointer data)
+{
+	struct proxy_branch *b = data;
+	bool invite = b->fork->is_invite;
+
+	proxy_send(b->tp, &b->dst, b->bytes, b->len);
+	/* Timer A doubles without bound; Timer E is capped at T2. */
+	b->interval = invite ? b->interval * 2 : MIN(b->interval * 2, PROXY_T2);
+	b->retrans = g_timeout_add(b->interval, branch_retransmit, b);
+	return G_SOURCE_REMOVE;
+}
+
+void branch_stop_retransmit(struct proxy_branch *b)
+{
+	if (b->retrans) {
+		g_source_remove(b->retrans);
+		b->retrans = 0;
+	}
+}
+
+/* Timer B / F (or no answer on a WebSocket): the branch failed with 408. */
+gboolean branch_timeout(gpointer data)
+{
+	struct proxy_branch *b = data;
+
+	b->timeout = 0;
+	branch_stop_retransmit(b);
+	if (!b->final)
+		fork_branch_final(b->fork, b, NULL, 408);
+	return G_SOURCE_REMOVE;
+}
+
+/* Build a request from the headers of @b's request (CANCEL, ACK). */
+struct sip_message *branch_derive(struct proxy_branch *b,
+					 const char *method,
+					 const sip_to_t *to)
+{
+	sip_t *sip = sip_message_sip(b->req);
+	su_home_t home[1] = {SU_HOME_INIT(home)};
+	GString *s = g_string_new(NULL);
+	struct sip_message *m = NULL;
+	char *ruri = url_as_string(home, sip->sip_request->rq_url);
+
+	g_string_append_printf(s, "%s %s SIP/2.0\r\n", method, ruri);
+	g_string_append_printf(s, "Via: %s\r\n",
+			       sip_header_as_string(home, (sip_header_t *)sip->sip_via));
+	g_string_append(s, "Max-Forwards: 70\r\n");
+	g_string_append_printf(s, "From: %s\r\n",
+			       sip_header_as_string(home, (sip_header_t *)sip->sip_from));
+	g_string_append_printf(s, "To: %s\r\n",
+			       sip_header_as_string(home, (sip_header_t *)
+						    (to ? to : sip->sip_to)));
+	g_string_append_printf(s, "Call-ID: %s\r\nCSeq: %u %s\r\n",
+			       sip->sip_call_id->i_id, sip->sip_cseq->cs_seq,
+			       method);
+	for (sip_route_t *r = sip->sip_route; r; r = r->r_next) {
+		sip_route_t one = *r;
+		one.r_next = NULL;
+		g_string_append_printf(s, "Route: %s\r\n",
+				       sip_header_as_string(home, (sip_header_t *)&one));
+	}
+	g_string_append(s, "Content-Length: 0\r\n\r\n");
+	if (sip_message_parse(&m, (const uint8_t *)s->str, s->len))
+		m = NULL;
+	g_string_free(s, TRUE);
+	su_home_deinit(home);
+	return m;
+}
+
+void branch_send_derived(struct proxy_branch *b, const char *method,
+				const sip_to_t *to)
+{
+	struct sip_message *m = branch_derive(b, method, to);
+	size_t len;
+	g_autofree char *bytes = m ? proxy_serialize(m, &len) : NULL;
+
+	if (bytes)
+		proxy_send(b->tp, &b->dst, bytes, len);
+	sip_message_unref(m);
+}
+
+/* RFC 3261 9.1: CANCEL only once the branch has answered provisionally. */
+void branch_cancel(struct proxy_branch *b)
+{
+	if (b->final || b->cancel_sent)
+		return;
+	b->cancel_wanted = true;
+	if (b->status < 100)
+		return;
+	b->cancel_sent = true;
+	branch_send_derived(b, "CANCEL", NULL);
+}
+
+void fork_cancel_others(struct proxy_fork *f, struct proxy_branch *keep)
+{
+	for (guint i = 0; i < f->branches->len; i++) {
+		struct proxy_branch *b = g_ptr_array_index(f->branches, i);
+		if (b != keep)
+			branch_cancel(b);
+	}
+}
+
+/* Send @req (owned copy, ready but for Via) down @tp to @dst. */
+int fork_add_branch(struct proxy_fork *f, struct sip_message *req,
+			   struct sip_transport *tp, const struct sip_addr *dst)
+{
+	struct sip_proxy *px = f->px;
+	struct proxy_branch *b = g_new0(struct proxy_branch, 1);
+	g_autofree char *via = NULL;
+	const char *method = proxy_method(sip_message_sip(req));
+
+	b->fork = f;
+	b->id = proxy_new_branch();
+	b->key = g_strdup_printf("%s|%s", b->id, method);
+	b->tp = sip_transport_ref(tp);
+	if (dst)
+		b->dst = *dst;
+	via = proxy_via(px, tp, b->id);
+	proxy_insert(req, sip_via_class, via);
+	proxy_sdp(px, req, sip_transport_kind(f->tp), sip_transport_kind(tp),
+		  b->id);
+	b->req = req;
+	b->bytes = proxy_serialize(req, &b->len);
+	g_ptr_array_add(f->branches, b);
+	g_hash_table_insert(px->branches, b->key, b);
+	if (!b->bytes || proxy_send(tp, &b->dst, b->bytes, b->len)) {
+		b->final = true;
+		b->status = 503;
+		return EIO;
+	}
+	if (proxy_is_udp(tp)) {
+		b->interval = px->t1;
+		b->retrans = g_timeout_add(b->interval, branch_retransmit, b);
+	}
+	b->timeout = g_timeout_add(64 * px->t1, branch_timeout, b);
+	return 0;
+}
+
+/* RFC 3261 16.7 step 6: the best of the final responses. 6xx beat all,
+ * then the lowest class; 401/407 would need merging and are not special. */
+bool proxy_better(int candidate, int best)
+{
+	if (best == 0)
+		return true;
+	if (best / 100 == 6)
+		return false;
+	if (candidate / 100 == 6)
+		return true;
+	return candidate / 100 < best / 100;
+}
+
+const char *proxy_disposition(struct proxy_fork *f, int status)
+{
+	if (f->cancelled && status == 487)
+		return "cancelled";
+	if (status == 486 || status == 600 || status == 603)
+		return "busy";
+	if (f->no_answer || status == 408 || status == 480)
+		return "no-answer";
+	return "failed";
+}
+
+/* A branch ended without success; when all have, answer the caller. */
+void fork_branch_final(struct proxy_fork *f, struct proxy_branch *b,
+			      struct sip_message *resp, int status)
+{
+	b->final = true;
+	b->status = status;
+	if (b->timeout) {
+		g_source_remove(b->timeout);
+		b->timeout = 0;
+	}
+	branch_stop_retransmit(b);
+	if (f->done)
+		return;
+	if (proxy_better(status, f->best_status)) {
+		sip_message_unref(f->best);
+		f->best = resp ? sip_message_ref(resp) : NULL;
+		f->best_status = status;
+	}
+	if (status / 100 == 6)
+		fork_cancel_others(f, b);
+	for (guint i = 0; i < f->branches->len; i++)
+		if (!((struct proxy_branch *)g_ptr_array_index(f->branches, i))->final)
+			return;
+	if (f->best)
+		fork_respond(f, f->best);
+	else
+		fork_reply(f, f->best_status ? f->best_status : 408, NULL);
+	if (f->is_call)
+		g_debug("call %s -> %s: %d (%s)", f->caller, f->callee,
+			f->best_status, proxy_disposition(f, f->best_status));
+	proxy_call_event(f->px, f, SIP_CALL_END,
+			 proxy_disposition(f, f->best_status), f->best_status);
+}
+
+struct proxy_fork *fork_new(struct sip_proxy *px,
+				   const struct sip_request *req, char *key)
+{
+	struct proxy_fork *f = g_new0(struct proxy_fork, 1);
+	sip_t *sip = sip_message_sip(req->msg);
+
+	f->px = px;
+	f->key = key;
+	f->req = sip_message_ref(req->msg);
+	f->tp = sip_transport_ref(req->tp);
+	f->src = req->src;
+	f->branches = g_ptr_array_new();
+	f->is_invite = sip->sip_request->rq_method == sip_method_invite;
+	f->caller_kind = sip_transport_kind(req->tp);
+	g_hash_table_insert(px->forks, key, f);
+	return f;
+}
+
+gboolean fork_no_answer(gpointer data)
+{
+	struct proxy_fork *f = data;
+
+	f->noanswer = 0;
+	if (f->done || f->answered)
+		return G_SOURCE_REMOVE;
+	f->no_answer = true;
+	fork_cancel_others(f, NULL);
+	fork_reply(f, 480, "Temporarily Unavailable - no answer");
+	g_debug("call %s -> %s: no answer", f->caller, f->callee);
+	proxy_call_event(f->px, f, SIP_CALL_END, "no-answer", 480);
+	return G_SOURCE_REMOVE;
+}
