@@ -1,0 +1,56 @@
+/*
+ * gateway/api_private.h - what the API's files share: the API object, the
+ * handler type and the JSON reply helpers. Not for other modules.
+ */
+#ifndef OVOZ_GATEWAY_API_PRIVATE_H
+#define OVOZ_GATEWAY_API_PRIVATE_H
+
+#include "gateway/api.h"
+
+#define API_EXT_MAX 32
+#define API_CALLS_DEFAULT 50
+#define API_CALLS_MAX 500
+#define API_OFFSET_MAX G_MAXINT32
+
+/* Error text shared by the API files, so it reads the same everywhere. */
+extern const char api_err_internal[];
+
+/* Characters allowed in an extension id. */
+bool api_is_ext_char(char c);
+
+struct gateway_api {
+	struct gateway_store *store;
+	char *realm;
+	unsigned min_password_len;
+	char *token_sha256;
+	struct gateway_api_hooks hooks;
+	void *ctx;
+};
+
+typedef void (*api_handler_h)(struct gateway_api *api, const char *ext,
+			      const struct gateway_api_request *req,
+			      struct gateway_api_response *resp);
+
+struct api_route {
+	const char *method;
+	/* Segments after "/"; "{ext}" matches one non-empty segment. */
+	const char *pattern;
+	api_handler_h handler;
+};
+
+/* Set @resp to @status with the JSON built in @b. */
+void api_reply(struct gateway_api_response *resp, int status, JsonBuilder *b);
+/* Set @resp to @status with {"error": "<message>"}. */
+void G_GNUC_PRINTF(3, 4) api_error(struct gateway_api_response *resp,
+				   int status, const char *fmt, ...);
+void api_add_string_or_null(JsonBuilder *b, const char *name, const char *v);
+
+/* gateway/api_calls.c - the call-log routes. */
+void api_calls_list(struct gateway_api *api, const char *unused,
+		    const struct gateway_api_request *req,
+		    struct gateway_api_response *resp);
+void api_calls_active(struct gateway_api *api, const char *unused,
+		      const struct gateway_api_request *req,
+		      struct gateway_api_response *resp);
+
+#endif
