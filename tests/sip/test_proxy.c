@@ -1,0 +1,360 @@
+/*
+ * tests/sip/test_proxy.c - the proxy in-process, over fake transports: a
+ * caller flow and two callee flows of one extension (forking), UDP
+ * retransmission timers with a 10 ms T1, CANCEL and best-response rules.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+
+#include "fake_transport.h"
+#include "sip/proxy.h"
+
+#define REALM "ovoz.test"
+
+struct fixture {
+	struct sip_stack *st;
+	struct sip_auth *auth;
+	struct sip_registrar *reg;
+	struct sip_proxy *px;
+	struct sip_transport *caller, *ws2, *udp;
+	struct fake_transport *caller_f, *ws2_f, *udp_f;
+	struct sip_addr caller_src, ws2_src, udp_src;
+	GPtrArray *events;
+};
+
+static int creds(void *ctx, const char *user, char *md5, char *sha)
+{
+	g_autofree char *pw = g_strdup_printf("pw-%s", user);
+
+	if (strcmp(user, "1001") && strcmp(user, "2001"))
+		return ENOENT;
+	sip_digest_ha1(SIP_DIGEST_MD5, user, REALM, pw, md5);
+	sip_digest_ha1(SIP_DIGEST_SHA256, user, REALM, pw, sha);
+	return 0;
+}
+
+static bool is_ext(void *ctx, const char *user)
+{
+	return creds(ctx, user, (char[65]){0}, (char[65]){0}) == 0;
+}
+
+static struct sip_transport *flow(void *ctx, const char *id)
+{
+	struct fixture *f = ctx;
+
+	if (strcmp(id, sip_transport_id(f->caller)) == 0)
+		return f->caller;
+	if (strcmp(id, sip_transport_id(f->ws2)) == 0)
+		return f->ws2;
+	return NULL;
+}
+
+static void on_call(void *ctx, const struct sip_call_event *ev)
+{
+	struct fixture *f = ctx;
+	static const char *t[] = {"start", "answer", "end"};
+
+	g_ptr_array_add(f->events,
+			g_strdup_printf("%s %s", t[ev->type],
+					ev->disposition ? ev->disposition : ""));
+}
+
+static void feed(struct fixture *f, struct sip_transport *tp,
+		 const struct sip_addr *src, const char *text)
+{
+	sip_stack_receive(f->st, tp, src, (const uint8_t *)text, strlen(text));
+}
+
+/* Register @contact for 1001 over @tp without authentication round trips:
+ * the binding is put back as a restored one would be. */
+static void bind_udp(struct fixture *f)
+{
+	assert_int_equal(sip_registrar_restore(f->reg, "1001",
+					       "<sip:1001@192.0.2.7:5062>",
+					       "192.0.2.7:5062", "Phone", "c", 1,
+					       g_get_real_time() / G_USEC_PER_SEC + 600,
+					       NULL),
+			 0);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = g_new0(struct fixture, 1);
+	struct sip_auth_config ac = {.realm = REALM};
+	struct sip_registrar_config rc = {0};
+	struct sip_proxy_config pc = {.domain = REALM, .udp_host = "192.0.2.1",
+				      .udp_port = 5060, .ws_host = "192.0.2.1",
+				      .ws_port = 8443, .no_answer = 60};
+	static const struct sip_proxy_hooks hooks = {
+		.is_extension = is_ext, .flow = flow, .call = on_call};
+
+	sip_stack_new(&f->st, NULL);
+	sip_auth_new(&f->auth, &ac, f->st, creds, f);
+	sip_registrar_new(&f->reg, &rc, f->st, f->auth, NULL, f);
+	f->caller = fake_transport_new(SIP_TRANSPORT_WSS, "wss-1", &f->caller_f);
+	f->ws2 = fake_transport_new(SIP_TRANSPORT_WSS, "wss-2", &f->ws2_f);
+	f->udp = fake_transport_new(SIP_TRANSPORT_UDP, "udp", &f->udp_f);
+	sip_addr_parse(&f->caller_src, "198.51.100.1:40001");
+	sip_addr_parse(&f->ws2_src, "198.51.100.2:40002");
+	sip_addr_parse(&f->udp_src, "192.0.2.7:5062");
+	assert_int_equal(sip_proxy_new(&f->px, &pc, f->st, f->auth, f->reg,
+				       f->udp, &hooks, f), 0);
+	sip_proxy_set_t1(f->px, 10);
+	sip_stack_set_handler(f->st, "*", sip_proxy_handle_request, f->px);
+	sip_stack_set_response_handler(f->st, sip_proxy_handle_response, f->px);
+	f->events = g_ptr_array_new_with_free_func(g_free);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	sip_proxy_free(f->px);
+	sip_registrar_free(f->reg);
+	sip_auth_free(f->auth);
+	sip_stack_free(f->st);
+	sip_transport_unref(f->caller);
+	sip_transport_unref(f->ws2);
+	sip_transport_unref(f->udp);
+	g_ptr_array_unref(f->events);
+	g_free(f);
+	return 0;
+}
+
+static void pump(unsigned ms)
+{
+	gint64 end = g_get_monotonic_time() + ms * 1000;
+
+	while (g_get_monotonic_time() < end)
+		if (!g_main_context_iteration(NULL, FALSE))
+			g_usleep(1000);
+}
+
+static char *hexhash(const char *s)
+{
+	return g_compute_checksum_for_string(G_CHECKSUM_MD5, s, -1);
+}
+
+/* An authenticated INVITE from 2001 on the caller flow (after a 407). */
+static void invite(struct fixture *f, const char *branch)
+{
+	g_autofree char *first = g_strdup_printf(
+		"INVITE sip:1001@" REALM " SIP/2.0\r\n"
+		"Via: SIP/2.0/WSS a.invalid;branch=z9hG4bK%s0\r\n"
+		"Max-Forwards: 70\r\nFrom: <sip:2001@" REALM ">;tag=ct\r\n"
+		"To: <sip:1001@" REALM ">\r\nCall-ID: call-%s\r\n"
+		"CSeq: 1 INVITE\r\nContact: <sip:2001@a.invalid;transport=ws>\r\n"
+		"Content-Length: 0\r\n\r\n", branch, branch);
+	struct sip_message *ch;
+	g_autofree char *www = NULL, *nonce = NULL, *ha1 = NULL, *ha2 = NULL,
+			*resp = NULL, *in = NULL, *second = NULL;
+	char *p, *e;
+
+	feed(f, f->caller, &f->caller_src, first);
+	ch = fake_transport_pop(f->caller_f);
+	assert_non_null(ch);
+	assert_int_equal(sip_message_status(ch), 407);
+	www = sip_message_header_text(ch, "Proxy-Authenticate");
+	sip_message_unref(ch);
+	p = strstr(www, "nonce=\"") + 7;
+	e = strchr(p, '"');
+	nonce = g_strndup(p, (gsize)(e - p));
+	ha1 = hexhash("2001:" REALM ":pw-2001");
+	ha2 = hexhash("INVITE:sip:1001@" REALM);
+	in = g_strdup_printf("%s:%s:00000001:cn:auth:%s", ha1, nonce, ha2);
+	resp = hexhash(in);
+	second = g_strdup_printf(
+		"INVITE sip:1001@" REALM " SIP/2.0\r\n"
+		"Via: SIP/2.0/WSS a.invalid;branch=z9hG4bK%s\r\n"
+		"Max-Forwards: 70\r\nFrom: <sip:2001@" REALM ">;tag=ct\r\n"
+		"To: <sip:1001@" REALM ">\r\nCall-ID: call-%s\r\n"
+		"CSeq: 2 INVITE\r\nContact: <sip:2001@a.invalid;transport=ws>\r\n"
+		"Proxy-Authorization: Digest username=\"2001\", realm=\"" REALM
+		"\", nonce=\"%s\", uri=\"sip:1001@" REALM "\", response=\"%s\", "
+		"algorithm=MD5, cnonce=\"cn\", qop=auth, nc=00000001\r\n"
+		"Content-Length: 0\r\n\r\n",
+		branch, branch, nonce, resp);
+	feed(f, f->caller, &f->caller_src, second);
+}
+
+/* The response @status to a forwarded request @req, from the callee. */
+static char *answer(struct sip_message *req, int status, const char *tag)
+{
+	struct sip_message *r = NULL;
+	char *bytes;
+	size_t len;
+
+	assert_int_equal(sip_message_new_reply(&r, req, status, NULL, tag), 0);
+	bytes = sip_message_serialize(r, &len);
+	sip_message_unref(r);
+	return bytes;
+}
+
+/* Pop until a message that is not a 100 Trying. */
+static struct sip_message *next(struct fake_transport *ft)
+{
+	struct sip_message *m;
+
+	while ((m = fake_transport_pop(ft)) && sip_message_status(m) == 100)
+		sip_message_unref(m);
+	return m;
+}
+
+static void test_udp_timer_a_and_record_route(void **state)
+{
+	struct fixture *f = *state;
+	struct sip_message *inv;
+	sip_t *sip;
+
+	bind_udp(f);
+	invite(f, "a1");
+	inv = fake_transport_pop(f->udp_f);
+	assert_non_null(inv);
+	sip = sip_message_sip(inv);
+	/* Retargeted to the contact, two Record-Routes, our Via on top. */
+	assert_string_equal(sip->sip_request->rq_url->url_host, "192.0.2.7");
+	assert_non_null(sip->sip_record_route);
+	assert_non_null(sip->sip_record_route->r_next);
+	assert_non_null(strstr(sip->sip_via->v_branch, "z9hG4bKovz"));
+	assert_int_equal(sip->sip_max_forwards->mf_count, 69);
+	/* No answer: Timer A retransmits at T1, 2*T1, ... */
+	pump(80);
+	assert_true(fake_transport_pending(f->udp_f) >= 2);
+	/* A provisional stops the retransmissions. */
+	g_autofree char *ringing = answer(inv, 180, "cal");
+	feed(f, f->udp, &f->udp_src, ringing);
+	while (fake_transport_pending(f->udp_f))
+		sip_message_unref(fake_transport_pop(f->udp_f));
+	pump(60);
+	assert_int_equal(fake_transport_pending(f->udp_f), 0);
+	struct sip_message *r = next(f->caller_f);
+	assert_int_equal(sip_message_status(r), 180);
+	/* Our Via is gone from what the caller sees. */
+	assert_null(sip_message_sip(r)->sip_via->v_next);
+	sip_message_unref(r);
+	sip_message_unref(inv);
+	assert_string_equal(g_ptr_array_index(f->events, 0), "start ");
+}
+
+static void test_timer_b_gives_408(void **state)
+{
+	struct fixture *f = *state;
+	struct sip_message *r;
+
+	bind_udp(f);
+	invite(f, "b1");
+	pump(64 * 10 + 200);
+	r = next(f->caller_f);
+	assert_non_null(r);
+	assert_int_equal(sip_message_status(r), 408);
+	sip_message_unref(r);
+	assert_string_equal(g_ptr_array_index(f->events, 1), "end no-answer");
+}
+
+static void test_fork_first_2xx_wins(void **state)
+{
+	struct fixture *f = *state;
+	struct sip_message *to_udp, *to_ws, *cancel, *r;
+
+	bind_udp(f);
+	/* A second contact of 1001 (restored bindings are UDP; forking to a
+	 * WebSocket and a UDP contact is in tests/integration). */
+	assert_int_equal(sip_registrar_restore(f->reg, "1001",
+					       "<sip:x@b.invalid;transport=ws>",
+					       NULL, NULL, "c2", 1,
+					       g_get_real_time() / G_USEC_PER_SEC + 600,
+					       NULL),
+			 0);
+	invite(f, "c1");
+	to_udp = fake_transport_pop(f->udp_f);
+	to_ws = fake_transport_pop(f->udp_f);
+	assert_non_null(to_udp);
+	assert_non_null(to_ws);
+	g_autofree char *ring = answer(to_ws, 180, "w");
+	feed(f, f->udp, &f->udp_src, ring);
+	g_autofree char *ok = answer(to_udp, 200, "u");
+	feed(f, f->udp, &f->udp_src, ok);
+	/* The caller gets 180 then exactly one 200; the other branch gets
+	 * CANCEL (it had answered provisionally). */
+	r = next(f->caller_f);
+	assert_int_equal(sip_message_status(r), 180);
+	sip_message_unref(r);
+	r = next(f->caller_f);
+	assert_int_equal(sip_message_status(r), 200);
+	sip_message_unref(r);
+	do {
+		cancel = fake_transport_pop(f->udp_f);
+		assert_non_null(cancel);
+	} while (strcmp(sip_message_method(cancel), "CANCEL") != 0 &&
+		 (sip_message_unref(cancel), true));
+	assert_string_equal(sip_message_sip(cancel)->sip_via->v_branch,
+			    sip_message_sip(to_ws)->sip_via->v_branch);
+	sip_message_unref(cancel);
+	sip_message_unref(to_udp);
+	sip_message_unref(to_ws);
+	assert_string_equal(g_ptr_array_index(f->events, 1), "answer ");
+	assert_int_equal(sip_proxy_active_calls(f->px), 1);
+}
+
+static void test_best_response_and_ack(void **state)
+{
+	struct fixture *f = *state;
+	struct sip_message *inv, *ack, *r;
+
+	bind_udp(f);
+	invite(f, "d1");
+	inv = fake_transport_pop(f->udp_f);
+	g_autofree char *busy = answer(inv, 486, "bz");
+	feed(f, f->udp, &f->udp_src, busy);
+	/* Ovoz ACKs the 486 hop by hop, with the branch of its INVITE. */
+	do {
+		ack = fake_transport_pop(f->udp_f);
+		assert_non_null(ack);
+	} while (strcmp(sip_message_method(ack), "ACK") != 0 &&
+		 (sip_message_unref(ack), true));
+	assert_string_equal(sip_message_sip(ack)->sip_via->v_branch,
+			    sip_message_sip(inv)->sip_via->v_branch);
+	assert_string_equal(sip_message_sip(ack)->sip_to->a_tag, "bz");
+	r = next(f->caller_f);
+	assert_int_equal(sip_message_status(r), 486);
+	sip_message_unref(r);
+	sip_message_unref(ack);
+	sip_message_unref(inv);
+	assert_string_equal(g_ptr_array_index(f->events, 1), "end busy");
+}
+
+static void test_unknown_and_unregistered(void **state)
+{
+	struct fixture *f = *state;
+	struct sip_message *r;
+
+	invite(f, "e1"); /* 1001 exists, registered nowhere */
+	r = next(f->caller_f);
+	assert_int_equal(sip_message_status(r), 480);
+	sip_message_unref(r);
+	assert_string_equal(g_ptr_array_index(f->events, 1), "end failed");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_udp_timer_a_and_record_route),
+		T(test_timer_b_gives_408),
+		T(test_fork_first_2xx_wins),
+		T(test_best_response_and_ack),
+		T(test_unknown_and_unregistered),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
