@@ -84,62 +84,14 @@ export function register({ user, domain = 'ovoz.test', transport = 'UDP', viaHos
   return lines.join('\r\n');
 }
 
-/** A UDP SIP endpoint on loopback. */
-export class UdpPeer {
-  static async open(port = 0) {
-    const p = new UdpPeer();
-    p.sock = dgram.createSocket('udp4');
-    p.queue = [];
-    p.waiters = [];
-    p.sock.on('message', (msg) => {
-      const w = p.waiters.shift();
-      if (w) w(msg); else p.queue.push(msg);
-    });
-    await new Promise((r) => p.sock.bind(port, HOST, r));
-    p.port = p.sock.address().port;
-    return p;
+/** What both peers share: a queue of received messages and waiters. */
+class Peer {
+  constructor() { this.queue = []; this.waiters = []; }
+  deliver(m) {
+    const w = this.waiters.shift();
+    if (w) w(m); else this.queue.push(m);
   }
-  send(port, data, host = HOST) {
-    return new Promise((res, rej) => this.sock.send(Buffer.isBuffer(data) ? data : Buffer.from(data, 'latin1'), port, host, (e) => e ? rej(e) : res()));
-  }
-  /** Next datagram as a Buffer, or null after @ms. */
-  recvRaw(ms = 2000) {
-    if (this.queue.length) return Promise.resolve(this.queue.shift());
-    return new Promise((resolve) => {
-      const w = (m) => { clearTimeout(t); resolve(m); };
-      const t = setTimeout(() => { this.waiters = this.waiters.filter((x) => x !== w); resolve(null); }, ms);
-      this.waiters.push(w);
-    });
-  }
-  async recv(ms = 2000) {
-    const m = await this.recvRaw(ms);
-    return m ? parseSip(m) : null;
-  }
-  close() { this.sock.close(); }
-}
-
-/** A SIP-over-WSS client like SIP.js: subprotocol sip, .invalid hosts. */
-export class WsPeer {
-  static open(port, { origin, path = '/ws', protocol = 'sip', headers = {}, maxPayload } = {}) {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`wss://${HOST}:${port}${path}`, protocol, {
-        rejectUnauthorized: false, headers: { ...(origin ? { Origin: origin } : {}), ...headers },
-        ...(maxPayload ? { maxPayload } : {}),
-      });
-      const p = new WsPeer();
-      p.ws = ws; p.queue = []; p.waiters = [];
-      p.host = rand(6) + '.invalid';
-      p.closed = new Promise((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));
-      ws.on('message', (data) => {
-        const w = p.waiters.shift();
-        if (w) w(data.toString('latin1')); else p.queue.push(data.toString('latin1'));
-      });
-      ws.once('open', () => resolve(p));
-      ws.once('error', reject);
-      ws.once('unexpected-response', (req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    });
-  }
-  send(text, binary = false) { this.ws.send(Buffer.from(text, 'latin1'), { binary }); }
+  /** Next message (Buffer for UDP, latin1 string for WS), or null after @ms. */
   recvRaw(ms = 2000) {
     if (this.queue.length) return Promise.resolve(this.queue.shift());
     return new Promise((resolve) => {
@@ -152,6 +104,43 @@ export class WsPeer {
     const m = await this.recvRaw(ms);
     return m === null ? null : parseSip(m);
   }
+}
+
+/** A UDP SIP endpoint on loopback. */
+export class UdpPeer extends Peer {
+  static async open(port = 0) {
+    const p = new UdpPeer();
+    p.sock = dgram.createSocket('udp4');
+    p.sock.on('message', (msg) => p.deliver(msg));
+    await new Promise((r) => p.sock.bind(port, HOST, r));
+    p.port = p.sock.address().port;
+    return p;
+  }
+  send(port, data, host = HOST) {
+    return new Promise((res, rej) => this.sock.send(Buffer.isBuffer(data) ? data : Buffer.from(data, 'latin1'), port, host, (e) => e ? rej(e) : res()));
+  }
+  close() { this.sock.close(); }
+}
+
+/** A SIP-over-WSS client like SIP.js: subprotocol sip, .invalid hosts. */
+export class WsPeer extends Peer {
+  static open(port, { origin, path = '/ws', protocol = 'sip', headers = {}, maxPayload } = {}) {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(`wss://${HOST}:${port}${path}`, protocol, {
+        rejectUnauthorized: false, headers: { ...(origin ? { Origin: origin } : {}), ...headers },
+        ...(maxPayload ? { maxPayload } : {}),
+      });
+      const p = new WsPeer();
+      p.ws = ws;
+      p.host = rand(6) + '.invalid';
+      p.closed = new Promise((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));
+      ws.on('message', (data) => p.deliver(data.toString('latin1')));
+      ws.once('open', () => resolve(p));
+      ws.once('error', reject);
+      ws.once('unexpected-response', (req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    });
+  }
+  send(text, binary = false) { this.ws.send(Buffer.from(text, 'latin1'), { binary }); }
   close() { this.ws.close(); return this.closed; }
 }
 
