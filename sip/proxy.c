@@ -177,10 +177,6 @@ void sip_proxy_handle_response(struct sip_stack *st, struct sip_message *msg,
 	if (status < 300) {
 		bool first = !f->answered;
 		b->final = true;
-		if (b->timeout) {
-			g_source_remove(b->timeout);
-			b->timeout = 0;
-		}
 		if (first && f->is_invite)
 			proxy_answered(px, f, b, msg);
 		/* 2xx to INVITE go to the caller every time: they are the
@@ -768,6 +764,7 @@ void sip_proxy_free(struct sip_proxy *px)
 {
 	if (!px)
 		return;
+	proxy_due_clear(px);
 	g_hash_table_destroy(px->forks);
 	g_hash_table_destroy(px->branches);
 	g_hash_table_destroy(px->dialogs);

@@ -32,7 +32,7 @@ struct proxy_branch {
 	struct sip_addr dst;
 	int status;              /* highest status received */
 	bool final, cancel_wanted, cancel_sent;
-	guint retrans, timeout;
+	guint retrans;
 	unsigned interval;
 };
 
@@ -49,7 +49,8 @@ struct proxy_fork {
 	char *last;              /* last response sent, for retransmissions */
 	size_t last_len;
 	bool done, is_invite, is_call, cancelled, answered, no_answer;
-	guint g_timer, h_timer, linger, noanswer;
+	guint g_timer, h_timer, noanswer;
+	bool lingering;          /* queued in px->lingers */
 	unsigned g_interval;
 	char *caller, *callee;
 	enum sip_transport_kind caller_kind, callee_kind;
@@ -81,6 +82,20 @@ struct sip_proxy {
 	guint8 secret[32];    /* signs Record-Route tokens */
 	bool has_upstream;
 	struct sip_addr upstream;
+	/* Timers that all run 64*T1 (Timer B/F, and the linger of finished
+	 * transactions) are FIFO queues behind one GLib timer: a GSource per
+	 * transaction made every main-loop iteration walk tens of thousands
+	 * of timers at a few hundred calls a second. */
+	GQueue lingers;  /* struct proxy_due: fork keys */
+	GQueue timeouts; /* struct proxy_due: branch keys */
+	guint due_timer;
+};
+
+/* A deadline in one of the 64*T1 queues; the key is looked up when due,
+ * so an entry whose transaction has gone is simply dropped. */
+struct proxy_due {
+	gint64 due; /* monotonic microseconds */
+	char *key;
 };
 
 const char *proxy_method(const sip_t *sip);
@@ -100,7 +115,6 @@ void proxy_sdp(struct sip_proxy *px, struct sip_message *m,
 void branch_free(struct proxy_branch *b);
 void fork_free(struct proxy_fork *f);
 void dialog_free(struct proxy_dialog *d);
-gboolean fork_linger_done(gpointer data);
 void fork_finish(struct proxy_fork *f);
 char *fork_key(const sip_t *sip, const char *method);
 void proxy_call_event(struct sip_proxy *px, struct proxy_fork *f,
@@ -112,7 +126,6 @@ void fork_respond(struct proxy_fork *f, struct sip_message *resp);
 void fork_reply(struct proxy_fork *f, int status, const char *reason);
 gboolean branch_retransmit(gpointer data);
 void branch_stop_retransmit(struct proxy_branch *b);
-gboolean branch_timeout(gpointer data);
 struct sip_message *branch_derive(struct proxy_branch *b,
 					 const char *method,
 					 const sip_to_t *to);
@@ -129,5 +142,10 @@ void fork_branch_final(struct proxy_fork *f, struct proxy_branch *b,
 struct proxy_fork *fork_new(struct sip_proxy *px,
 				   const struct sip_request *req, char *key);
 gboolean fork_no_answer(gpointer data);
+
+/* Queue @key on @q to come due 64*T1 from now. */
+void proxy_due_push(struct sip_proxy *px, GQueue *q, const char *key);
+/* Stop the queue timer and drop every entry (proxy teardown). */
+void proxy_due_clear(struct sip_proxy *px);
 
 #endif

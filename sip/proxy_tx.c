@@ -126,8 +126,6 @@ void branch_free(struct proxy_branch *b)
 {
 	if (b->retrans)
 		g_source_remove(b->retrans);
-	if (b->timeout)
-		g_source_remove(b->timeout);
 	sip_message_unref(b->req);
 	sip_transport_unref(b->tp);
 	g_free(b->bytes);
@@ -138,7 +136,7 @@ void branch_free(struct proxy_branch *b)
 
 void fork_free(struct proxy_fork *f)
 {
-	guint *timers[] = {&f->g_timer, &f->h_timer, &f->linger, &f->noanswer};
+	guint *timers[] = {&f->g_timer, &f->h_timer, &f->noanswer};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(timers); i++)
 		if (*timers[i])
@@ -169,15 +167,6 @@ void dialog_free(struct proxy_dialog *d)
 	g_free(d);
 }
 
-gboolean fork_linger_done(gpointer data)
-{
-	struct proxy_fork *f = data;
-
-	f->linger = 0;
-	g_hash_table_remove(f->px->forks, f->key); /* frees f */
-	return G_SOURCE_REMOVE;
-}
-
 /* Keep a finished transaction 64*T1 to absorb retransmissions. */
 void fork_finish(struct proxy_fork *f)
 {
@@ -186,8 +175,10 @@ void fork_finish(struct proxy_fork *f)
 		g_source_remove(f->noanswer);
 		f->noanswer = 0;
 	}
-	if (!f->linger)
-		f->linger = g_timeout_add(64 * f->px->t1, fork_linger_done, f);
+	if (!f->lingering) {
+		f->lingering = true;
+		proxy_due_push(f->px, &f->px->lingers, f->key);
+	}
 }
 
 char *fork_key(const sip_t *sip, const char *method)
@@ -298,18 +289,6 @@ void branch_stop_retransmit(struct proxy_branch *b)
 	}
 }
 
-/* Timer B / F (or no answer on a WebSocket): the branch failed with 408. */
-gboolean branch_timeout(gpointer data)
-{
-	struct proxy_branch *b = data;
-
-	b->timeout = 0;
-	branch_stop_retransmit(b);
-	if (!b->final)
-		fork_branch_final(b->fork, b, NULL, 408);
-	return G_SOURCE_REMOVE;
-}
-
 /* Build a request from the headers of @b's request (CANCEL, ACK). */
 struct sip_message *branch_derive(struct proxy_branch *b,
 					 const char *method,
@@ -412,7 +391,7 @@ int fork_add_branch(struct proxy_fork *f, struct sip_message *req,
 		b->interval = px->t1;
 		b->retrans = g_timeout_add(b->interval, branch_retransmit, b);
 	}
-	b->timeout = g_timeout_add(64 * px->t1, branch_timeout, b);
+	proxy_due_push(px, &px->timeouts, b->key);
 	return 0;
 }
 
@@ -446,10 +425,6 @@ void fork_branch_final(struct proxy_fork *f, struct proxy_branch *b,
 {
 	b->final = true;
 	b->status = status;
-	if (b->timeout) {
-		g_source_remove(b->timeout);
-		b->timeout = 0;
-	}
 	branch_stop_retransmit(b);
 	if (f->done)
 		return;
@@ -505,4 +480,83 @@ gboolean fork_no_answer(gpointer data)
 	g_debug("call %s -> %s: no answer", f->caller, f->callee);
 	proxy_call_event(f->px, f, SIP_CALL_END, "no-answer", 480);
 	return G_SOURCE_REMOVE;
+}
+
+/* ---- the 64*T1 queues ---- */
+
+static gboolean proxy_due_fire(gpointer data);
+
+static void proxy_due_arm(struct sip_proxy *px)
+{
+	struct proxy_due *a = g_queue_peek_head(&px->lingers);
+	struct proxy_due *b = g_queue_peek_head(&px->timeouts);
+	gint64 next, wait;
+
+	if (px->due_timer || (!a && !b))
+		return;
+	next = a && b ? MIN(a->due, b->due) : (a ? a->due : b->due);
+	wait = (next - g_get_monotonic_time()) / 1000 + 1;
+	px->due_timer = g_timeout_add((guint)CLAMP(wait, 1, G_MAXINT),
+				      proxy_due_fire, px);
+}
+
+void proxy_due_push(struct sip_proxy *px, GQueue *q, const char *key)
+{
+	struct proxy_due *e = g_new(struct proxy_due, 1);
+
+	e->due = g_get_monotonic_time() + (gint64)64 * px->t1 * 1000;
+	e->key = g_strdup(key);
+	g_queue_push_tail(q, e);
+	proxy_due_arm(px);
+}
+
+static void proxy_due_free(struct proxy_due *e)
+{
+	g_free(e->key);
+	g_free(e);
+}
+
+/* Pop the next due entry of @q, or NULL. */
+static struct proxy_due *proxy_due_pop(GQueue *q, gint64 now)
+{
+	struct proxy_due *e = g_queue_peek_head(q);
+
+	return e && e->due <= now ? g_queue_pop_head(q) : NULL;
+}
+
+static gboolean proxy_due_fire(gpointer data)
+{
+	struct sip_proxy *px = data;
+	gint64 now = g_get_monotonic_time();
+	struct proxy_due *e;
+
+	px->due_timer = 0;
+	/* Timer B / F (or no answer on a WebSocket): the branch failed. */
+	while ((e = proxy_due_pop(&px->timeouts, now))) {
+		struct proxy_branch *b = g_hash_table_lookup(px->branches,
+							     e->key);
+		if (b && !b->final) {
+			branch_stop_retransmit(b);
+			fork_branch_final(b->fork, b, NULL, 408);
+		}
+		proxy_due_free(e);
+	}
+	/* Finished transactions have absorbed their retransmissions. */
+	while ((e = proxy_due_pop(&px->lingers, now))) {
+		struct proxy_fork *f = g_hash_table_lookup(px->forks, e->key);
+		if (f && f->done)
+			g_hash_table_remove(px->forks, e->key); /* frees f */
+		proxy_due_free(e);
+	}
+	proxy_due_arm(px);
+	return G_SOURCE_REMOVE;
+}
+
+void proxy_due_clear(struct sip_proxy *px)
+{
+	if (px->due_timer)
+		g_source_remove(px->due_timer);
+	px->due_timer = 0;
+	g_queue_clear_full(&px->lingers, (GDestroyNotify)proxy_due_free);
+	g_queue_clear_full(&px->timeouts, (GDestroyNotify)proxy_due_free);
 }
