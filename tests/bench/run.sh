@@ -123,14 +123,14 @@ ninja -C "$BUILD" gateway/ovoz >/dev/null
 OVOZ_BIN="$root/$BUILD/gateway/ovoz"
 mkdir -p "$BUILD/bench"
 REGLOAD="$root/$BUILD/bench/regload"
-if [ ! -x "$REGLOAD" ] || [ "$here/regload.c" -nt "$REGLOAD" ]; then
-	cc -O2 -Wall -o "$REGLOAD" "$here/regload.c" \
+if [ ! -x "$REGLOAD" ] || [ "$here/regload.c" -nt "$REGLOAD" ] || [ "$here/loadlib.c" -nt "$REGLOAD" ]; then
+	cc -O2 -Wall -o "$REGLOAD" "$here/regload.c" "$here/loadlib.c" \
 		$(pkg-config --cflags --libs libwebsockets openssl)
 fi
 CALLLOAD="$root/$BUILD/bench/callload"
 if [ "$MODE" = calls ] &&
-   { [ ! -x "$CALLLOAD" ] || [ "$here/callload.c" -nt "$CALLLOAD" ]; }; then
-	cc -O2 -Wall -o "$CALLLOAD" "$here/callload.c" \
+   { [ ! -x "$CALLLOAD" ] || [ "$here/callload.c" -nt "$CALLLOAD" ] || [ "$here/loadlib.c" -nt "$CALLLOAD" ]; }; then
+	cc -O2 -Wall -o "$CALLLOAD" "$here/callload.c" "$here/loadlib.c" \
 		$(pkg-config --cflags --libs libwebsockets openssl)
 fi
 certs/make-dev-certs.sh >/dev/null

@@ -1,0 +1,163 @@
+/* tests/bench/loadlib.c - shared by regload.c and callload.c. */
+#define _GNU_SOURCE
+#include "loadlib.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+/* ---- time, hashing ---- */
+
+double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+const EVP_MD *md5; /* set by main() */
+
+void md5_hex(const char *s, size_t n, char out[33])
+{
+	unsigned char d[16];
+	unsigned int dl = 0;
+	static const char hx[] = "0123456789abcdef";
+
+	EVP_Digest(s, n, d, &dl, md5, NULL);
+	for (int i = 0; i < 16; i++) {
+		out[2 * i] = hx[d[i] >> 4];
+		out[2 * i + 1] = hx[d[i] & 15];
+	}
+	out[32] = 0;
+}
+
+void rand_hex(char *out, size_t nbytes)
+{
+	static const char hx[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < nbytes; i++) {
+		unsigned v = (unsigned)random();
+		out[2 * i] = hx[v & 15];
+		out[2 * i + 1] = hx[(v >> 4) & 15];
+	}
+	out[2 * nbytes] = 0;
+}
+
+/* ---- /proc CPU accounting ---- */
+
+
+int read_stat(int pid, int *ppid, unsigned long long *ticks)
+{
+	char path[64], buf[1024];
+	FILE *f;
+	size_t n;
+	char *p;
+	unsigned long ut, st;
+	int pp;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');	/* comm may hold spaces */
+	if (!p)
+		return -1;
+	/* after ')': state ppid pgrp session tty tpgid flags minflt cminflt
+	 * majflt cmajflt utime stime */
+	if (sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+		   &pp, &ut, &st) != 3)
+		return -1;
+	if (ppid)
+		*ppid = pp;
+	if (ticks)
+		*ticks = (unsigned long long)ut + st;
+	return 0;
+}
+
+/* The server and every descendant process (Kamailio forks its workers). */
+void snap_pids(struct cpu_snap *s, int root)
+{
+	int all[32768], par[32768], nall = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+
+	s->npids = 0;
+	if (!d)
+		return;
+	while ((e = readdir(d)) && nall < 32768) {
+		int pid = atoi(e->d_name), pp;
+
+		if (pid > 0 && read_stat(pid, &pp, NULL) == 0) {
+			all[nall] = pid;
+			par[nall++] = pp;
+		}
+	}
+	closedir(d);
+	s->pids[s->npids++] = root;
+	for (int changed = 1; changed;) {
+		changed = 0;
+		for (int i = 0; i < nall; i++) {
+			int in = 0, parent_in = 0;
+
+			for (int j = 0; j < s->npids; j++) {
+				if (s->pids[j] == all[i])
+					in = 1;
+				if (s->pids[j] == par[i])
+					parent_in = 1;
+			}
+			if (!in && parent_in && s->npids < 4096) {
+				s->pids[s->npids++] = all[i];
+				changed = 1;
+			}
+		}
+	}
+}
+
+void sys_stat(unsigned long long *busy, unsigned long long *all)
+{
+	unsigned long long v[10] = {0};
+	FILE *f = fopen("/proc/stat", "r");
+
+	*busy = *all = 0;
+	if (!f)
+		return;
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+		   &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
+		for (int i = 0; i < 8; i++)
+			*all += v[i];
+		*busy = *all - v[3] - v[4];	/* minus idle, iowait */
+	}
+	fclose(f);
+}
+
+void snap_take(struct cpu_snap *s)
+{
+	s->total = 0;
+	for (int i = 0; i < s->npids; i++) {
+		unsigned long long t = 0;
+
+		if (read_stat(s->pids[i], NULL, &t) == 0)
+			s->ticks[i] = t;
+		else
+			s->ticks[i] = 0;
+		s->total += s->ticks[i];
+	}
+	sys_stat(&s->sys_busy, &s->sys_all);
+}
+
+double rusage_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
