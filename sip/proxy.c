@@ -486,6 +486,7 @@ static void proxy_dialog_report(struct sip_proxy *px, const char *call_id,
 		.callee = d->callee,
 		.callee_transport = sip_transport_kind_name(d->callee_kind),
 		.disposition = "answered",
+		.status = 200,
 		.hangup_by = by,
 	};
 

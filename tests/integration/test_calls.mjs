@@ -32,6 +32,7 @@ function assertAnswered(row, { caller, callee, callerTransport, calleeTransport,
   assert.equal(row.callerTransport, callerTransport);
   assert.equal(row.calleeTransport, calleeTransport);
   assert.equal(row.disposition, 'answered');
+  assert.equal(row.status, 200);
   assert.equal(row.hangupBy, hangupBy);
   assert.ok(row.startedAt > 0 && row.answeredAt >= row.startedAt, JSON.stringify(row));
   assert.ok(row.endedAt >= row.answeredAt, JSON.stringify(row));
