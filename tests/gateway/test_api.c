@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "test_util.h"
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -24,39 +26,6 @@
 
 /* Every log line of the process, to check what operators see (and what
  * they must never see: passwords). */
-static GPtrArray *log_lines;
-
-static GLogWriterOutput log_capture(GLogLevelFlags level,
-				    const GLogField *fields, gsize n,
-				    gpointer data)
-{
-	const char *domain = "", *msg = "";
-
-	for (gsize i = 0; i < n; i++) {
-		if (strcmp(fields[i].key, "GLIB_DOMAIN") == 0)
-			domain = fields[i].value;
-		else if (strcmp(fields[i].key, "MESSAGE") == 0)
-			msg = fields[i].value;
-	}
-	g_ptr_array_add(log_lines, g_strdup_printf("%s: %s", domain, msg));
-	return g_log_writer_default(level, fields, n, data);
-}
-
-static bool logged(const char *line)
-{
-	for (guint i = 0; i < log_lines->len; i++)
-		if (strcmp(log_lines->pdata[i], line) == 0)
-			return true;
-	return false;
-}
-
-static bool logged_substring(const char *needle)
-{
-	for (guint i = 0; i < log_lines->len; i++)
-		if (strstr(log_lines->pdata[i], needle))
-			return true;
-	return false;
-}
 
 struct fixture {
 	char *dir;
@@ -132,25 +101,9 @@ static int setup(void **state)
 	assert_int_equal(gateway_store_open(&f->store, f->path), 0);
 	assert_int_equal(gateway_api_new(&f->api, f->store, &cfg, &hooks, f),
 			 0);
-	g_ptr_array_set_size(log_lines, 0);
+	test_log_clear();
 	*state = f;
 	return 0;
-}
-
-static void remove_dir(const char *path)
-{
-	GDir *d = g_dir_open(path, 0, NULL);
-	const char *name;
-
-	if (d) {
-		while ((name = g_dir_read_name(d))) {
-			g_autofree char *p = g_build_filename(path, name, NULL);
-
-			g_remove(p);
-		}
-		g_dir_close(d);
-	}
-	g_rmdir(path);
 }
 
 static int teardown(void **state)
@@ -163,7 +116,7 @@ static int teardown(void **state)
 	gateway_store_close(f->store);
 	for (int i = 0; i < f->n_deleted; i++)
 		g_free(f->deleted[i]);
-	remove_dir(f->dir);
+	test_remove_dir(f->dir);
 	g_free(f->dir);
 	g_free(f->path);
 	g_free(f->token_sha256);
@@ -362,7 +315,7 @@ static void test_create_get_list(void **state)
 	assert_null(strstr(f->resp.body, PASSWORD));
 	assert_null(strstr(f->resp.body, "ha1"));
 	assert_stored_ha1(f, "1001", PASSWORD);
-	assert_true(logged("ovoz-api: extension 1001 created"));
+	assert_true(test_logged("ovoz-api: extension 1001 created"));
 
 	/* displayName is optional. */
 	assert_int_equal(call(f, "POST", "/api/extensions",
@@ -487,7 +440,7 @@ static void test_update(void **state)
 	assert_int_equal(st, 200);
 	assert_extension_object(obj(f), "1001", "Alice");
 	assert_stored_ha1(f, "1001", PASSWORD2);
-	assert_true(logged("ovoz-api: extension 1001 password changed"));
+	assert_true(test_logged("ovoz-api: extension 1001 password changed"));
 
 	st = call(f, "PUT", "/api/extensions/1001",
 		  "{\"displayName\":\"Alice Smith\"}");
@@ -535,7 +488,7 @@ static void test_delete(void **state)
 	assert_null(f->resp.body);
 	assert_int_equal(f->n_deleted, 1);
 	assert_string_equal(f->deleted[0], "1001");
-	assert_true(logged("ovoz-api: extension 1001 deleted"));
+	assert_true(test_logged("ovoz-api: extension 1001 deleted"));
 	assert_error(f, 404, call(f, "GET", "/api/extensions/1001", NULL),
 		     "extension 1001 not found");
 
@@ -935,10 +888,10 @@ static void test_password_never_stored_or_logged(void **state)
 	assert_false(file_contains(wal, PASSWORD));
 	assert_false(file_contains(f->path, PASSWORD2));
 	assert_false(file_contains(wal, PASSWORD2));
-	assert_true(log_lines->len > 0);
-	assert_false(logged_substring(PASSWORD));
-	assert_false(logged_substring(PASSWORD2));
-	assert_false(logged_substring(TOKEN));
+	assert_true(test_log_lines->len > 0);
+	assert_false(test_logged_substring(PASSWORD));
+	assert_false(test_logged_substring(PASSWORD2));
+	assert_false(test_logged_substring(TOKEN));
 }
 
 int main(void)
@@ -964,9 +917,8 @@ int main(void)
 	};
 	int rc;
 
-	log_lines = g_ptr_array_new_with_free_func(g_free);
-	g_log_set_writer_func(log_capture, NULL, NULL);
+	test_log_start();
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	g_ptr_array_unref(log_lines);
+	test_log_stop();
 	return rc;
 }

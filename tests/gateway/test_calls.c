@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "test_util.h"
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -19,44 +21,11 @@
 
 #define T0 1700000000
 
-static GPtrArray *log_lines;
 static int64_t fake_time;
 
 static int64_t fake_now(void)
 {
 	return fake_time;
-}
-
-static GLogWriterOutput log_capture(GLogLevelFlags level,
-				    const GLogField *fields, gsize n,
-				    gpointer data)
-{
-	const char *domain = "", *msg = "";
-
-	for (gsize i = 0; i < n; i++) {
-		if (strcmp(fields[i].key, "GLIB_DOMAIN") == 0)
-			domain = fields[i].value;
-		else if (strcmp(fields[i].key, "MESSAGE") == 0)
-			msg = fields[i].value;
-	}
-	g_ptr_array_add(log_lines, g_strdup_printf("%s: %s", domain, msg));
-	return g_log_writer_default(level, fields, n, data);
-}
-
-static bool logged(const char *line)
-{
-	for (guint i = 0; i < log_lines->len; i++)
-		if (strcmp(log_lines->pdata[i], line) == 0)
-			return true;
-	return false;
-}
-
-static bool logged_substring(const char *needle)
-{
-	for (guint i = 0; i < log_lines->len; i++)
-		if (strstr(log_lines->pdata[i], needle))
-			return true;
-	return false;
 }
 
 struct fixture {
@@ -78,25 +47,9 @@ static int setup(void **state)
 	assert_int_equal(gateway_calls_new(&f->calls, f->store), 0);
 	fake_time = T0;
 	gateway_calls_set_clock(f->calls, fake_now);
-	g_ptr_array_set_size(log_lines, 0);
+	test_log_clear();
 	*state = f;
 	return 0;
-}
-
-static void remove_dir(const char *path)
-{
-	GDir *d = g_dir_open(path, 0, NULL);
-	const char *name;
-
-	if (d) {
-		while ((name = g_dir_read_name(d))) {
-			g_autofree char *p = g_build_filename(path, name, NULL);
-
-			g_remove(p);
-		}
-		g_dir_close(d);
-	}
-	g_rmdir(path);
 }
 
 static int teardown(void **state)
@@ -106,7 +59,7 @@ static int teardown(void **state)
 	g_clear_pointer(&f->active, json_array_unref);
 	gateway_calls_free(f->calls);
 	gateway_store_close(f->store);
-	remove_dir(f->dir);
+	test_remove_dir(f->dir);
 	g_free(f->dir);
 	g_free(f->path);
 	g_free(f);
@@ -224,7 +177,7 @@ static void test_answered_call(void **state)
 	assert_int_equal(json_object_get_int_member(o, "startedAt"), T0);
 	assert_true(member_is_null(o, "answeredAt"));
 	assert_int_equal(json_object_get_int_member(o, "duration"), 0);
-	assert_true(logged("ovoz-calls: call 1001 (wss) -> 1002: ringing"));
+	assert_true(test_logged("ovoz-calls: call 1001 (wss) -> 1002: ringing"));
 	/* Written at once, not at the end. */
 	r = row(f, "a@ws");
 	assert_int_equal(r->started_at, T0);
@@ -233,7 +186,7 @@ static void test_answered_call(void **state)
 
 	fake_time = T0 + 5;
 	ev_answer(f, "a@ws", "udp");
-	assert_true(logged("ovoz-calls: call 1001 (wss) -> 1002 answered on"
+	assert_true(test_logged("ovoz-calls: call 1001 (wss) -> 1002 answered on"
 			   " udp"));
 	fake_time = T0 + 35;
 	o = active_call(f, 0);
@@ -253,7 +206,7 @@ static void test_answered_call(void **state)
 	ev_end(f, "a@ws", "answered", 0, "callee");
 	assert_int_equal(gateway_calls_active_count(f->calls), 0);
 	assert_int_equal(json_array_get_length(active(f)), 0);
-	assert_true(logged("ovoz-calls: call 1001 (wss) -> 1002 ended:"
+	assert_true(test_logged("ovoz-calls: call 1001 (wss) -> 1002 ended:"
 			   " answered, 42 s, hung up by callee"));
 	r = row(f, "a@ws");
 	assert_int_equal(r->ended_at, T0 + 47);
@@ -306,7 +259,7 @@ static void test_active_durations(void **state)
 	o = active_call(f, 0);
 	assert_string_equal(json_object_get_string_member(o, "callId"),
 			    "second");
-	assert_true(logged("ovoz-calls: call 1001 (wss) -> 1002 ended:"
+	assert_true(test_logged("ovoz-calls: call 1001 (wss) -> 1002 ended:"
 			   " answered, 110 s, hung up by caller"));
 }
 
@@ -338,7 +291,7 @@ static void test_unanswered_endings(void **state)
 		ev_end(f, cases[i].id, cases[i].disposition, cases[i].status,
 		       NULL);
 		assert_int_equal(gateway_calls_active_count(f->calls), 0);
-		assert_true(logged(cases[i].line));
+		assert_true(test_logged(cases[i].line));
 		r = row(f, cases[i].id);
 		assert_string_equal(r->disposition, cases[i].disposition);
 		assert_int_equal(r->status, cases[i].status);
@@ -363,9 +316,9 @@ static void test_stray_events(void **state)
 	ev_answer(f, "ghost", "udp");
 	ev_end(f, "ghost", "busy", 486, NULL);
 	assert_int_equal(row_count(f), 0);
-	assert_true(logged("ovoz-calls: call ghost: answer for a call that is"
+	assert_true(test_logged("ovoz-calls: call ghost: answer for a call that is"
 			   " not live, ignored"));
-	assert_true(logged("ovoz-calls: call ghost: end for a call that is not"
+	assert_true(test_logged("ovoz-calls: call ghost: end for a call that is not"
 			   " live, ignored"));
 
 	gateway_calls_event(f->calls, &bad); /* no Call-ID */
@@ -394,7 +347,7 @@ static void test_stray_events(void **state)
 	/* A Call-ID reused after its call ended: live, but not re-logged. */
 	ev_start(f, "dup", "1001", "wss", "1002");
 	assert_int_equal(gateway_calls_active_count(f->calls), 1);
-	assert_true(logged_substring("Call-ID dup is already in the call log"));
+	assert_true(test_logged_substring("Call-ID dup is already in the call log"));
 	assert_int_equal(row_count(f), 1);
 }
 
@@ -417,10 +370,10 @@ static void test_new_closes_cut_calls(void **state)
 	gateway_store_close(f->store);
 	f->store = NULL;
 
-	g_ptr_array_set_size(log_lines, 0);
+	test_log_clear();
 	assert_int_equal(gateway_store_open(&f->store, f->path), 0);
 	assert_int_equal(gateway_calls_new(&f->calls, f->store), 0);
-	assert_true(logged("ovoz-calls: closed 2 calls cut by a restart"));
+	assert_true(test_logged("ovoz-calls: closed 2 calls cut by a restart"));
 	assert_int_equal(gateway_calls_active_count(f->calls), 0);
 
 	r = row(f, "cut1");
@@ -442,9 +395,9 @@ static void test_new_closes_cut_calls(void **state)
 	/* A clean start says nothing about cut calls. */
 	gateway_calls_free(f->calls);
 	f->calls = NULL;
-	g_ptr_array_set_size(log_lines, 0);
+	test_log_clear();
 	assert_int_equal(gateway_calls_new(&f->calls, f->store), 0);
-	assert_false(logged_substring("cut by a restart"));
+	assert_false(test_logged_substring("cut by a restart"));
 }
 
 static void test_new_rejects_null(void **state)
@@ -472,9 +425,8 @@ int main(void)
 	};
 	int rc;
 
-	log_lines = g_ptr_array_new_with_free_func(g_free);
-	g_log_set_writer_func(log_capture, NULL, NULL);
+	test_log_start();
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	g_ptr_array_unref(log_lines);
+	test_log_stop();
 	return rc;
 }

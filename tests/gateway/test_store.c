@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 
 #include <cmocka.h>
+
+#include "test_util.h"
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -38,28 +40,12 @@ static int setup(void **state)
 	return 0;
 }
 
-static void remove_dir(const char *path)
-{
-	GDir *d = g_dir_open(path, 0, NULL);
-	const char *name;
-
-	if (d) {
-		while ((name = g_dir_read_name(d))) {
-			g_autofree char *p = g_build_filename(path, name, NULL);
-
-			g_remove(p);
-		}
-		g_dir_close(d);
-	}
-	g_rmdir(path);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
 	gateway_store_close(f->store);
-	remove_dir(f->dir);
+	test_remove_dir(f->dir);
 	g_free(f->dir);
 	g_free(f->path);
 	g_free(f);

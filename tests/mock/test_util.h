@@ -1,0 +1,26 @@
+/*
+ * tests/mock/test_util.h - helpers the unit tests share: capture GLib log
+ * lines ("domain: message") to assert what an operator would read, and
+ * remove a temporary directory.
+ */
+#ifndef OVOZ_TESTS_TEST_UTIL_H
+#define OVOZ_TESTS_TEST_UTIL_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+/** The captured lines; valid between start and stop. */
+extern GPtrArray *test_log_lines;
+
+/** Install the capturing writer (lines still go to stderr too). */
+void test_log_start(void);
+void test_log_stop(void);
+void test_log_clear(void);
+/** True if a captured line equals @line / contains @needle. */
+bool test_logged(const char *line);
+bool test_logged_substring(const char *needle);
+
+/** Delete the files in @path (not recursive) and the folder itself. */
+void test_remove_dir(const char *path);
+
+#endif
