@@ -28,46 +28,23 @@
  * (MODE=calls).
  */
 #define _GNU_SOURCE
-#include <libwebsockets.h>
-#include "loadlib.h"
-#include <openssl/evp.h>
-#include <openssl/ssl.h>
+#include "wsclient.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/resource.h>
-#include <time.h>
-#include <unistd.h>
 
-enum phase { PH_CONNECT, PH_WARMUP, PH_MEASURE, PH_DRAIN, PH_DONE };
 enum cstate {
 	CS_IDLE, CS_REG_401, CS_REG_200, CS_REGISTERED,
 	CS_INV_407, CS_INV_200, CS_BYE_200
 };
 
-#define RX_MAX 16384
-#define TX_MAX 4096
-#define TXQ 4
-
-struct txbuf {
-	size_t len;
-	unsigned char buf[LWS_PRE + TX_MAX];
-};
+#define CALL_TIMEOUT 10.0	/* s, per state */
 
 struct conn {
-	struct lws *wsi;
-	int idx;
-	int established;
-	int reconnect_due;
+	struct wsconn ws;	/* first: the hooks cast it back */
 	int registered;
-	char user[16];
-	char host[32];		/* random .invalid host, like SIP.js */
 	char reg_callid[40];
 	char reg_tag[20];
 	unsigned reg_cseq;
@@ -83,98 +60,12 @@ struct conn {
 	double t0;		/* first INVITE of the current call */
 	double t_answer;	/* its 200 */
 	double t_state;		/* last state change, for timeouts */
-	char realm[64];
-	char ha1[33];		/* cached for realm */
-	struct txbuf txq[TXQ];
-	int txh, txn;
-	size_t rxlen;
-	char rx[RX_MAX + 1];
 };
 
-static struct {
-	const char *host;
-	int port;
-	const char *ca;
-	const char *password;
-	const char *domain;
-	const char *label;
-	const char *callee;
-	int nconn;
-	int first_ext;
-	double warmup;
-	double duration;
-	int server_pid;
-	int callee_pid;
-	double call_timeout;
-	int verbose;
-} opt = {
-	.host = "127.0.0.1", .port = 0, .ca = NULL, .password = "benchpass",
-	.domain = "bench", .label = "server", .callee = "1000", .nconn = 200,
-	.first_ext = 2000, .warmup = 5, .duration = 20, .server_pid = 0,
-	.callee_pid = 0, .call_timeout = 10, .verbose = 0,
-};
-
-static struct lws_context *ctx;
-static struct conn *conns;
-static enum phase phase = PH_CONNECT;
-static double phase_t0, t_start;
-static int n_established, n_registered;
-static long n_done_total, n_done_window, n_errors, n_timeouts, n_reconnects,
-	n_closed, n_inflight;
-static double *lat_setup, *lat_cycle;	/* ms, calls completed in the window */
-static size_t lat_n, lat_cap;
-static char cipher[96] = "?";
+static const char *callee = "1000";
+static int n_registered;
+static struct latv lat_setup, lat_cycle; /* ms, calls completed in the window */
 static char ha2_reg[33], ha2_inv[33];
-static lws_sorted_usec_list_t tick_sul;
-static volatile sig_atomic_t interrupted;
-
-static struct cpu_snap snap0, snap1;
-static double gen_cpu0, gen_cpu1, win_t0, win_t1;
-
-/* Copy parameter @name of a Digest challenge into @out ("" if absent). */
-static void ch_param(const char *h, const char *end, const char *name,
-		     char *out, size_t outsz)
-{
-	size_t nl = strlen(name);
-	const char *p = h;
-
-	out[0] = 0;
-	while (p < end) {
-		while (p < end && (*p == ' ' || *p == ',' || *p == '\t'))
-			p++;
-		if ((size_t)(end - p) > nl && !strncasecmp(p, name, nl) &&
-		    p[nl] == '=') {
-			const char *v = p + nl + 1, *ve;
-
-			if (*v == '"') {
-				v++;
-				ve = memchr(v, '"', (size_t)(end - v));
-			} else {
-				ve = v;
-				while (ve < end && *ve != ',' && *ve != ' ')
-					ve++;
-			}
-			if (!ve)
-				ve = end;
-			if ((size_t)(ve - v) >= outsz)
-				return;
-			memcpy(out, v, (size_t)(ve - v));
-			out[ve - v] = 0;
-			return;
-		}
-		/* skip this param */
-		while (p < end && *p != ',') {
-			if (*p == '"') {
-				const char *q = memchr(p + 1, '"',
-						       (size_t)(end - p - 1));
-				p = q ? q + 1 : end;
-			} else {
-				p++;
-			}
-		}
-	}
-}
-
 
 /* ---- SIP ---- */
 
@@ -196,34 +87,13 @@ static void set_state(struct conn *c, enum cstate s)
 	c->t_state = now_s();
 }
 
-/* Queue one message (already written at txq[tail].buf + LWS_PRE). */
-static char *tx_slot(struct conn *c)
-{
-	if (c->txn >= TXQ) {
-		fprintf(stderr, "callload: tx queue full\n");
-		exit(2);
-	}
-	return (char *)c->txq[(c->txh + c->txn) % TXQ].buf + LWS_PRE;
-}
-
-static void tx_commit(struct conn *c, int len)
-{
-	if (len <= 0 || len >= TX_MAX) {
-		fprintf(stderr, "callload: message too long\n");
-		exit(2);
-	}
-	c->txq[(c->txh + c->txn) % TXQ].len = (size_t)len;
-	c->txn++;
-	lws_callback_on_writable(c->wsi);
-}
-
 static void send_register(struct conn *c, const char *auth)
 {
 	char branch[17];
 
 	rand_hex(branch, 8);
 	c->reg_cseq++;
-	tx_commit(c, snprintf(tx_slot(c), TX_MAX,
+	ws_tx_commit(&c->ws, snprintf(ws_tx_slot(&c->ws), TX_MAX,
 		"REGISTER sip:%s SIP/2.0\r\n"
 		"Via: SIP/2.0/WSS %s;branch=z9hG4bK%s\r\n"
 		"Max-Forwards: 70\r\n"
@@ -238,17 +108,17 @@ static void send_register(struct conn *c, const char *auth)
 		"User-Agent: callload/1.0\r\n"
 		"%s%s%s"
 		"Content-Length: 0\r\n\r\n",
-		opt.domain, c->host, branch, c->user, opt.domain, c->user,
-		opt.domain, c->reg_tag, c->reg_callid, c->reg_cseq, c->user,
-		c->host, auth ? "Authorization: " : "", auth ? auth : "",
-		auth ? "\r\n" : ""));
+		opt.domain, c->ws.host, branch, c->ws.user, opt.domain,
+		c->ws.user, opt.domain, c->reg_tag, c->reg_callid, c->reg_cseq,
+		c->ws.user, c->ws.host, auth ? "Authorization: " : "",
+		auth ? auth : "", auth ? "\r\n" : ""));
 }
 
 static void send_invite(struct conn *c, const char *auth)
 {
 	rand_hex(c->inv_branch, 8);
 	c->cseq++;
-	tx_commit(c, snprintf(tx_slot(c), TX_MAX,
+	ws_tx_commit(&c->ws, snprintf(ws_tx_slot(&c->ws), TX_MAX,
 		"INVITE sip:%s@%s SIP/2.0\r\n"
 		"Via: SIP/2.0/WSS %s;branch=z9hG4bK%s\r\n"
 		"Max-Forwards: 70\r\n"
@@ -263,9 +133,9 @@ static void send_invite(struct conn *c, const char *auth)
 		"%s%s%s"
 		"Content-Type: application/sdp\r\n"
 		"Content-Length: %zu\r\n\r\n%s",
-		opt.callee, opt.domain, c->host, c->inv_branch, opt.callee,
-		opt.domain, c->user, c->user, opt.domain, c->tag, c->callid,
-		c->cseq, c->user, c->host,
+		callee, opt.domain, c->ws.host, c->inv_branch, callee,
+		opt.domain, c->ws.user, c->ws.user, opt.domain, c->tag,
+		c->callid, c->cseq, c->ws.user, c->ws.host,
 		auth ? "Proxy-Authorization: " : "", auth ? auth : "",
 		auth ? "\r\n" : "", sizeof(sdp) - 1, sdp));
 }
@@ -273,7 +143,7 @@ static void send_invite(struct conn *c, const char *auth)
 /* ACK for a non-2xx final response: same branch and CSeq number. */
 static void send_ack_non2xx(struct conn *c, const char *to_tag)
 {
-	tx_commit(c, snprintf(tx_slot(c), TX_MAX,
+	ws_tx_commit(&c->ws, snprintf(ws_tx_slot(&c->ws), TX_MAX,
 		"ACK sip:%s@%s SIP/2.0\r\n"
 		"Via: SIP/2.0/WSS %s;branch=z9hG4bK%s\r\n"
 		"Max-Forwards: 70\r\n"
@@ -282,9 +152,9 @@ static void send_ack_non2xx(struct conn *c, const char *to_tag)
 		"Call-ID: %s\r\n"
 		"CSeq: %u ACK\r\n"
 		"Content-Length: 0\r\n\r\n",
-		opt.callee, opt.domain, c->host, c->inv_branch, opt.callee,
-		opt.domain, to_tag[0] ? ";tag=" : "", to_tag, c->user, c->user,
-		opt.domain, c->tag, c->callid, c->cseq));
+		callee, opt.domain, c->ws.host, c->inv_branch, callee,
+		opt.domain, to_tag[0] ? ";tag=" : "", to_tag, c->ws.user,
+		c->ws.user, opt.domain, c->tag, c->callid, c->cseq));
 }
 
 /* In-dialog request (ACK for 2xx, BYE) to the remote target via the
@@ -294,7 +164,7 @@ static void send_in_dialog(struct conn *c, const char *method, unsigned cseq)
 	char branch[17];
 
 	rand_hex(branch, 8);
-	tx_commit(c, snprintf(tx_slot(c), TX_MAX,
+	ws_tx_commit(&c->ws, snprintf(ws_tx_slot(&c->ws), TX_MAX,
 		"%s %s SIP/2.0\r\n"
 		"Via: SIP/2.0/WSS %s;branch=z9hG4bK%s\r\n"
 		"Max-Forwards: 70\r\n"
@@ -305,10 +175,10 @@ static void send_in_dialog(struct conn *c, const char *method, unsigned cseq)
 		"CSeq: %u %s\r\n"
 		"User-Agent: callload/1.0\r\n"
 		"Content-Length: 0\r\n\r\n",
-		method, c->target, c->host, branch,
+		method, c->target, c->ws.host, branch,
 		c->route[0] ? "Route: " : "", c->route,
 		c->route[0] ? "\r\n" : "",
-		opt.callee, opt.domain, c->to_tag, c->user, c->user,
+		callee, opt.domain, c->to_tag, c->ws.user, c->ws.user,
 		opt.domain, c->tag, c->callid, cseq, method));
 }
 
@@ -482,94 +352,20 @@ static int take_dialog(struct conn *c, const char *msg)
 	return 0;
 }
 
-/*
- * Answer the MD5 challenge named @hname (WWW-Authenticate or
- * Proxy-Authenticate) in @msg; the credentials go to @auth.
- */
-static int digest_answer(struct conn *c, const char *msg, const char *hname,
-			 const char *uri, const char *ha2, char *auth,
-			 size_t authsz)
-{
-	const char *p = msg, *best = NULL, *best_end = NULL;
-	char realm[64], nonce[256], qop[32], alg[32], opaque[256];
-	char ha1in[256], cnonce[17], resp_in[512], resp[33];
-	size_t hl = strlen(hname);
-	int n;
-
-	while ((p = strstr(p, "\r\n"))) {
-		const char *h = p + 2, *e;
-
-		p = h;
-		if (strncasecmp(h, hname, hl) || h[hl] != ':')
-			continue;
-		e = strstr(h, "\r\n");
-		if (!e)
-			e = h + strlen(h);
-		h += hl + 1;
-		while (*h == ' ')
-			h++;
-		if (strncasecmp(h, "Digest ", 7))
-			continue;
-		ch_param(h + 7, e, "algorithm", alg, sizeof(alg));
-		if (!alg[0] || !strcasecmp(alg, "MD5")) {
-			best = h + 7;
-			best_end = e;
-			break;
-		}
-	}
-	if (!best)
-		return -1;
-	ch_param(best, best_end, "realm", realm, sizeof(realm));
-	ch_param(best, best_end, "nonce", nonce, sizeof(nonce));
-	ch_param(best, best_end, "qop", qop, sizeof(qop));
-	ch_param(best, best_end, "opaque", opaque, sizeof(opaque));
-	if (!nonce[0])
-		return -1;
-	if (strcmp(realm, c->realm)) {
-		snprintf(c->realm, sizeof(c->realm), "%s", realm);
-		n = snprintf(ha1in, sizeof(ha1in), "%s:%s:%s", c->user, realm,
-			     opt.password);
-		md5_hex(ha1in, (size_t)n, c->ha1);
-	}
-	rand_hex(cnonce, 8);
-	n = snprintf(resp_in, sizeof(resp_in), "%s:%s:00000001:%s:auth:%s",
-		     c->ha1, nonce, cnonce, ha2);
-	md5_hex(resp_in, (size_t)n, resp);
-	snprintf(auth, authsz,
-		 "Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", "
-		 "uri=\"%s\", response=\"%s\", algorithm=MD5, "
-		 "cnonce=\"%s\", qop=auth, nc=00000001%s%s%s",
-		 c->user, realm, nonce, uri, resp, cnonce,
-		 opaque[0] ? ", opaque=\"" : "", opaque, opaque[0] ? "\"" : "");
-	return 0;
-}
-
-static void lat_add(double setup_ms, double cycle_ms)
-{
-	if (lat_n == lat_cap) {
-		lat_cap = lat_cap ? lat_cap * 2 : 65536;
-		lat_setup = realloc(lat_setup, lat_cap * sizeof(double));
-		lat_cycle = realloc(lat_cycle, lat_cap * sizeof(double));
-		if (!lat_setup || !lat_cycle)
-			abort();
-	}
-	lat_setup[lat_n] = setup_ms;
-	lat_cycle[lat_n++] = cycle_ms;
-}
-
 static void call_failed(struct conn *c, const char *why, const char *msg)
 {
 	n_errors++;
 	if (opt.verbose || n_errors <= 5)
 		fprintf(stderr, "callload: conn %d (%s) state %d: %s: %.*s\n",
-			c->idx, c->user, c->state, why,
+			c->ws.idx, c->ws.user, c->state, why,
 			msg ? (int)strcspn(msg, "\r\n") : 0, msg ? msg : "");
 	n_inflight--;
 	set_state(c, CS_REGISTERED);
 }
 
-static void handle_msg(struct conn *c, char *msg)
+static void handle_msg(struct wsconn *w, char *msg)
 {
+	struct conn *c = (struct conn *)w;
 	char cseq[64], auth[1024], uri[128];
 	const char *method;
 	int status;
@@ -586,7 +382,8 @@ static void handle_msg(struct conn *c, char *msg)
 			return;
 		if (c->state == CS_REG_401 && status == 401) {
 			snprintf(uri, sizeof(uri), "sip:%s", opt.domain);
-			if (digest_answer(c, msg, "WWW-Authenticate", uri,
+			if (digest_answer(msg, "WWW-Authenticate", c->ws.user,
+					  opt.password, &c->ws.ha1, uri,
 					  ha2_reg, auth, sizeof(auth)) == 0) {
 				set_state(c, CS_REG_200);
 				send_register(c, auth);
@@ -601,7 +398,7 @@ static void handle_msg(struct conn *c, char *msg)
 			return;
 		}
 		fprintf(stderr, "callload: conn %d (%s) REGISTER failed: "
-			"%.*s\n", c->idx, c->user,
+			"%.*s\n", c->ws.idx, c->ws.user,
 			(int)strcspn(msg, "\r\n"), msg);
 		n_errors++;
 		set_state(c, CS_IDLE);
@@ -616,9 +413,10 @@ static void handle_msg(struct conn *c, char *msg)
 			get_hdr(msg, "To", "t", to, sizeof(to));
 			tag_of(to, tt, sizeof(tt));
 			send_ack_non2xx(c, tt);
-			snprintf(uri, sizeof(uri), "sip:%s@%s", opt.callee,
+			snprintf(uri, sizeof(uri), "sip:%s@%s", callee,
 				 opt.domain);
-			if (digest_answer(c, msg, "Proxy-Authenticate", uri,
+			if (digest_answer(msg, "Proxy-Authenticate", c->ws.user,
+					  opt.password, &c->ws.ha1, uri,
 					  ha2_inv, auth, sizeof(auth)) == 0) {
 				set_state(c, CS_INV_200);
 				send_invite(c, auth);
@@ -667,7 +465,8 @@ static void handle_msg(struct conn *c, char *msg)
 		n_done_total++;
 		if (phase == PH_MEASURE) {
 			n_done_window++;
-			lat_add((c->t_answer - c->t0) * 1e3, (t - c->t0) * 1e3);
+			latv_add(&lat_setup, (c->t_answer - c->t0) * 1e3);
+			latv_add(&lat_cycle, (t - c->t0) * 1e3);
 		}
 		set_state(c, CS_REGISTERED);
 		goto next;
@@ -678,39 +477,7 @@ next:
 		start_call(c);
 }
 
-/* ---- libwebsockets ---- */
-
-static int connect_one(struct conn *c)
-{
-	struct lws_client_connect_info ci;
-
-	memset(&ci, 0, sizeof(ci));
-	ci.context = ctx;
-	ci.address = opt.host;
-	ci.port = opt.port;
-	ci.path = "/ws";
-	ci.host = opt.host;
-	ci.origin = NULL;	/* not a browser: no Origin header */
-	ci.protocol = "sip";
-	ci.ssl_connection = LCCSCF_USE_SSL |
-			    LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK;
-	if (!opt.ca)
-		ci.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED |
-				     LCCSCF_ALLOW_INSECURE;
-	ci.opaque_user_data = c;
-	ci.pwsi = &c->wsi;
-	c->established = 0;
-	c->registered = 0;
-	c->state = CS_IDLE;
-	c->rxlen = 0;
-	c->txn = 0;
-	c->txh = 0;
-	if (!lws_client_connect_via_info(&ci)) {
-		c->reconnect_due = 1;
-		return -1;
-	}
-	return 0;
-}
+/* ---- connection hooks (wsclient.h) ---- */
 
 static void start_register(struct conn *c)
 {
@@ -718,231 +485,71 @@ static void start_register(struct conn *c)
 	send_register(c, NULL);
 }
 
-static int cb_sip(struct lws *wsi, enum lws_callback_reasons reason,
-		  void *user, void *in, size_t len)
+static void conn_init(struct wsconn *w)
 {
-	struct conn *c = lws_get_opaque_user_data(wsi);
-	struct txbuf *tb;
-	int n;
+	struct conn *c = (struct conn *)w;
 
-	(void)user;
-	switch (reason) {
-	case LWS_CALLBACK_CLIENT_ESTABLISHED:
-		if (!c)
-			break;
-		c->established = 1;
-		n_established++;
-		if (!strcmp(cipher, "?")) {
-			SSL *ssl = lws_get_ssl(wsi);
+	rand_hex(c->reg_callid, 12);
+	rand_hex(c->reg_tag, 4);
+}
 
-			if (ssl)
-				snprintf(cipher, sizeof(cipher), "%s/%s",
-					 SSL_get_version(ssl),
-					 SSL_get_cipher_name(ssl));
-		}
-		start_register(c);
-		break;
-	case LWS_CALLBACK_CLIENT_RECEIVE:
-		if (!c)
-			break;
-		if (c->rxlen + len > RX_MAX) {
-			fprintf(stderr, "callload: message too large\n");
-			c->rxlen = 0;
-			break;
-		}
-		memcpy(c->rx + c->rxlen, in, len);
-		c->rxlen += len;
-		if (lws_is_final_fragment(wsi) &&
-		    !lws_remaining_packet_payload(wsi)) {
-			c->rx[c->rxlen] = 0;
-			c->rxlen = 0;
-			handle_msg(c, c->rx);
-		}
-		break;
-	case LWS_CALLBACK_CLIENT_WRITEABLE:
-		if (!c || !c->txn)
-			break;
-		tb = &c->txq[c->txh];
-		n = lws_write(wsi, tb->buf + LWS_PRE, tb->len, LWS_WRITE_TEXT);
-		if (n < (int)tb->len)
-			return -1;
-		c->txh = (c->txh + 1) % TXQ;
-		c->txn--;
-		if (c->txn)
-			lws_callback_on_writable(wsi);
-		break;
-	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-	case LWS_CALLBACK_CLIENT_CLOSED:
-		if (!c)
-			break;
-		if (opt.verbose || (n_closed < 5 && phase < PH_DRAIN))
-			fprintf(stderr, "callload: conn %d %s%s%.*s\n", c->idx,
-				reason == LWS_CALLBACK_CLIENT_CLOSED ?
-				"closed" : "connection error",
-				in ? ": " : "", in ? (int)len : 0,
-				in ? (char *)in : "");
-		n_closed++;
-		if (c->established)
-			n_established--;
-		if (c->registered)
-			n_registered--;
-		if (c->state >= CS_INV_407)
+static void conn_reset(struct wsconn *w)
+{
+	struct conn *c = (struct conn *)w;
+
+	c->registered = 0;
+	c->state = CS_IDLE;
+}
+
+static void conn_established(struct wsconn *w)
+{
+	start_register((struct conn *)w);
+}
+
+static void conn_closed(struct wsconn *w)
+{
+	struct conn *c = (struct conn *)w;
+
+	if (c->registered)
+		n_registered--;
+	if (c->state >= CS_INV_407)
+		n_inflight--;
+	c->registered = 0;
+	c->state = CS_IDLE;
+}
+
+/* Warm-up starts: the first call of every registered connection. */
+static void conn_go(struct wsconn *w)
+{
+	struct conn *c = (struct conn *)w;
+
+	if (c->registered && c->state == CS_REGISTERED)
+		start_call(c);
+}
+
+static void conn_check(struct wsconn *w, double t)
+{
+	struct conn *c = (struct conn *)w;
+
+	if (c->state != CS_IDLE && c->state != CS_REGISTERED &&
+	    t - c->t_state > CALL_TIMEOUT) {
+		n_timeouts++;
+		if (opt.verbose || n_timeouts <= 5)
+			fprintf(stderr, "callload: conn %d (%s) timed "
+				"out in state %d (Call-ID %s)\n",
+				c->ws.idx, c->ws.user, c->state, c->callid);
+		if (c->state >= CS_INV_407) {
 			n_inflight--;
-		c->established = 0;
-		c->registered = 0;
-		c->state = CS_IDLE;
-		c->wsi = NULL;
-		if (phase != PH_DRAIN && phase != PH_DONE)
-			c->reconnect_due = 1;
-		break;
-	default:
-		break;
-	}
-	return 0;
-}
-
-static const struct lws_protocols protocols[] = {
-	{ "sip", cb_sip, 0, RX_MAX, 0, NULL, 0 },
-	{ NULL, NULL, 0, 0, 0, NULL, 0 }
-};
-
-static unsigned long long pid_ticks(int pid)
-{
-	unsigned long long t = 0;
-
-	if (pid > 0)
-		read_stat(pid, NULL, &t);
-	return t;
-}
-
-static unsigned long long callee0, callee1;
-
-static void window_start(double t)
-{
-	if (opt.server_pid)
-		snap_pids(&snap0, opt.server_pid);
-	snap1.npids = snap0.npids;
-	memcpy(snap1.pids, snap0.pids, sizeof(int) * (size_t)snap0.npids);
-	snap_take(&snap0);
-	callee0 = pid_ticks(opt.callee_pid);
-	gen_cpu0 = rusage_s();
-	win_t0 = t;
-}
-
-static void window_end(double t)
-{
-	win_t1 = t;
-	snap_take(&snap1);
-	callee1 = pid_ticks(opt.callee_pid);
-	gen_cpu1 = rusage_s();
-}
-
-static void tick(lws_sorted_usec_list_t *sul)
-{
-	double t = now_s();
-
-	(void)sul;
-	if (interrupted && phase != PH_DONE)
-		phase = PH_DONE;
-	if (opt.server_pid && phase != PH_DONE && kill(opt.server_pid, 0) &&
-	    errno == ESRCH) {
-		fprintf(stderr, "callload: server PID %d exited\n",
-			opt.server_pid);
-		phase = PH_DONE;
-	}
-	switch (phase) {
-	case PH_CONNECT:
-		if (n_registered == opt.nconn) {
-			fprintf(stderr, "callload: %d connections up and "
-				"registered in %.2f s (%s); warm-up %.0f s\n",
-				n_registered, t - phase_t0, cipher,
-				opt.warmup);
-			phase = PH_WARMUP;
-			phase_t0 = t;
-			for (int i = 0; i < opt.nconn; i++)
-				if (conns[i].registered &&
-				    conns[i].state == CS_REGISTERED)
-					start_call(&conns[i]);
-		} else if (t - phase_t0 > 60) {
-			fprintf(stderr, "callload: only %d/%d connections "
-				"registered after 60 s\n", n_registered,
-				opt.nconn);
-			phase = PH_DONE;
+			set_state(c, CS_REGISTERED);
+			if (phase == PH_WARMUP || phase == PH_MEASURE)
+				start_call(c);
+		} else {
+			start_register(c);
 		}
-		break;
-	case PH_WARMUP:
-		if (t - phase_t0 >= opt.warmup) {
-			window_start(t);
-			phase = PH_MEASURE;
-			phase_t0 = t;
-		}
-		break;
-	case PH_MEASURE:
-		if (t - phase_t0 >= opt.duration) {
-			window_end(t);
-			phase = PH_DRAIN;
-			phase_t0 = t;
-		}
-		break;
-	case PH_DRAIN:
-		if (n_inflight <= 0 || t - phase_t0 > 5)
-			phase = PH_DONE;
-		break;
-	case PH_DONE:
-		break;
+	} else if (c->state == CS_REGISTERED && c->registered &&
+		   (phase == PH_WARMUP || phase == PH_MEASURE)) {
+		start_call(c);
 	}
-	for (int i = 0; i < opt.nconn && phase != PH_DONE; i++) {
-		struct conn *c = &conns[i];
-
-		if (c->reconnect_due && !c->wsi) {
-			c->reconnect_due = 0;
-			n_reconnects++;
-			connect_one(c);
-		} else if (c->state != CS_IDLE && c->state != CS_REGISTERED &&
-			   t - c->t_state > opt.call_timeout) {
-			n_timeouts++;
-			if (opt.verbose || n_timeouts <= 5)
-				fprintf(stderr, "callload: conn %d (%s) timed "
-					"out in state %d (Call-ID %s)\n",
-					c->idx, c->user, c->state, c->callid);
-			if (c->state >= CS_INV_407) {
-				n_inflight--;
-				set_state(c, CS_REGISTERED);
-				if (phase == PH_WARMUP || phase == PH_MEASURE)
-					start_call(c);
-			} else {
-				start_register(c);
-			}
-		} else if (c->state == CS_REGISTERED && c->registered &&
-			   (phase == PH_WARMUP || phase == PH_MEASURE)) {
-			start_call(c);
-		}
-	}
-	/* Always re-arm: lws_service() must wake up to see PH_DONE. */
-	lws_sul_schedule(ctx, 0, &tick_sul, tick, 20 * LWS_US_PER_MS);
-}
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-
-static double pctl(const double *v, double p)
-{
-	size_t i;
-
-	if (!lat_n)
-		return 0;
-	i = (size_t)(p / 100.0 * (double)(lat_n - 1) + 0.5);
-	return v[i];
-}
-
-static void on_sig(int s)
-{
-	(void)s;
-	interrupted = 1;
 }
 
 static void usage(void)
@@ -956,137 +563,66 @@ static void usage(void)
 	exit(2);
 }
 
+static int extra_opt(int o, const char *arg)
+{
+	switch (o) {
+	case 'e': callee = arg; return 0;
+	case 'S': opt.callee_pid = atoi(arg); return 0;
+	default: return -1;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"host", 1, 0, 'h'}, {"port", 1, 0, 'p'}, {"ca", 1, 0, 'a'},
-		{"conns", 1, 0, 'n'}, {"first-ext", 1, 0, 'f'},
-		{"callee", 1, 0, 'e'}, {"password", 1, 0, 'w'},
-		{"domain", 1, 0, 'd'}, {"warmup", 1, 0, 'W'},
-		{"duration", 1, 0, 'D'}, {"server-pid", 1, 0, 's'},
-		{"callee-pid", 1, 0, 'S'}, {"label", 1, 0, 'l'},
-		{"verbose", 0, 0, 'v'}, {0, 0, 0, 0}
+		{"callee", 1, 0, 'e'}, {"callee-pid", 1, 0, 'S'}, {0, 0, 0, 0}
 	};
-	struct lws_context_creation_info info;
+	static const struct ws_hooks hooks = {
+		.name = "callload", .conn_size = sizeof(struct conn),
+		.ready = &n_registered, .ready_up = "up and registered",
+		.ready_only = " registered", .init = conn_init,
+		.reset = conn_reset, .established = conn_established,
+		.message = handle_msg, .closed = conn_closed, .go = conn_go,
+		.check = conn_check,
+	};
+	struct ws_window w;
 	char ha2in[160];
-	int o, n;
+	int n;
 
-	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		switch (o) {
-		case 'h': opt.host = optarg; break;
-		case 'p': opt.port = atoi(optarg); break;
-		case 'a': opt.ca = optarg; break;
-		case 'n': opt.nconn = atoi(optarg); break;
-		case 'f': opt.first_ext = atoi(optarg); break;
-		case 'e': opt.callee = optarg; break;
-		case 'w': opt.password = optarg; break;
-		case 'd': opt.domain = optarg; break;
-		case 'W': opt.warmup = atof(optarg); break;
-		case 'D': opt.duration = atof(optarg); break;
-		case 's': opt.server_pid = atoi(optarg); break;
-		case 'S': opt.callee_pid = atoi(optarg); break;
-		case 'l': opt.label = optarg; break;
-		case 'v': opt.verbose = 1; break;
-		default: usage();
-		}
-	}
-	if (opt.port <= 0 || opt.nconn <= 0 || opt.duration <= 0 ||
-	    opt.duration > 3600 || opt.warmup < 0 || opt.warmup > 600 ||
-	    opt.nconn > 20000)
-		usage();
-
-	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
-	md5 = EVP_MD_fetch(NULL, "MD5", NULL);
-	if (!md5)
-		md5 = EVP_md5();
+	opt.nconn = 200;
+	opt.first_ext = 2000;
+	ws_parse(argc, argv, lo, extra_opt, usage);
+	if (ws_init(&hooks))
+		return 1;
 	n = snprintf(ha2in, sizeof(ha2in), "REGISTER:sip:%s", opt.domain);
 	md5_hex(ha2in, (size_t)n, ha2_reg);
-	n = snprintf(ha2in, sizeof(ha2in), "INVITE:sip:%s@%s", opt.callee,
+	n = snprintf(ha2in, sizeof(ha2in), "INVITE:sip:%s@%s", callee,
 		     opt.domain);
 	md5_hex(ha2in, (size_t)n, ha2_inv);
-	signal(SIGINT, on_sig);
-	signal(SIGTERM, on_sig);
-	signal(SIGPIPE, SIG_IGN);
-	lws_set_log_level(LLL_ERR, NULL);
-
-	memset(&info, 0, sizeof(info));
-	info.port = CONTEXT_PORT_NO_LISTEN;
-	info.protocols = protocols;
-	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
-		       LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
-	info.client_ssl_ca_filepath = opt.ca;
-	info.fd_limit_per_thread = (unsigned)opt.nconn + 64;
-	info.timeout_secs = 30;
-	ctx = lws_create_context(&info);
-	if (!ctx) {
-		fprintf(stderr, "callload: lws_create_context failed\n");
+	if (ws_run()) {
+		ws_done();
 		return 1;
 	}
-
-	conns = calloc((size_t)opt.nconn, sizeof(*conns));
-	if (!conns)
-		return 1;
-	t_start = phase_t0 = now_s();
-	for (int i = 0; i < opt.nconn; i++) {
-		struct conn *c = &conns[i];
-
-		c->idx = i;
-		snprintf(c->user, sizeof(c->user), "%d", opt.first_ext + i);
-		rand_hex(c->host, 6);
-		strcat(c->host, ".invalid");
-		rand_hex(c->reg_callid, 12);
-		rand_hex(c->reg_tag, 4);
-		connect_one(c);
-	}
-	lws_sul_schedule(ctx, 0, &tick_sul, tick, 20 * LWS_US_PER_MS);
-	while (phase != PH_DONE)
-		if (lws_service(ctx, 0) < 0)
-			break;
-
-	if (win_t1 <= win_t0) {
-		fprintf(stderr, "callload: no measured window (interrupted or "
-			"connections failed)\n");
-		lws_context_destroy(ctx);
-		return 1;
-	}
-	{
-		double win = win_t1 - win_t0;
-		long hz = sysconf(_SC_CLK_TCK);
-		double srv_s = (double)(snap1.total - snap0.total) / (double)hz;
-		double callee_s = (double)(callee1 - callee0) / (double)hz;
-		double gen_s = gen_cpu1 - gen_cpu0;
-		double sys_busy = snap1.sys_all > snap0.sys_all ?
-			100.0 * (double)(snap1.sys_busy - snap0.sys_busy) /
-			(double)(snap1.sys_all - snap0.sys_all) : 0;
-		double rate = (double)n_done_window / win;
-		double us = n_done_window ? srv_s * 1e6 / (double)n_done_window : 0;
-		double s50, s99, c50, c99;
-
-		qsort(lat_setup, lat_n, sizeof(double), cmp_d);
-		qsort(lat_cycle, lat_n, sizeof(double), cmp_d);
-		s50 = pctl(lat_setup, 50);
-		s99 = pctl(lat_setup, 99);
-		c50 = pctl(lat_cycle, 50);
-		c99 = pctl(lat_cycle, 99);
-		printf("RESULT label=%s conns=%d window_s=%.2f calls=%ld "
-		       "rate=%.0f p50_ms=%.2f p99_ms=%.2f cycle_p50_ms=%.2f "
-		       "cycle_p99_ms=%.2f server_cpu_s=%.2f "
-		       "server_cpu_pct=%.0f server_us_per_call=%.1f "
-		       "server_pids=%d gen_cpu_s=%.2f gen_cpu_pct=%.0f "
-		       "gen_us_per_call=%.1f callee_cpu_pct=%.0f "
-		       "callee_us_per_call=%.1f machine_busy_pct=%.0f "
-		       "errors=%ld timeouts=%ld reconnects=%ld tls=%s\n",
-		       opt.label, opt.nconn, win, n_done_window, rate,
-		       s50, s99, c50, c99, srv_s, 100 * srv_s / win, us,
-		       snap0.npids, gen_s, 100 * gen_s / win,
-		       n_done_window ? gen_s * 1e6 / (double)n_done_window : 0,
-		       100 * callee_s / win,
-		       n_done_window ? callee_s * 1e6 / (double)n_done_window : 0,
-		       sys_busy, n_errors, n_timeouts, n_reconnects, cipher);
-	}
-	lws_context_destroy(ctx);
-	free(conns);
-	free(lat_setup);
-	free(lat_cycle);
+	ws_window(&w);
+	latv_sort(&lat_setup);
+	latv_sort(&lat_cycle);
+	printf("RESULT label=%s conns=%d window_s=%.2f calls=%ld "
+	       "rate=%.0f p50_ms=%.2f p99_ms=%.2f cycle_p50_ms=%.2f "
+	       "cycle_p99_ms=%.2f server_cpu_s=%.2f "
+	       "server_cpu_pct=%.0f server_us_per_call=%.1f "
+	       "server_pids=%d gen_cpu_s=%.2f gen_cpu_pct=%.0f "
+	       "gen_us_per_call=%.1f callee_cpu_pct=%.0f "
+	       "callee_us_per_call=%.1f machine_busy_pct=%.0f "
+	       "errors=%ld timeouts=%ld reconnects=%ld tls=%s\n",
+	       opt.label, opt.nconn, w.win, n_done_window, w.rate,
+	       latv_pct(&lat_setup, 50), latv_pct(&lat_setup, 99),
+	       latv_pct(&lat_cycle, 50), latv_pct(&lat_cycle, 99), w.srv_s,
+	       100 * w.srv_s / w.win, w.srv_us, w.server_pids, w.gen_s,
+	       100 * w.gen_s / w.win, w.gen_us, 100 * w.callee_s / w.win,
+	       w.callee_us, w.sys_busy, n_errors, n_timeouts, n_reconnects,
+	       cipher);
+	ws_done();
+	latv_free(&lat_setup);
+	latv_free(&lat_cycle);
 	return n_done_window > 0 ? 0 : 1;
 }

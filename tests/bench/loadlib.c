@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -161,3 +162,150 @@ double rusage_s(void)
 	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
+
+/* ---- digest ---- */
+
+/* Copy parameter @name of a Digest challenge into @out ("" if absent). */
+static void ch_param(const char *h, const char *end, const char *name,
+		     char *out, size_t outsz)
+{
+	size_t nl = strlen(name);
+	const char *p = h;
+
+	out[0] = 0;
+	while (p < end) {
+		while (p < end && (*p == ' ' || *p == ',' || *p == '\t'))
+			p++;
+		if ((size_t)(end - p) > nl && !strncasecmp(p, name, nl) &&
+		    p[nl] == '=') {
+			const char *v = p + nl + 1, *ve;
+
+			if (*v == '"') {
+				v++;
+				ve = memchr(v, '"', (size_t)(end - v));
+			} else {
+				ve = v;
+				while (ve < end && *ve != ',' && *ve != ' ')
+					ve++;
+			}
+			if (!ve)
+				ve = end;
+			if ((size_t)(ve - v) >= outsz)
+				return;
+			memcpy(out, v, (size_t)(ve - v));
+			out[ve - v] = 0;
+			return;
+		}
+		/* skip this param */
+		while (p < end && *p != ',') {
+			if (*p == '"') {
+				const char *q = memchr(p + 1, '"',
+						       (size_t)(end - p - 1));
+				p = q ? q + 1 : end;
+			} else {
+				p++;
+			}
+		}
+	}
+}
+
+int digest_answer(const char *msg, const char *hname, const char *user,
+		  const char *password, struct digest_ha1 *cache,
+		  const char *uri, const char *ha2, char *auth, size_t authsz)
+{
+	const char *p = msg, *best = NULL, *best_end = NULL;
+	char realm[64], nonce[256], qop[32], alg[32], opaque[256];
+	char ha1in[256], cnonce[17], resp_in[512], resp[33];
+	size_t hl = strlen(hname);
+	int n;
+
+	/* Pick the challenge whose algorithm is MD5 (or absent). */
+	while ((p = strstr(p, "\r\n"))) {
+		const char *h = p + 2, *e;
+
+		p = h;
+		if (strncasecmp(h, hname, hl) || h[hl] != ':')
+			continue;
+		e = strstr(h, "\r\n");
+		if (!e)
+			e = h + strlen(h);
+		h += hl + 1;
+		while (*h == ' ')
+			h++;
+		if (strncasecmp(h, "Digest ", 7))
+			continue;
+		ch_param(h + 7, e, "algorithm", alg, sizeof(alg));
+		if (!alg[0] || !strcasecmp(alg, "MD5")) {
+			best = h + 7;
+			best_end = e;
+			break;
+		}
+	}
+	if (!best)
+		return -1;
+	ch_param(best, best_end, "realm", realm, sizeof(realm));
+	ch_param(best, best_end, "nonce", nonce, sizeof(nonce));
+	ch_param(best, best_end, "qop", qop, sizeof(qop));
+	ch_param(best, best_end, "opaque", opaque, sizeof(opaque));
+	if (!nonce[0])
+		return -1;
+	if (strcmp(realm, cache->realm)) {
+		snprintf(cache->realm, sizeof(cache->realm), "%s", realm);
+		n = snprintf(ha1in, sizeof(ha1in), "%s:%s:%s", user, realm,
+			     password);
+		md5_hex(ha1in, (size_t)n, cache->ha1);
+	}
+	rand_hex(cnonce, 8);
+	n = snprintf(resp_in, sizeof(resp_in), "%s:%s:00000001:%s:auth:%s",
+		     cache->ha1, nonce, cnonce, ha2);
+	md5_hex(resp_in, (size_t)n, resp);
+	snprintf(auth, authsz,
+		 "Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", "
+		 "uri=\"%s\", response=\"%s\", algorithm=MD5, "
+		 "cnonce=\"%s\", qop=auth, nc=00000001%s%s%s",
+		 user, realm, nonce, uri, resp, cnonce,
+		 opaque[0] ? ", opaque=\"" : "", opaque, opaque[0] ? "\"" : "");
+	return 0;
+}
+
+/* ---- latency samples ---- */
+
+void latv_add(struct latv *l, double ms)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 65536;
+		l->v = realloc(l->v, l->cap * sizeof(*l->v));
+		if (!l->v)
+			abort();
+	}
+	l->v[l->n++] = ms;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void latv_sort(struct latv *l)
+{
+	qsort(l->v, l->n, sizeof(*l->v), cmp_d);
+}
+
+double latv_pct(const struct latv *l, double p)
+{
+	size_t i;
+
+	if (!l->n)
+		return 0;
+	i = (size_t)(p / 100.0 * (double)(l->n - 1) + 0.5);
+	return l->v[i];
+}
+
+void latv_free(struct latv *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}

@@ -122,16 +122,25 @@ fi
 ninja -C "$BUILD" gateway/ovoz >/dev/null
 OVOZ_BIN="$root/$BUILD/gateway/ovoz"
 mkdir -p "$BUILD/bench"
+# A generator is rebuilt when it is missing or older than any bench source.
+stale() { # binary sources...
+	local bin=$1 src
+	shift
+	[ -x "$bin" ] || return 0
+	for src in "$@" "$here/loadlib.c" "$here/loadlib.h" "$here/wsclient.c" "$here/wsclient.h"; do
+		[ "$src" -nt "$bin" ] && return 0
+	done
+	return 1
+}
+build_gen() { # name
+	cc -O2 -Wall -o "$root/$BUILD/bench/$1" "$here/$1.c" "$here/loadlib.c" \
+		"$here/wsclient.c" $(pkg-config --cflags --libs libwebsockets openssl)
+}
 REGLOAD="$root/$BUILD/bench/regload"
-if [ ! -x "$REGLOAD" ] || [ "$here/regload.c" -nt "$REGLOAD" ] || [ "$here/loadlib.c" -nt "$REGLOAD" ]; then
-	cc -O2 -Wall -o "$REGLOAD" "$here/regload.c" "$here/loadlib.c" \
-		$(pkg-config --cflags --libs libwebsockets openssl)
-fi
+stale "$REGLOAD" "$here/regload.c" && build_gen regload
 CALLLOAD="$root/$BUILD/bench/callload"
-if [ "$MODE" = calls ] &&
-   { [ ! -x "$CALLLOAD" ] || [ "$here/callload.c" -nt "$CALLLOAD" ] || [ "$here/loadlib.c" -nt "$CALLLOAD" ]; }; then
-	cc -O2 -Wall -o "$CALLLOAD" "$here/callload.c" "$here/loadlib.c" \
-		$(pkg-config --cflags --libs libwebsockets openssl)
+if [ "$MODE" = calls ] && stale "$CALLLOAD" "$here/callload.c"; then
+	build_gen callload
 fi
 certs/make-dev-certs.sh >/dev/null
 CERT="$root/certs/dev/server.pem"
