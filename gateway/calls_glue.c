@@ -75,12 +75,9 @@ static void glue_options(struct sip_stack *st, const struct sip_request *req,
 		"Supported", "path, outbound",
 		NULL};
 
-	if (sip->sip_request->rq_url->url_user &&
-	    (!sip->sip_to || !sip->sip_to->a_tag)) {
-		sip_proxy_handle_request(st, req, gw->proxy);
-		return;
-	}
-	if (sip->sip_to && sip->sip_to->a_tag) {
+	/* To an extension, or inside a dialog: the proxy's. */
+	if (sip->sip_request->rq_url->url_user ||
+	    (sip->sip_to && sip->sip_to->a_tag)) {
 		sip_proxy_handle_request(st, req, gw->proxy);
 		return;
 	}
