@@ -143,6 +143,14 @@ void sip_proxy_handle_response(struct sip_stack *st, struct sip_message *msg,
 
 	if (!sip->sip_via || !sip->sip_via->v_branch)
 		return;
+	if (sip->sip_cseq && sip->sip_cseq->cs_method == sip_method_cancel) {
+		/* The answer to our CANCEL: it shares the INVITE's branch. */
+		key = g_strdup_printf("%s|INVITE", sip->sip_via->v_branch);
+		b = g_hash_table_lookup(px->branches, key);
+		if (b)
+			branch_cancel_answered(b);
+		return;
+	}
 	key = g_strdup_printf("%s|%s", sip->sip_via->v_branch,
 			      proxy_method(sip));
 	b = g_hash_table_lookup(px->branches, key);

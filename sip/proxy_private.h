@@ -34,6 +34,11 @@ struct proxy_branch {
 	bool final, cancel_wanted, cancel_sent;
 	guint retrans;
 	unsigned interval;
+	/* Our CANCEL, retransmitted over UDP (Timer E) until answered. */
+	char *cancel_bytes;
+	size_t cancel_len;
+	guint cancel_timer;
+	unsigned cancel_interval, cancel_sends;
 };
 
 /* A server transaction and the branches it forked. */
@@ -132,6 +137,8 @@ struct sip_message *branch_derive(struct proxy_branch *b,
 void branch_send_derived(struct proxy_branch *b, const char *method,
 				const sip_to_t *to);
 void branch_cancel(struct proxy_branch *b);
+/* A response to our CANCEL arrived: stop retransmitting it. */
+void branch_cancel_answered(struct proxy_branch *b);
 void fork_cancel_others(struct proxy_fork *f, struct proxy_branch *keep);
 int fork_add_branch(struct proxy_fork *f, struct sip_message *req,
 			   struct sip_transport *tp, const struct sip_addr *dst);

@@ -126,6 +126,9 @@ void branch_free(struct proxy_branch *b)
 {
 	if (b->retrans)
 		g_source_remove(b->retrans);
+	if (b->cancel_timer)
+		g_source_remove(b->cancel_timer);
+	g_free(b->cancel_bytes);
 	sip_message_unref(b->req);
 	sip_transport_unref(b->tp);
 	g_free(b->bytes);
@@ -338,16 +341,52 @@ void branch_send_derived(struct proxy_branch *b, const char *method,
 	sip_message_unref(m);
 }
 
+/* Timer E for our CANCEL (a non-INVITE transaction), 11 sends at most
+ * (64*T1, as Timer F). */
+static gboolean branch_cancel_retransmit(gpointer data)
+{
+	struct proxy_branch *b = data;
+
+	b->cancel_timer = 0;
+	if (b->final || ++b->cancel_sends > 10)
+		return G_SOURCE_REMOVE;
+	proxy_send(b->tp, &b->dst, b->cancel_bytes, b->cancel_len);
+	b->cancel_interval = MIN(b->cancel_interval * 2, PROXY_T2);
+	b->cancel_timer = g_timeout_add(b->cancel_interval,
+					branch_cancel_retransmit, b);
+	return G_SOURCE_REMOVE;
+}
+
+void branch_cancel_answered(struct proxy_branch *b)
+{
+	if (b->cancel_timer) {
+		g_source_remove(b->cancel_timer);
+		b->cancel_timer = 0;
+	}
+}
+
 /* RFC 3261 9.1: CANCEL only once the branch has answered provisionally. */
 void branch_cancel(struct proxy_branch *b)
 {
+	struct sip_message *m;
+
 	if (b->final || b->cancel_sent)
 		return;
 	b->cancel_wanted = true;
 	if (b->status < 100)
 		return;
 	b->cancel_sent = true;
-	branch_send_derived(b, "CANCEL", NULL);
+	m = branch_derive(b, "CANCEL", NULL);
+	b->cancel_bytes = m ? proxy_serialize(m, &b->cancel_len) : NULL;
+	sip_message_unref(m);
+	if (!b->cancel_bytes)
+		return;
+	proxy_send(b->tp, &b->dst, b->cancel_bytes, b->cancel_len);
+	if (proxy_is_udp(b->tp)) {
+		b->cancel_interval = b->fork->px->t1;
+		b->cancel_timer = g_timeout_add(b->cancel_interval,
+						branch_cancel_retransmit, b);
+	}
 }
 
 void fork_cancel_others(struct proxy_fork *f, struct proxy_branch *keep)

@@ -332,6 +332,65 @@ static void test_best_response_and_ack(void **state)
 	assert_string_equal(g_ptr_array_index(f->events, 1), "end busy");
 }
 
+/* Count queued messages of @method on @ft, dropping them. */
+static unsigned drain_count(struct fake_transport *ft, const char *method)
+{
+	struct sip_message *m;
+	unsigned n = 0;
+
+	while ((m = fake_transport_pop(ft))) {
+		if (sip_message_is_request(m) &&
+		    strcmp(sip_message_method(m), method) == 0)
+			n++;
+		sip_message_unref(m);
+	}
+	return n;
+}
+
+static void test_cancel_retransmitted_until_answered(void **state)
+{
+	struct fixture *f = *state;
+	struct sip_message *inv, *r;
+	g_autofree char *ring = NULL, *cancel = NULL, *ok = NULL;
+
+	bind_udp(f);
+	invite(f, "f1");
+	inv = fake_transport_pop(f->udp_f);
+	ring = answer(inv, 180, "fr");
+	feed(f, f->udp, &f->udp_src, ring);
+	cancel = g_strdup_printf(
+		"CANCEL sip:1001@" REALM " SIP/2.0\r\n"
+		"Via: SIP/2.0/WSS a.invalid;branch=z9hG4bKf1\r\n"
+		"Max-Forwards: 70\r\nFrom: <sip:2001@" REALM ">;tag=ct\r\n"
+		"To: <sip:1001@" REALM ">\r\nCall-ID: call-f1\r\n"
+		"CSeq: 2 CANCEL\r\nContent-Length: 0\r\n\r\n");
+	feed(f, f->caller, &f->caller_src, cancel);
+	r = next(f->caller_f); /* 180 */
+	sip_message_unref(r);
+	r = next(f->caller_f);
+	assert_int_equal(sip_message_status(r), 200); /* for the CANCEL */
+	sip_message_unref(r);
+	/* Unanswered, our CANCEL goes out again (Timer E). */
+	pump(60);
+	assert_true(drain_count(f->udp_f, "CANCEL") >= 3);
+	/* Answered: it stops. */
+	struct sip_message *c = NULL;
+	g_autofree char *cancel_out = g_strdup_printf(
+		"CANCEL %s SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=%s\r\n"
+		"From: <sip:2001@" REALM ">;tag=ct\r\nTo: <sip:1001@" REALM ">\r\n"
+		"Call-ID: call-f1\r\nCSeq: 2 CANCEL\r\nContent-Length: 0\r\n\r\n",
+		"sip:1001@192.0.2.7:5062", sip_message_sip(inv)->sip_via->v_branch);
+	assert_int_equal(sip_message_parse(&c, (const uint8_t *)cancel_out,
+					   strlen(cancel_out)), 0);
+	ok = answer(c, 200, NULL);
+	sip_message_unref(c);
+	feed(f, f->udp, &f->udp_src, ok);
+	drain_count(f->udp_f, "CANCEL");
+	pump(60);
+	assert_int_equal(drain_count(f->udp_f, "CANCEL"), 0);
+	sip_message_unref(inv);
+}
+
 static void test_unknown_and_unregistered(void **state)
 {
 	struct fixture *f = *state;
@@ -353,6 +412,7 @@ int main(void)
 		T(test_fork_first_2xx_wins),
 		T(test_best_response_and_ack),
 		T(test_unknown_and_unregistered),
+		T(test_cancel_retransmitted_until_answered),
 #undef T
 	};
 
