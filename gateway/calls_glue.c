@@ -142,6 +142,7 @@ int gateway_calls_start(struct gateway *gw, char **err)
 		.udp_host = udp_host,
 		.ws_host = ws_host,
 		.no_answer = cfg->no_answer,
+		.max_call = cfg->max_call,
 		.upstream = cfg->upstream,
 	};
 	int rc;

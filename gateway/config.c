@@ -32,6 +32,7 @@ static const struct config_key config_keys[] = {
 	{"sip", "max_contacts", KEY_UINT, OFF(max_contacts), 1, 100},
 	{"sip", "nonce_ttl", KEY_UINT, OFF(nonce_ttl), 10, 86400},
 	{"sip", "no_answer_timeout", KEY_UINT, OFF(no_answer), 5, 3600},
+	{"sip", "max_call_duration", KEY_UINT, OFF(max_call), 2, 604800},
 	{"sip", "keepalive_interval", KEY_UINT, OFF(keepalive_interval), 0, 3600},
 	{"sip", "keepalive_max_missed", KEY_UINT, OFF(keepalive_max_missed), 1, 100},
 	{"sip", "digest_algorithms", KEY_LIST, OFF(digest_algorithms), 0, 0},
@@ -68,6 +69,7 @@ static void config_defaults(struct gateway_config *cfg)
 	cfg->max_contacts = 10;
 	cfg->nonce_ttl = 300;
 	cfg->no_answer = 60;
+	cfg->max_call = 43200;
 	cfg->keepalive_interval = 30;
 	cfg->keepalive_max_missed = 3;
 	cfg->digest_algorithms = g_strsplit("MD5,SHA-256", ",", -1);

@@ -16,6 +16,7 @@ struct gateway_config {
 	unsigned min_expires, max_expires, default_expires, max_contacts;
 	unsigned nonce_ttl;
 	unsigned no_answer;       /* seconds before an unanswered call gets 480 */
+	unsigned max_call;        /* seconds before a call without BYE is closed */
 	unsigned keepalive_interval; /* OPTIONS to UDP contacts; 0 = off */
 	unsigned keepalive_max_missed;
 	char **digest_algorithms; /* "MD5", "SHA-256", in challenge order */

@@ -124,6 +124,7 @@ static void proxy_answered(struct sip_proxy *px, struct proxy_fork *f,
 		d->caller_flow = g_strdup(sip_transport_id(f->tp));
 	if (sip_transport_is_flow(b->tp))
 		d->callee_flow = g_strdup(sip_transport_id(b->tp));
+	d->answered = g_get_monotonic_time() / G_USEC_PER_SEC;
 	g_hash_table_replace(px->dialogs, g_strdup(sip->sip_call_id->i_id), d);
 	g_debug("call %s -> %s answered on %s", f->caller, f->callee,
 		sip_transport_kind_name(f->callee_kind));
@@ -517,6 +518,28 @@ static void proxy_dialog_end(struct sip_proxy *px, const sip_t *sip)
 	g_hash_table_remove(px->dialogs, sip->sip_call_id->i_id);
 }
 
+/* Answered calls whose BYE never came are closed in the log after
+ * cfg.max_call seconds, so the active list and the dialog table stay true. */
+static gboolean proxy_dialog_sweep(gpointer data)
+{
+	struct sip_proxy *px = data;
+	gint64 now = g_get_monotonic_time() / G_USEC_PER_SEC;
+	GHashTableIter it;
+	gpointer k, v;
+
+	g_hash_table_iter_init(&it, px->dialogs);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		struct proxy_dialog *d = v;
+		if (now - d->answered < (gint64)px->cfg.max_call)
+			continue;
+		g_message("call %s -> %s: no BYE after %u s, closed in the log",
+			  d->caller, d->callee, px->cfg.max_call);
+		proxy_dialog_report(px, k, d, NULL);
+		g_hash_table_iter_remove(&it);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
 void sip_proxy_flow_closed(struct sip_proxy *px, struct sip_transport *flow)
 {
 	const char *id = sip_transport_id(flow);
@@ -743,6 +766,8 @@ int sip_proxy_new(struct sip_proxy **out, const struct sip_proxy_config *cfg,
 	px->t1 = 500;
 	if (!px->cfg.no_answer)
 		px->cfg.no_answer = 60;
+	if (!px->cfg.max_call)
+		px->cfg.max_call = 43200;
 	px->cfg.upstream = NULL;
 	if (cfg->upstream && *cfg->upstream) {
 		if (sip_addr_parse(&px->upstream, cfg->upstream)) {
@@ -759,6 +784,8 @@ int sip_proxy_new(struct sip_proxy **out, const struct sip_proxy_config *cfg,
 	px->branches = g_hash_table_new(g_str_hash, g_str_equal);
 	px->dialogs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					    (GDestroyNotify)dialog_free);
+	px->dialog_sweep = g_timeout_add_seconds(MIN(px->cfg.max_call, 60),
+						 proxy_dialog_sweep, px);
 	/* Kernel randomness: the secret must not be guessable. */
 	if (getrandom(px->secret, sizeof(px->secret), 0) !=
 	    (ssize_t)sizeof(px->secret)) {
@@ -774,6 +801,8 @@ void sip_proxy_free(struct sip_proxy *px)
 	if (!px)
 		return;
 	proxy_due_clear(px);
+	if (px->dialog_sweep)
+		g_source_remove(px->dialog_sweep);
 	g_hash_table_destroy(px->forks);
 	g_hash_table_destroy(px->branches);
 	g_hash_table_destroy(px->dialogs);

@@ -75,6 +75,10 @@ struct sip_proxy_config {
 	const char *ws_host;  /* our host as browsers reach it */
 	unsigned ws_port;
 	unsigned no_answer;   /* seconds before 480, default 60 */
+	/* Seconds after which an answered call whose BYE never came (a phone
+	 * that crashed, a lost datagram) is closed in the call log; the
+	 * parties are not touched. Default 43200 (12 h). */
+	unsigned max_call;
 	/* Upstream mode (edge proxy): a UDP registrar/PBX as "ip:port", or
 	 * NULL. WebSocket clients' out-of-dialog requests (REGISTER with a
 	 * Path, calls) go there; local callers' calls to non-local numbers

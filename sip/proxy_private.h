@@ -69,6 +69,7 @@ struct proxy_dialog {
 	/* The WebSocket flows of each side ("wss-3"), NULL on UDP: a call
 	 * whose party's connection closes is over. */
 	char *caller_flow, *callee_flow;
+	gint64 answered; /* monotonic seconds */
 };
 
 struct sip_proxy {
@@ -94,6 +95,7 @@ struct sip_proxy {
 	GQueue lingers;  /* struct proxy_due: fork keys */
 	GQueue timeouts; /* struct proxy_due: branch keys */
 	guint due_timer;
+	guint dialog_sweep; /* closes dialogs older than cfg.max_call */
 };
 
 /* A deadline in one of the 64*T1 queues; the key is looked up when due,
