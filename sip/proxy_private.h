@@ -152,6 +152,13 @@ struct proxy_fork *fork_new(struct sip_proxy *px,
 				   const struct sip_request *req, char *key);
 gboolean fork_no_answer(gpointer data);
 
+/* sip/proxy_dialog.c */
+void proxy_answered(struct sip_proxy *px, struct proxy_fork *f,
+		    struct proxy_branch *b, struct sip_message *resp);
+/* A BYE: report the end of its call (who hung up) and forget it. */
+void proxy_dialog_end(struct sip_proxy *px, const sip_t *sip);
+gboolean proxy_dialog_sweep(gpointer data);
+
 /* Queue @key on @q to come due 64*T1 from now. */
 void proxy_due_push(struct sip_proxy *px, GQueue *q, const char *key);
 /* Stop the queue timer and drop every entry (proxy teardown). */
