@@ -214,14 +214,6 @@ static void ws_closed(struct gateway *gw, struct ws_session *s)
 	sip_transport_unref(c->tp);
 }
 
-static bool ws_is_keepalive(const GByteArray *m)
-{
-	for (guint i = 0; i < m->len; i++)
-		if (m->data[i] != '\r' && m->data[i] != '\n')
-			return false;
-	return true;
-}
-
 static int ws_receive(struct gateway *gw, struct lws *wsi, struct ws_conn *c,
 		      const void *in, size_t len)
 {
@@ -239,7 +231,7 @@ static int ws_receive(struct gateway *gw, struct lws *wsi, struct ws_conn *c,
 	g_byte_array_append(c->rx, in, (guint)len);
 	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
 		return 0;
-	if (ws_is_keepalive(c->rx)) {
+	if (sip_transport_is_keepalive(c->rx->data, c->rx->len)) {
 		/* RFC 5626 4.4.1: a double CRLF ping gets a CRLF pong. */
 		if (c->rx->len >= 4)
 			ws_send(c->tp, NULL, "\r\n", 2);

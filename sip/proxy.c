@@ -502,7 +502,7 @@ static void proxy_in_dialog(struct sip_proxy *px,
 		proxy_insert(m, sip_via_class, via);
 		proxy_sdp(px, m, sip_transport_kind(req->tp),
 			  sip_transport_kind(tp), branch);
-		bytes = proxy_serialize(m, &len);
+		bytes = sip_message_serialize(m, &len);
 		if (bytes)
 			proxy_send(tp, &dst, bytes, len);
 		sip_message_unref(m);

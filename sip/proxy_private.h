@@ -107,7 +107,6 @@ struct proxy_due {
 
 const char *proxy_method(const sip_t *sip);
 char *proxy_new_branch(void);
-char *proxy_serialize(struct sip_message *m, size_t *len);
 int proxy_send(struct sip_transport *tp, const struct sip_addr *dst,
 		      const char *bytes, size_t len);
 bool proxy_is_udp(struct sip_transport *tp);

@@ -29,11 +29,6 @@ char *proxy_new_branch(void)
 			       g_random_int());
 }
 
-char *proxy_serialize(struct sip_message *m, size_t *len)
-{
-	return sip_message_serialize(m, len);
-}
-
 int proxy_send(struct sip_transport *tp, const struct sip_addr *dst,
 		      const char *bytes, size_t len)
 {
@@ -245,7 +240,7 @@ void fork_respond(struct proxy_fork *f, struct sip_message *resp)
 	int status = sip_message_status(resp);
 
 	g_free(f->last);
-	f->last = proxy_serialize(resp, &f->last_len);
+	f->last = sip_message_serialize(resp, &f->last_len);
 	if (!f->last)
 		return;
 	proxy_send(f->tp, &f->src, f->last, f->last_len);
@@ -334,7 +329,7 @@ void branch_send_derived(struct proxy_branch *b, const char *method,
 {
 	struct sip_message *m = branch_derive(b, method, to);
 	size_t len;
-	g_autofree char *bytes = m ? proxy_serialize(m, &len) : NULL;
+	g_autofree char *bytes = m ? sip_message_serialize(m, &len) : NULL;
 
 	if (bytes)
 		proxy_send(b->tp, &b->dst, bytes, len);
@@ -377,7 +372,7 @@ void branch_cancel(struct proxy_branch *b)
 		return;
 	b->cancel_sent = true;
 	m = branch_derive(b, "CANCEL", NULL);
-	b->cancel_bytes = m ? proxy_serialize(m, &b->cancel_len) : NULL;
+	b->cancel_bytes = m ? sip_message_serialize(m, &b->cancel_len) : NULL;
 	sip_message_unref(m);
 	if (!b->cancel_bytes)
 		return;
@@ -418,7 +413,7 @@ int fork_add_branch(struct proxy_fork *f, struct sip_message *req,
 	proxy_sdp(px, req, sip_transport_kind(f->tp), sip_transport_kind(tp),
 		  b->id);
 	b->req = req;
-	b->bytes = proxy_serialize(req, &b->len);
+	b->bytes = sip_message_serialize(req, &b->len);
 	g_ptr_array_add(f->branches, b);
 	g_hash_table_insert(px->branches, b->key, b);
 	if (!b->bytes || proxy_send(tp, &b->dst, b->bytes, b->len)) {

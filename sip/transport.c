@@ -220,3 +220,11 @@ void sip_addr_unmap(struct sip_addr *a)
 	memcpy(&a->ss, &v4, sizeof(v4));
 	a->len = sizeof(v4);
 }
+
+bool sip_transport_is_keepalive(const uint8_t *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] != '\r' && buf[i] != '\n')
+			return false;
+	return true;
+}

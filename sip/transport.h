@@ -81,6 +81,10 @@ int sip_addr_set(struct sip_addr *out, const char *host, unsigned port);
 void sip_addr_unmap(struct sip_addr *a);
 bool sip_addr_equal(const struct sip_addr *a, const struct sip_addr *b);
 
+/** True when @buf is only CR and LF: an RFC 5626 keep-alive ping (or
+ *  CRLFCRLF), not a SIP message. */
+bool sip_transport_is_keepalive(const uint8_t *buf, size_t len);
+
 #define SIP_ADDR_STRLEN 64
 
 #endif

@@ -44,15 +44,6 @@ static const struct sip_transport_ops udp_ops = {
 	.free = NULL,
 };
 
-/* RFC 5626 3.5.1 keep-alives: a bare CRLF (or CRLFCRLF) is not a message. */
-static bool udp_is_keepalive(const uint8_t *buf, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (buf[i] != '\r' && buf[i] != '\n')
-			return false;
-	return true;
-}
-
 static gboolean udp_readable(gint fd, GIOCondition cond, gpointer data)
 {
 	struct sip_udp *u = data;
@@ -68,7 +59,7 @@ static gboolean udp_readable(gint fd, GIOCondition cond, gpointer data)
 				g_debug("recvfrom: %s", g_strerror(errno));
 			break;
 		}
-		if (n == 0 || udp_is_keepalive(u->buf, (size_t)n))
+		if (n == 0 || sip_transport_is_keepalive(u->buf, (size_t)n))
 			continue;
 		u->recv_h(u->tp, &src, u->buf, (size_t)n, u->arg);
 	}

@@ -74,6 +74,14 @@ static void test_closed_transport(void **state)
 	sip_transport_unref(tp);
 }
 
+static void test_keepalive(void **state)
+{
+	assert_true(sip_transport_is_keepalive((const uint8_t *)"\r\n\r\n", 4));
+	assert_true(sip_transport_is_keepalive((const uint8_t *)"\r\n", 2));
+	assert_false(sip_transport_is_keepalive((const uint8_t *)"\r\nX", 3));
+	assert_false(sip_transport_is_keepalive((const uint8_t *)"OPTIONS", 7));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -81,6 +89,7 @@ int main(void)
 		cmocka_unit_test(test_addr_rejects),
 		cmocka_unit_test(test_unmap),
 		cmocka_unit_test(test_closed_transport),
+		cmocka_unit_test(test_keepalive),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
