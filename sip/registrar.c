@@ -33,6 +33,7 @@ struct reg_job {
 	char source[SIP_ADDR_STRLEN];
 	const char *transport;
 	char *user_agent;
+	char *path; /* the REGISTER's Path (RFC 3327), or NULL */
 };
 
 static const char *const outcome_names[] = {
@@ -256,9 +257,8 @@ static void reg_reply_ok(struct reg_job *job)
 		sip_message_add_header(resp, "Contact", v);
 	}
 	/* RFC 3327 5.3: the registrar echoes the Path it stored. */
-	g_autofree char *path = reg_path_text(sip_message_sip(job->req->msg));
-	if (path)
-		sip_message_add_header(resp, "Path", path);
+	if (job->path)
+		sip_message_add_header(resp, "Path", job->path);
 	sip_stack_send_reply(r->stack, job->req, resp);
 	sip_message_unref(resp);
 }
@@ -321,7 +321,7 @@ static void reg_apply(struct reg_job *job, struct reg_update *u)
 	b->contact = g_steal_pointer(&u->contact);
 	b->uri = g_steal_pointer(&u->uri);
 	b->instance = g_steal_pointer(&u->instance);
-	b->path = reg_path_text(sip);
+	b->path = g_strdup(job->path);
 	b->source = g_strdup(job->source);
 	b->user_agent = g_strdup(job->user_agent);
 	b->call_id = g_strdup(sip->sip_call_id ? sip->sip_call_id->i_id : "");
@@ -485,6 +485,7 @@ void sip_registrar_handle(struct sip_stack *st, const struct sip_request *req,
 
 	job.user = to && to->url_user ? to->url_user : "";
 	job.user_agent = sip_message_header_text(req->msg, "User-Agent");
+	job.path = reg_path_text(sip);
 	sip_addr_format(&req->src, job.source, sizeof(job.source));
 
 	if (!to || !*job.user) {
@@ -495,6 +496,7 @@ void sip_registrar_handle(struct sip_stack *st, const struct sip_request *req,
 		reg_authenticate(&job);
 	}
 	g_free(job.user_agent);
+	g_free(job.path);
 }
 
 static gboolean reg_tick(gpointer data)
