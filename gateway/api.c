@@ -17,7 +17,6 @@
 
 #include "sip/digest.h"
 
-#define API_BODY_MAX (64 * 1024)
 #define API_PASSWORD_MAX 128
 #define API_DISPLAY_NAME_MAX 64
 #define API_ATTEMPTS_DEFAULT 50
@@ -624,7 +623,8 @@ void gateway_api_free(struct gateway_api *api)
 /**
  * gateway_api_handle() - answer @req into @resp (which must be zeroed or
  * cleared). Order: token (401) before routing (404/405) so an anonymous
- * client learns nothing about routes, then body size (413), then the
+ * client learns nothing about routes (a body the server stopped reading
+ * gets 413 right after the token), then body size (413), then the
  * extension id in the path (400), then the handler.
  */
 void gateway_api_handle(struct gateway_api *api,
@@ -641,6 +641,12 @@ void gateway_api_handle(struct gateway_api *api,
 		api_error(resp, 401, "%s", api_err_token);
 		return;
 	}
+	/* A body the server stopped reading: too large, whatever the path. */
+	if (req->body_too_large) {
+		api_error(resp, 413, "request body too large (limit %d bytes)",
+			  GATEWAY_API_BODY_MAX);
+		return;
+	}
 	if (!req->method || !req->path) {
 		api_error(resp, 400, "bad request");
 		return;
@@ -653,9 +659,9 @@ void gateway_api_handle(struct gateway_api *api,
 			api_error(resp, 404, "%s", api_err_not_found);
 		return;
 	}
-	if (req->body_len > API_BODY_MAX) {
+	if (req->body_len > GATEWAY_API_BODY_MAX) {
 		api_error(resp, 413, "request body too large (limit %d bytes)",
-			  API_BODY_MAX);
+			  GATEWAY_API_BODY_MAX);
 		return;
 	}
 	if (ext && !api_ext_is_valid(ext)) {

@@ -31,6 +31,10 @@
 
 struct gateway_api;
 
+/** Largest request body the API reads; the HTTP server stops buffering
+ *  there and sets body_too_large. */
+#define GATEWAY_API_BODY_MAX (64 * 1024)
+
 struct gateway_api_request {
 	const char *method;        /* "GET", "POST", ... */
 	const char *path;          /* "/api/extensions/1001" (no query) */
@@ -38,6 +42,7 @@ struct gateway_api_request {
 	const char *authorization; /* Authorization header value or NULL */
 	const uint8_t *body;
 	size_t body_len;
+	bool body_too_large; /* the server dropped a body over the limit */
 };
 
 struct gateway_api_response {

@@ -9,7 +9,6 @@
 
 #include <string.h>
 
-#define HTTP_MAX_BODY (64 * 1024)
 
 struct http_session {
 	char method[8];
@@ -83,17 +82,10 @@ static void http_handle_api(struct gateway *gw, struct lws *wsi,
 		.authorization = s->auth,
 		.body = s->body ? s->body->data : NULL,
 		.body_len = s->body ? s->body->len : 0,
+		.body_too_large = s->too_large,
 	};
 	struct gateway_api_response resp = {0};
 
-	/* The token first: an anonymous client learns nothing, not even
-	 * the size limit. */
-	if (s->too_large && gateway_api_token_ok(gw->token_sha256, s->auth)) {
-		http_respond(wsi, s, 413, http_error_json("request body too "
-							  "large"),
-			     "application/json");
-		return;
-	}
 	gateway_api_handle(gw->api, &req, &resp);
 	if (resp.status == 401)
 		gw->counters.http_unauthorized++;
@@ -281,7 +273,7 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_HTTP_BODY:
 		if (!s->body)
 			return 0;
-		if (s->body->len + len > HTTP_MAX_BODY)
+		if (s->body->len + len > GATEWAY_API_BODY_MAX)
 			s->too_large = true;
 		else
 			g_byte_array_append(s->body, in, (guint)len);

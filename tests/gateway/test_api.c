@@ -413,6 +413,19 @@ static void test_create_errors(void **state)
 	assert_error(f, 413, call(f, "POST", "/api/extensions", big),
 		     "request body too large (limit 65536 bytes)");
 
+	/* A body the HTTP server stopped reading: 413 once the token is
+	 * right, whatever the path; 401 without it. */
+	struct gateway_api_request dropped = {
+		.method = "POST", .path = "/api/nowhere",
+		.authorization = "Bearer " TOKEN, .body_too_large = true};
+	gateway_api_response_clear(&f->resp);
+	gateway_api_handle(f->api, &dropped, &f->resp);
+	assert_int_equal(f->resp.status, 413);
+	dropped.authorization = "Bearer wrong";
+	gateway_api_response_clear(&f->resp);
+	gateway_api_handle(f->api, &dropped, &f->resp);
+	assert_int_equal(f->resp.status, 401);
+
 	/* Nothing above may have created a row. */
 	assert_int_equal(gateway_store_extension_list(f->store, &list), 0);
 	assert_int_equal(list->len, 0);
