@@ -262,7 +262,8 @@ void fork_reply(struct proxy_fork *f, int status, const char *reason)
 
 	if (sip_message_new_reply(&resp, f->req, status, reason, NULL))
 		return;
-	sip_message_add_header(resp, "Server", "Ovoz");
+	sip_message_add_header(resp, "Server",
+			       sip_stack_server_name(f->px->stack));
 	fork_respond(f, resp);
 	sip_message_unref(resp);
 }

@@ -260,3 +260,8 @@ void sip_stack_receive(struct sip_stack *st, struct sip_transport *tp,
 		sip_stack_reply(st, &req, 501, "Not Implemented", NULL);
 	sip_message_unref(m);
 }
+
+const char *sip_stack_server_name(const struct sip_stack *st)
+{
+	return st->server_name;
+}

@@ -65,6 +65,9 @@ int sip_stack_reply(struct sip_stack *st, const struct sip_request *req,
 int sip_stack_send_reply(struct sip_stack *st, const struct sip_request *req,
 			 struct sip_message *resp);
 
+/** The Server / User-Agent value this stack writes. Borrowed. */
+const char *sip_stack_server_name(const struct sip_stack *st);
+
 /** Counters for metrics. @fn is called once per method seen. */
 struct sip_stack_method_stats {
 	uint64_t requests_in;
