@@ -72,10 +72,12 @@ static void config_defaults(struct gateway_config *cfg)
 	cfg->max_call = 43200;
 	cfg->keepalive_interval = 30;
 	cfg->keepalive_max_missed = 3;
-	cfg->digest_algorithms = g_strsplit("MD5,SHA-256", ",", -1);
-	/* libre/baresip 1.0 fails the whole REGISTER (ENOSYS) when any
-	 * challenge names an algorithm it lacks. */
-	cfg->md5_only_user_agents = g_strsplit("baresip", ",", -1);
+	/* One MD5 challenge, as Kamailio and Asterisk send: SIP.js and JsSIP
+	 * keep only the last challenge and need it to be MD5, libre/baresip
+	 * gives up on any set naming SHA-256. Several challenges are an
+	 * operator's opt-in (docs/configuration.md). */
+	cfg->digest_algorithms = g_strsplit("MD5", ",", -1);
+	cfg->md5_only_user_agents = NULL;
 	cfg->https = g_strdup("0.0.0.0:8443");
 	cfg->cert = g_strdup("certs/dev/server.pem");
 	cfg->key = g_strdup("certs/dev/server.key");

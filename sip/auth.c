@@ -54,8 +54,7 @@ int sip_auth_new(struct sip_auth **out, const struct sip_auth_config *cfg,
 		a->cfg.nonce_ttl = 300;
 	if (a->cfg.n_algs == 0 || a->cfg.n_algs > 2) {
 		a->cfg.algs[0] = SIP_DIGEST_MD5;
-		a->cfg.algs[1] = SIP_DIGEST_SHA256;
-		a->cfg.n_algs = 2;
+		a->cfg.n_algs = 1;
 	}
 	a->stack = stack;
 	a->credentials = credentials;

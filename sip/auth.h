@@ -46,12 +46,13 @@ struct sip_auth_config {
 	unsigned ban_failures; /* default 5 */
 	unsigned ban_window;   /* default 60 */
 	unsigned ban_time;     /* default 300 */
-	/* Challenges offered, in this order; n_algs 0: MD5 then SHA-256
-	 * (SIP.js and many phones answer only the first, and only MD5). */
+	/* Challenges offered, in this order; n_algs 0: MD5 alone, which is
+	 * what every client in the field handles (docs/softphones.md). */
 	enum sip_digest_alg algs[2];
 	unsigned n_algs;
-	/* User-Agent prefixes offered MD5 alone (libre/baresip 1.0 gives up
-	 * on a set naming an unknown algorithm). NULL-terminated or NULL. */
+	/* Opt-in, for n_algs 2: User-Agent prefixes offered MD5 alone (a
+	 * client that gives up on a set naming SHA-256). NULL-terminated or
+	 * NULL. */
 	const char *const *md5_only_user_agents;
 };
 

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <glib.h>
 #include <string.h>
+#include <sofia-sip/msg_header.h>
+#include <sofia-sip/sip_header.h>
 
 #include "fake_transport.h"
 #include "sip/registrar.h"
@@ -65,16 +67,15 @@ static void on_attempt(void *ctx, const struct sip_reg_attempt *a)
 			g_strdup(sip_reg_outcome_name(a->outcome)));
 }
 
-static int setup(void **state)
+static int setup_auth(void **state, const struct sip_auth_config *acfg)
 {
 	struct fixture *f = g_new0(struct fixture, 1);
 	struct sip_registrar_config cfg = {.max_contacts = 3};
-	struct sip_auth_config acfg = {.realm = REALM, .ban_failures = 3};
 	static const struct sip_registrar_hooks hooks = {
 		.binding = on_binding, .attempt = on_attempt};
 
 	sip_stack_new(&f->st, NULL);
-	assert_int_equal(sip_auth_new(&f->auth, &acfg, f->st, creds, f), 0);
+	assert_int_equal(sip_auth_new(&f->auth, acfg, f->st, creds, f), 0);
 	assert_int_equal(sip_registrar_new(&f->reg, &cfg, f->st, f->auth,
 					   &hooks, f), 0);
 	sip_registrar_set_clock(f->reg, clock_fake);
@@ -88,6 +89,25 @@ static int setup(void **state)
 	f->call_id = g_strdup("cid-1");
 	*state = f;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	struct sip_auth_config acfg = {.realm = REALM, .ban_failures = 3};
+
+	return setup_auth(state, &acfg);
+}
+
+/* An operator's opt-in: both challenges, MD5 alone for one User-Agent. */
+static int setup_both(void **state)
+{
+	static const char *const md5_only[] = {"baresip", NULL};
+	struct sip_auth_config acfg = {
+		.realm = REALM, .ban_failures = 3,
+		.algs = {SIP_DIGEST_SHA256, SIP_DIGEST_MD5}, .n_algs = 2,
+		.md5_only_user_agents = md5_only};
+
+	return setup_auth(state, &acfg);
 }
 
 static int teardown(void **state)
@@ -166,12 +186,14 @@ static struct sip_message *send_register(struct fixture *f,
 		"Call-ID: %s\r\n"
 		"CSeq: %u REGISTER\r\n"
 		"%s%s%s"
-		"User-Agent: UnitPhone/1\r\n"
+		"%s"
 		"%s"
 		"Content-Length: 0\r\n\r\n",
 		branch, user, user, f->call_id, f->cseq,
 		contact ? "Contact: " : "", contact ? contact : "",
-		contact ? "\r\n" : "", extra ? extra : "");
+		contact ? "\r\n" : "", extra ? extra : "",
+		extra && strstr(extra, "User-Agent:") ? ""
+						      : "User-Agent: UnitPhone/1\r\n");
 
 	sip_stack_receive(f->st, tp, &f->src, (const uint8_t *)msg,
 			  strlen(msg));
@@ -226,12 +248,45 @@ static void test_challenge_order(void **state)
 	assert_non_null(r);
 	assert_int_equal(sip_message_status(r), 401);
 	sip = sip_message_sip(r);
+	/* The default: one challenge, MD5, which every client handles. */
 	assert_non_null(sip->sip_www_authenticate);
-	assert_non_null(sip->sip_www_authenticate->au_next);
+	assert_null(sip->sip_www_authenticate->au_next);
 	g_autofree char *www = sip_message_header_text(r, "WWW-Authenticate");
 	assert_non_null(strstr(www, "algorithm=MD5"));
+	assert_string_equal(msg_params_find(sip->sip_www_authenticate->au_params,
+					    "qop="), "\"auth\"");
 	assert_string_equal(last_attempt(f), "challenged");
 	assert_int_equal(count_bindings(f, "1001"), 0);
+	sip_message_unref(r);
+}
+
+static void test_challenge_both_configured(void **state)
+{
+	struct fixture *f = *state;
+	struct sip_message *r = send_register(f, f->udp, f->udp_f, "1001",
+					      "<sip:1001@10.0.0.5:5062>", NULL);
+	sip_t *sip = sip_message_sip(r);
+	const char *first, *second;
+
+	assert_int_equal(sip_message_status(r), 401);
+	assert_non_null(sip->sip_www_authenticate);
+	assert_non_null(sip->sip_www_authenticate->au_next);
+	first = msg_params_find(sip->sip_www_authenticate->au_params,
+				"algorithm=");
+	second = msg_params_find(sip->sip_www_authenticate->au_next->au_params,
+				 "algorithm=");
+	assert_string_equal(first, "SHA-256");
+	assert_string_equal(second, "MD5");
+	sip_message_unref(r);
+	/* A User-Agent on the opt-in list gets MD5 alone. */
+	r = send_register(f, f->udp, f->udp_f, "1001",
+			  "<sip:1001@10.0.0.5:5062>",
+			  "User-Agent: baresip v1.0.0 (x86_64/linux)\r\n");
+	sip = sip_message_sip(r);
+	assert_int_equal(sip_message_status(r), 401);
+	assert_null(sip->sip_www_authenticate->au_next);
+	assert_string_equal(msg_params_find(sip->sip_www_authenticate->au_params,
+					    "algorithm="), "MD5");
 	sip_message_unref(r);
 }
 
@@ -436,6 +491,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_challenge_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_challenge_both_configured, setup_both, teardown),
 		cmocka_unit_test_setup_teardown(test_register_ok_and_unregister, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_star_and_interval, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_password_and_unknown, setup, teardown),

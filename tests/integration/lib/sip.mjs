@@ -148,14 +148,14 @@ export class WsPeer extends Peer {
  * Full digest REGISTER over @peer: REGISTER, 401, REGISTER with
  * credentials. Returns { challenge, final } responses.
  */
-export async function registerWithAuth(peer, send, { user, password, alg = 'SHA-256', ...rest }) {
+export async function registerWithAuth(peer, send, { user, password, alg = 'MD5', ...rest }) {
   const callId = rand(8);
   await send(register({ user, callId, cseq: 1, ...rest }));
   const challenge = await peer.recv();
   if (!challenge || challenge.status !== 401) return { challenge, final: challenge };
   const chs = challenge.headers('www-authenticate').map(parseChallenge);
   const ch = chs.find((c) => (c.algorithm ?? 'MD5') === alg) ?? chs[0];
-  const auth = digestAuth({ ch, user, password, method: 'REGISTER', uri: `sip:${rest.domain ?? 'ovoz.test'}` });
+  const auth = digestAuth({ ch, user, password, method: 'REGISTER', uri: `sip:${rest.domain ?? 'ovoz.test'}`, alg: ch.algorithm ?? 'MD5' });
   await send(register({ user, callId, cseq: 2, auth, ...rest }));
   const final = await peer.recv();
   return { challenge, final, ch };
