@@ -121,7 +121,7 @@ void sip_proxy_handle_response(struct sip_stack *st, struct sip_message *msg,
 		key = g_strdup_printf("%s|INVITE", sip->sip_via->v_branch);
 		b = g_hash_table_lookup(px->branches, key);
 		if (b)
-			branch_cancel_answered(b);
+			proxy_branch_cancel_answered(b);
 		return;
 	}
 	key = g_strdup_printf("%s|%s", sip->sip_via->v_branch,
@@ -132,14 +132,16 @@ void sip_proxy_handle_response(struct sip_stack *st, struct sip_message *msg,
 	f = b->fork;
 	if (status > b->status || status >= 200)
 		b->status = MAX(b->status, status);
+	if (b->is_invite && status > 100 && status < 200)
+		proxy_branch_timer_c_reset(b);
 	/* Any response stops INVITE retransmission (Timer A); a final one
 	 * stops Timer E too. */
 	if (f->is_invite || status >= 200)
-		branch_stop_retransmit(b);
+		proxy_branch_stop_retransmit(b);
 	if (b->cancel_wanted && !b->cancel_sent && status < 200)
-		branch_cancel(b);
+		proxy_branch_cancel(b);
 	if (status >= 300 && f->is_invite)
-		branch_send_derived(b, "ACK", sip->sip_to); /* hop by hop */
+		proxy_branch_send_derived(b, "ACK", sip->sip_to); /* hop by hop */
 	/* Strip our Via; the rest goes back the way the request came. */
 	msg_header_remove(sip_message_msg(msg), (msg_pub_t *)sip,
 			  (msg_header_t *)sip->sip_via);
@@ -151,7 +153,7 @@ void sip_proxy_handle_response(struct sip_stack *st, struct sip_message *msg,
 		if (!f->done) {
 			proxy_sdp(px, msg, sip_transport_kind(tp),
 				  sip_transport_kind(f->tp), b->id);
-			fork_respond(f, msg);
+			proxy_fork_respond(f, msg);
 		}
 		return;
 	}
@@ -165,12 +167,12 @@ void sip_proxy_handle_response(struct sip_stack *st, struct sip_message *msg,
 		if (first || f->is_invite) {
 			proxy_sdp(px, msg, sip_transport_kind(tp),
 				  sip_transport_kind(f->tp), b->id);
-			fork_respond(f, msg);
+			proxy_fork_respond(f, msg);
 		}
 		return;
 	}
 	if (!b->final)
-		fork_branch_final(f, b, msg, status);
+		proxy_fork_branch_final(f, b, msg, status);
 }
 
 /* ---- requests ---- */
@@ -254,7 +256,7 @@ static void proxy_relay(struct sip_proxy *px, const struct sip_request *req,
 			struct sip_transport *tp, const struct sip_addr *dst)
 {
 	sip_t *sip = sip_message_sip(req->msg);
-	struct proxy_fork *f = fork_new(px, req, key);
+	struct proxy_fork *f = proxy_fork_new(px, req, key);
 	struct sip_message *m;
 
 	f->is_call = f->is_invite;
@@ -263,17 +265,17 @@ static void proxy_relay(struct sip_proxy *px, const struct sip_request *req,
 	f->callee = g_strdup(sip->sip_request->rq_url->url_user
 				     ? sip->sip_request->rq_url->url_user : "");
 	if (f->is_invite) {
-		fork_reply(f, 100, "Trying");
+		proxy_fork_reply(f, 100, "Trying");
 		proxy_call_event(px, f, SIP_CALL_START, NULL, 0);
 	}
 	m = proxy_branch_request(px, req, from, NULL, tp, dst);
 	if (!m) {
-		fork_reply(f, 500, "Server Internal Error");
+		proxy_fork_reply(f, 500, "Server Internal Error");
 		proxy_call_event(px, f, SIP_CALL_END, "failed", 500);
 		return;
 	}
-	if (fork_add_branch(f, m, tp, dst))
-		fork_branch_final(f, g_ptr_array_index(f->branches, 0), NULL,
+	if (proxy_fork_add_branch(f, m, tp, dst))
+		proxy_fork_branch_final(f, g_ptr_array_index(f->branches, 0), NULL,
 				  503);
 }
 
@@ -377,28 +379,28 @@ static void proxy_initial(struct sip_proxy *px, const struct sip_request *req,
 		return;
 	}
 	sip_registrar_foreach(px->registrar, callee, collect_binding, targets);
-	f = fork_new(px, req, key);
+	f = proxy_fork_new(px, req, key);
 	f->is_call = f->is_invite;
 	f->caller = g_strdup(caller);
 	f->callee = g_strdup(callee);
 	if (targets->len == 0) {
 		/* Still a call for the log: the caller tried and failed. */
 		proxy_call_event(px, f, SIP_CALL_START, NULL, 0);
-		fork_reply(f, 480, "Temporarily Unavailable - not registered");
+		proxy_fork_reply(f, 480, "Temporarily Unavailable - not registered");
 		proxy_call_event(px, f, SIP_CALL_END, "failed", 480);
 		return;
 	}
 	if (f->is_invite)
-		fork_reply(f, 100, "Trying");
+		proxy_fork_reply(f, 100, "Trying");
 	for (guint i = 0; i < targets->len; i++) {
 		const struct sip_binding *b = g_ptr_array_index(targets, i);
 		struct sip_transport *tp = b->flow ? b->flow : px->udp;
 		struct sip_message *m;
 		if (!tp || sip_transport_is_closed(tp))
 			continue;
-		/* fork_add_branch() owns the copy, even when sending fails. */
+		/* proxy_fork_add_branch() owns the copy, even when sending fails. */
 		m = proxy_branch_request(px, req, req->msg, b, tp, &b->addr);
-		if (m && fork_add_branch(f, m, tp, &b->addr) == 0)
+		if (m && proxy_fork_add_branch(f, m, tp, &b->addr) == 0)
 			sent++;
 	}
 	if (f->is_call) {
@@ -408,13 +410,13 @@ static void proxy_initial(struct sip_proxy *px, const struct sip_request *req,
 		proxy_call_event(px, f, SIP_CALL_START, NULL, 0);
 	}
 	if (!sent) {
-		fork_reply(f, 480, "Temporarily Unavailable");
+		proxy_fork_reply(f, 480, "Temporarily Unavailable");
 		proxy_call_event(px, f, SIP_CALL_END, "failed", 480);
 		return;
 	}
 	if (f->is_invite && px->cfg.no_answer)
 		f->noanswer = g_timeout_add_seconds(px->cfg.no_answer,
-						    fork_no_answer, f);
+						    proxy_fork_no_answer, f);
 }
 
 /*
@@ -509,18 +511,18 @@ static void proxy_in_dialog(struct sip_proxy *px,
 		g_free(key);
 		return;
 	}
-	struct proxy_fork *f = fork_new(px, req, key);
+	struct proxy_fork *f = proxy_fork_new(px, req, key);
 	if (f->is_invite)
-		fork_reply(f, 100, "Trying");
-	if (fork_add_branch(f, m, tp, &dst))
-		fork_branch_final(f, g_ptr_array_index(f->branches, 0), NULL,
+		proxy_fork_reply(f, 100, "Trying");
+	if (proxy_fork_add_branch(f, m, tp, &dst))
+		proxy_fork_branch_final(f, g_ptr_array_index(f->branches, 0), NULL,
 				  503);
 }
 
 static void proxy_cancel(struct sip_proxy *px, const struct sip_request *req)
 {
 	sip_t *sip = sip_message_sip(req->msg);
-	g_autofree char *key = fork_key(sip, "INVITE");
+	g_autofree char *key = proxy_fork_key(sip, "INVITE");
 	struct proxy_fork *f = g_hash_table_lookup(px->forks, key);
 
 	if (!f) {
@@ -532,7 +534,7 @@ static void proxy_cancel(struct sip_proxy *px, const struct sip_request *req)
 	if (f->done)
 		return;
 	f->cancelled = true;
-	fork_cancel_others(f, NULL);
+	proxy_fork_cancel_others(f, NULL);
 }
 
 /* RFC 3261 16.3 step 4: a request that already passed through us more
@@ -577,7 +579,7 @@ void sip_proxy_handle_request(struct sip_stack *st,
 		sip_stack_reply(st, req, 482, "Loop Detected", NULL);
 		return;
 	}
-	key = fork_key(sip, method == sip_method_ack ? "INVITE"
+	key = proxy_fork_key(sip, method == sip_method_ack ? "INVITE"
 						     : proxy_method(sip));
 	f = g_hash_table_lookup(px->forks, key);
 	if (f && method == sip_method_ack) {
@@ -659,10 +661,10 @@ int sip_proxy_new(struct sip_proxy **out, const struct sip_proxy_config *cfg,
 		px->has_upstream = true;
 	}
 	px->forks = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-					  (GDestroyNotify)fork_free);
+					  (GDestroyNotify)proxy_fork_free);
 	px->branches = g_hash_table_new(g_str_hash, g_str_equal);
 	px->dialogs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					    (GDestroyNotify)dialog_free);
+					    (GDestroyNotify)proxy_dialog_free);
 	px->dialog_sweep = g_timeout_add_seconds(MIN(px->cfg.max_call, 60),
 						 proxy_dialog_sweep, px);
 	/* Kernel randomness: the secret must not be guessable. */

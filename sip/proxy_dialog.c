@@ -19,7 +19,7 @@ void proxy_answered(struct sip_proxy *px, struct proxy_fork *f,
 
 	f->answered = true;
 	f->callee_kind = sip_transport_kind(b->tp);
-	fork_cancel_others(f, b);
+	proxy_fork_cancel_others(f, b);
 	if (!f->is_call)
 		return;
 	d = g_new0(struct proxy_dialog, 1);
@@ -121,10 +121,10 @@ void sip_proxy_flow_closed(struct sip_proxy *px, struct sip_transport *flow)
 		if (f->tp != flow || f->done)
 			continue;
 		f->cancelled = true;
-		fork_cancel_others(f, NULL);
+		proxy_fork_cancel_others(f, NULL);
 		if (f->is_call)
 			proxy_call_event(px, f, SIP_CALL_END, "cancelled", 487);
-		fork_finish(f);
+		proxy_fork_finish(f);
 	}
 }
 

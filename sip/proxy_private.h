@@ -17,6 +17,9 @@
 
 #define PROXY_COOKIE "z9hG4bKovz"
 #define PROXY_T2 4000
+/* Timer C (RFC 3261 16.6 step 11): "greater than 3 minutes"; 372*T1 is
+ * 186 s at the default T1 and scales with T1 in tests. */
+#define PROXY_TIMER_C_T1 372
 
 struct proxy_fork;
 
@@ -31,7 +34,10 @@ struct proxy_branch {
 	struct sip_transport *tp;
 	struct sip_addr dst;
 	int status;              /* highest status received */
-	bool final, cancel_wanted, cancel_sent;
+	bool final, cancel_wanted, cancel_sent, is_invite;
+	/* INVITE only: Timer C's deadline (monotonic us), pushed back by every
+	 * provisional response from 101 up. */
+	gint64 timer_c;
 	guint retrans;
 	unsigned interval;
 	/* Our CANCEL, retransmitted over UDP (Timer E) until answered. */
@@ -118,38 +124,39 @@ void proxy_max_forwards(struct sip_message *m);
 void proxy_sdp(struct sip_proxy *px, struct sip_message *m,
 		      enum sip_transport_kind from, enum sip_transport_kind to,
 		      const char *branch);
-void branch_free(struct proxy_branch *b);
-void fork_free(struct proxy_fork *f);
-void dialog_free(struct proxy_dialog *d);
-void fork_finish(struct proxy_fork *f);
-char *fork_key(const sip_t *sip, const char *method);
+void proxy_branch_free(struct proxy_branch *b);
+void proxy_fork_free(struct proxy_fork *f);
+void proxy_dialog_free(struct proxy_dialog *d);
+void proxy_fork_finish(struct proxy_fork *f);
+char *proxy_fork_key(const sip_t *sip, const char *method);
 void proxy_call_event(struct sip_proxy *px, struct proxy_fork *f,
 			     enum sip_call_event_type type,
 			     const char *disposition, int status);
-gboolean fork_timer_g(gpointer data);
-gboolean fork_timer_h(gpointer data);
-void fork_respond(struct proxy_fork *f, struct sip_message *resp);
-void fork_reply(struct proxy_fork *f, int status, const char *reason);
-gboolean branch_retransmit(gpointer data);
-void branch_stop_retransmit(struct proxy_branch *b);
-struct sip_message *branch_derive(struct proxy_branch *b,
+gboolean proxy_fork_timer_g(gpointer data);
+gboolean proxy_fork_timer_h(gpointer data);
+void proxy_fork_respond(struct proxy_fork *f, struct sip_message *resp);
+void proxy_fork_reply(struct proxy_fork *f, int status, const char *reason);
+gboolean proxy_branch_retransmit(gpointer data);
+void proxy_branch_stop_retransmit(struct proxy_branch *b);
+struct sip_message *proxy_branch_derive(struct proxy_branch *b,
 					 const char *method,
 					 const sip_to_t *to);
-void branch_send_derived(struct proxy_branch *b, const char *method,
+void proxy_branch_send_derived(struct proxy_branch *b, const char *method,
 				const sip_to_t *to);
-void branch_cancel(struct proxy_branch *b);
+void proxy_branch_cancel(struct proxy_branch *b);
+void proxy_branch_timer_c_reset(struct proxy_branch *b);
 /* A response to our CANCEL arrived: stop retransmitting it. */
-void branch_cancel_answered(struct proxy_branch *b);
-void fork_cancel_others(struct proxy_fork *f, struct proxy_branch *keep);
-int fork_add_branch(struct proxy_fork *f, struct sip_message *req,
+void proxy_branch_cancel_answered(struct proxy_branch *b);
+void proxy_fork_cancel_others(struct proxy_fork *f, struct proxy_branch *keep);
+int proxy_fork_add_branch(struct proxy_fork *f, struct sip_message *req,
 			   struct sip_transport *tp, const struct sip_addr *dst);
 bool proxy_better(int candidate, int best);
 const char *proxy_disposition(struct proxy_fork *f, int status);
-void fork_branch_final(struct proxy_fork *f, struct proxy_branch *b,
+void proxy_fork_branch_final(struct proxy_fork *f, struct proxy_branch *b,
 			      struct sip_message *resp, int status);
-struct proxy_fork *fork_new(struct sip_proxy *px,
+struct proxy_fork *proxy_fork_new(struct sip_proxy *px,
 				   const struct sip_request *req, char *key);
-gboolean fork_no_answer(gpointer data);
+gboolean proxy_fork_no_answer(gpointer data);
 
 /* sip/proxy_dialog.c */
 void proxy_answered(struct sip_proxy *px, struct proxy_fork *f,

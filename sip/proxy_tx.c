@@ -117,7 +117,7 @@ void proxy_sdp(struct sip_proxy *px, struct sip_message *m,
 				  (msg_header_t *)sip->sip_content_length);
 }
 
-void branch_free(struct proxy_branch *b)
+void proxy_branch_free(struct proxy_branch *b)
 {
 	if (b->retrans)
 		g_source_remove(b->retrans);
@@ -132,7 +132,7 @@ void branch_free(struct proxy_branch *b)
 	g_free(b);
 }
 
-void fork_free(struct proxy_fork *f)
+void proxy_fork_free(struct proxy_fork *f)
 {
 	guint *timers[] = {&f->g_timer, &f->h_timer, &f->noanswer};
 
@@ -142,7 +142,7 @@ void fork_free(struct proxy_fork *f)
 	for (guint i = 0; i < f->branches->len; i++) {
 		struct proxy_branch *b = g_ptr_array_index(f->branches, i);
 		g_hash_table_remove(f->px->branches, b->key);
-		branch_free(b);
+		proxy_branch_free(b);
 	}
 	g_ptr_array_unref(f->branches);
 	sip_message_unref(f->req);
@@ -155,7 +155,7 @@ void fork_free(struct proxy_fork *f)
 	g_free(f);
 }
 
-void dialog_free(struct proxy_dialog *d)
+void proxy_dialog_free(struct proxy_dialog *d)
 {
 	g_free(d->caller_tag);
 	g_free(d->caller_flow);
@@ -166,7 +166,7 @@ void dialog_free(struct proxy_dialog *d)
 }
 
 /* Keep a finished transaction 64*T1 to absorb retransmissions. */
-void fork_finish(struct proxy_fork *f)
+void proxy_fork_finish(struct proxy_fork *f)
 {
 	f->done = true;
 	if (f->noanswer) {
@@ -179,7 +179,7 @@ void fork_finish(struct proxy_fork *f)
 	}
 }
 
-char *fork_key(const sip_t *sip, const char *method)
+char *proxy_fork_key(const sip_t *sip, const char *method)
 {
 	const char *branch = sip->sip_via && sip->sip_via->v_branch
 				     ? sip->sip_via->v_branch : "";
@@ -210,17 +210,17 @@ void proxy_call_event(struct sip_proxy *px, struct proxy_fork *f,
 		px->hooks.call(px->ctx, &ev);
 }
 
-gboolean fork_timer_g(gpointer data)
+gboolean proxy_fork_timer_g(gpointer data)
 {
 	struct proxy_fork *f = data;
 
 	proxy_send(f->tp, &f->src, f->last, f->last_len);
 	f->g_interval = MIN(f->g_interval * 2, PROXY_T2);
-	f->g_timer = g_timeout_add(f->g_interval, fork_timer_g, f);
+	f->g_timer = g_timeout_add(f->g_interval, proxy_fork_timer_g, f);
 	return G_SOURCE_REMOVE;
 }
 
-gboolean fork_timer_h(gpointer data)
+gboolean proxy_fork_timer_h(gpointer data)
 {
 	struct proxy_fork *f = data;
 
@@ -235,7 +235,7 @@ gboolean fork_timer_h(gpointer data)
 /* Send @resp (already stripped of our Via) to the caller and remember it
  * for retransmitted requests; run Timer G/H for a final non-2xx to INVITE
  * over UDP. */
-void fork_respond(struct proxy_fork *f, struct sip_message *resp)
+void proxy_fork_respond(struct proxy_fork *f, struct sip_message *resp)
 {
 	int status = sip_message_status(resp);
 
@@ -249,14 +249,14 @@ void fork_respond(struct proxy_fork *f, struct sip_message *resp)
 	if (f->is_invite && status >= 300 && proxy_is_udp(f->tp) &&
 	    !f->g_timer) {
 		f->g_interval = f->px->t1;
-		f->g_timer = g_timeout_add(f->g_interval, fork_timer_g, f);
-		f->h_timer = g_timeout_add(64 * f->px->t1, fork_timer_h, f);
+		f->g_timer = g_timeout_add(f->g_interval, proxy_fork_timer_g, f);
+		f->h_timer = g_timeout_add(64 * f->px->t1, proxy_fork_timer_h, f);
 	}
-	fork_finish(f);
+	proxy_fork_finish(f);
 }
 
 /* A response of our own making (100, 480, 503...). */
-void fork_reply(struct proxy_fork *f, int status, const char *reason)
+void proxy_fork_reply(struct proxy_fork *f, int status, const char *reason)
 {
 	struct sip_message *resp = NULL;
 
@@ -264,11 +264,11 @@ void fork_reply(struct proxy_fork *f, int status, const char *reason)
 		return;
 	sip_message_add_header(resp, "Server",
 			       sip_stack_server_name(f->px->stack));
-	fork_respond(f, resp);
+	proxy_fork_respond(f, resp);
 	sip_message_unref(resp);
 }
 
-gboolean branch_retransmit(gpointer data)
+gboolean proxy_branch_retransmit(gpointer data)
 {
 	struct proxy_branch *b = data;
 	bool invite = b->fork->is_invite;
@@ -276,11 +276,11 @@ gboolean branch_retransmit(gpointer data)
 	proxy_send(b->tp, &b->dst, b->bytes, b->len);
 	/* Timer A doubles without bound; Timer E is capped at T2. */
 	b->interval = invite ? b->interval * 2 : MIN(b->interval * 2, PROXY_T2);
-	b->retrans = g_timeout_add(b->interval, branch_retransmit, b);
+	b->retrans = g_timeout_add(b->interval, proxy_branch_retransmit, b);
 	return G_SOURCE_REMOVE;
 }
 
-void branch_stop_retransmit(struct proxy_branch *b)
+void proxy_branch_stop_retransmit(struct proxy_branch *b)
 {
 	if (b->retrans) {
 		g_source_remove(b->retrans);
@@ -289,7 +289,7 @@ void branch_stop_retransmit(struct proxy_branch *b)
 }
 
 /* Build a request from the headers of @b's request (CANCEL, ACK). */
-struct sip_message *branch_derive(struct proxy_branch *b,
+struct sip_message *proxy_branch_derive(struct proxy_branch *b,
 					 const char *method,
 					 const sip_to_t *to)
 {
@@ -325,10 +325,10 @@ struct sip_message *branch_derive(struct proxy_branch *b,
 	return m;
 }
 
-void branch_send_derived(struct proxy_branch *b, const char *method,
+void proxy_branch_send_derived(struct proxy_branch *b, const char *method,
 				const sip_to_t *to)
 {
-	struct sip_message *m = branch_derive(b, method, to);
+	struct sip_message *m = proxy_branch_derive(b, method, to);
 	size_t len;
 	g_autofree char *bytes = m ? sip_message_serialize(m, &len) : NULL;
 
@@ -339,7 +339,7 @@ void branch_send_derived(struct proxy_branch *b, const char *method,
 
 /* Timer E for our CANCEL (a non-INVITE transaction), 11 sends at most
  * (64*T1, as Timer F). */
-static gboolean branch_cancel_retransmit(gpointer data)
+static gboolean proxy_branch_cancel_retransmit(gpointer data)
 {
 	struct proxy_branch *b = data;
 
@@ -349,11 +349,11 @@ static gboolean branch_cancel_retransmit(gpointer data)
 	proxy_send(b->tp, &b->dst, b->cancel_bytes, b->cancel_len);
 	b->cancel_interval = MIN(b->cancel_interval * 2, PROXY_T2);
 	b->cancel_timer = g_timeout_add(b->cancel_interval,
-					branch_cancel_retransmit, b);
+					proxy_branch_cancel_retransmit, b);
 	return G_SOURCE_REMOVE;
 }
 
-void branch_cancel_answered(struct proxy_branch *b)
+void proxy_branch_cancel_answered(struct proxy_branch *b)
 {
 	if (b->cancel_timer) {
 		g_source_remove(b->cancel_timer);
@@ -362,7 +362,7 @@ void branch_cancel_answered(struct proxy_branch *b)
 }
 
 /* RFC 3261 9.1: CANCEL only once the branch has answered provisionally. */
-void branch_cancel(struct proxy_branch *b)
+void proxy_branch_cancel(struct proxy_branch *b)
 {
 	struct sip_message *m;
 
@@ -372,7 +372,7 @@ void branch_cancel(struct proxy_branch *b)
 	if (b->status < 100)
 		return;
 	b->cancel_sent = true;
-	m = branch_derive(b, "CANCEL", NULL);
+	m = proxy_branch_derive(b, "CANCEL", NULL);
 	b->cancel_bytes = m ? sip_message_serialize(m, &b->cancel_len) : NULL;
 	sip_message_unref(m);
 	if (!b->cancel_bytes)
@@ -381,21 +381,56 @@ void branch_cancel(struct proxy_branch *b)
 	if (proxy_is_udp(b->tp)) {
 		b->cancel_interval = b->fork->px->t1;
 		b->cancel_timer = g_timeout_add(b->cancel_interval,
-						branch_cancel_retransmit, b);
+						proxy_branch_cancel_retransmit, b);
 	}
 }
 
-void fork_cancel_others(struct proxy_fork *f, struct proxy_branch *keep)
+void proxy_fork_cancel_others(struct proxy_fork *f, struct proxy_branch *keep)
 {
 	for (guint i = 0; i < f->branches->len; i++) {
 		struct proxy_branch *b = g_ptr_array_index(f->branches, i);
 		if (b != keep)
-			branch_cancel(b);
+			proxy_branch_cancel(b);
 	}
 }
 
+void proxy_branch_timer_c_reset(struct proxy_branch *b)
+{
+	b->timer_c = g_get_monotonic_time() +
+		     (gint64)PROXY_TIMER_C_T1 * b->fork->px->t1 * 1000;
+}
+
+/*
+ * A branch's 64*T1 deadline is due. For a non-INVITE branch, or an INVITE
+ * branch that has heard nothing, it is Timer F or B: the branch failed
+ * (408). An INVITE branch that answered provisionally is ringing: Timer B
+ * no longer applies (RFC 3261 17.1.1.2) and Timer C does (16.6 step 11),
+ * so the deadline is pushed back and checked again until Timer C expires;
+ * then the branch is cancelled and counts as 408 (16.8). How long a phone
+ * may ring is the no-answer timer's business, not the transaction layer's.
+ */
+static void proxy_branch_due(struct proxy_branch *b, gint64 now)
+{
+	struct sip_proxy *px = b->fork->px;
+
+	if (b->final)
+		return;
+	if (b->is_invite && b->status >= 100 && now < b->timer_c) {
+		proxy_due_push(px, &px->timeouts, b->key);
+		return;
+	}
+	proxy_branch_stop_retransmit(b);
+	if (b->is_invite && b->status >= 100) {
+		g_message("call %s -> %s: Timer C expired on a ringing branch, "
+			  "cancelled", b->fork->caller ? b->fork->caller : "?",
+			  b->fork->callee ? b->fork->callee : "?");
+		proxy_branch_cancel(b);
+	}
+	proxy_fork_branch_final(b->fork, b, NULL, 408);
+}
+
 /* Send @req (owned copy, ready but for Via) down @tp to @dst. */
-int fork_add_branch(struct proxy_fork *f, struct sip_message *req,
+int proxy_fork_add_branch(struct proxy_fork *f, struct sip_message *req,
 			   struct sip_transport *tp, const struct sip_addr *dst)
 {
 	struct sip_proxy *px = f->px;
@@ -404,6 +439,9 @@ int fork_add_branch(struct proxy_fork *f, struct sip_message *req,
 	const char *method = proxy_method(sip_message_sip(req));
 
 	b->fork = f;
+	b->is_invite = strcmp(method, "INVITE") == 0;
+	if (b->is_invite)
+		proxy_branch_timer_c_reset(b);
 	b->id = proxy_new_branch();
 	b->key = g_strdup_printf("%s|%s", b->id, method);
 	b->tp = sip_transport_ref(tp);
@@ -424,7 +462,7 @@ int fork_add_branch(struct proxy_fork *f, struct sip_message *req,
 	}
 	if (proxy_is_udp(tp)) {
 		b->interval = px->t1;
-		b->retrans = g_timeout_add(b->interval, branch_retransmit, b);
+		b->retrans = g_timeout_add(b->interval, proxy_branch_retransmit, b);
 	}
 	proxy_due_push(px, &px->timeouts, b->key);
 	return 0;
@@ -455,12 +493,12 @@ const char *proxy_disposition(struct proxy_fork *f, int status)
 }
 
 /* A branch ended without success; when all have, answer the caller. */
-void fork_branch_final(struct proxy_fork *f, struct proxy_branch *b,
+void proxy_fork_branch_final(struct proxy_fork *f, struct proxy_branch *b,
 			      struct sip_message *resp, int status)
 {
 	b->final = true;
 	b->status = status;
-	branch_stop_retransmit(b);
+	proxy_branch_stop_retransmit(b);
 	if (f->done)
 		return;
 	if (proxy_better(status, f->best_status)) {
@@ -469,14 +507,14 @@ void fork_branch_final(struct proxy_fork *f, struct proxy_branch *b,
 		f->best_status = status;
 	}
 	if (status / 100 == 6)
-		fork_cancel_others(f, b);
+		proxy_fork_cancel_others(f, b);
 	for (guint i = 0; i < f->branches->len; i++)
 		if (!((struct proxy_branch *)g_ptr_array_index(f->branches, i))->final)
 			return;
 	if (f->best)
-		fork_respond(f, f->best);
+		proxy_fork_respond(f, f->best);
 	else
-		fork_reply(f, f->best_status ? f->best_status : 408, NULL);
+		proxy_fork_reply(f, f->best_status ? f->best_status : 408, NULL);
 	if (f->is_call)
 		g_debug("call %s -> %s: %d (%s)", f->caller, f->callee,
 			f->best_status, proxy_disposition(f, f->best_status));
@@ -484,7 +522,7 @@ void fork_branch_final(struct proxy_fork *f, struct proxy_branch *b,
 			 proxy_disposition(f, f->best_status), f->best_status);
 }
 
-struct proxy_fork *fork_new(struct sip_proxy *px,
+struct proxy_fork *proxy_fork_new(struct sip_proxy *px,
 				   const struct sip_request *req, char *key)
 {
 	struct proxy_fork *f = g_new0(struct proxy_fork, 1);
@@ -502,7 +540,7 @@ struct proxy_fork *fork_new(struct sip_proxy *px,
 	return f;
 }
 
-gboolean fork_no_answer(gpointer data)
+gboolean proxy_fork_no_answer(gpointer data)
 {
 	struct proxy_fork *f = data;
 
@@ -510,8 +548,8 @@ gboolean fork_no_answer(gpointer data)
 	if (f->done || f->answered)
 		return G_SOURCE_REMOVE;
 	f->no_answer = true;
-	fork_cancel_others(f, NULL);
-	fork_reply(f, 480, "Temporarily Unavailable - no answer");
+	proxy_fork_cancel_others(f, NULL);
+	proxy_fork_reply(f, 480, "Temporarily Unavailable - no answer");
 	g_debug("call %s -> %s: no answer", f->caller, f->callee);
 	proxy_call_event(f->px, f, SIP_CALL_END, "no-answer", 480);
 	return G_SOURCE_REMOVE;
@@ -566,14 +604,14 @@ static gboolean proxy_due_fire(gpointer data)
 	struct proxy_due *e;
 
 	px->due_timer = 0;
-	/* Timer B / F (or no answer on a WebSocket): the branch failed. */
+	/* Timer B / F / C (or no answer on a WebSocket). An entry pushed
+	 * back by proxy_branch_due() is due 64*T1 from now, so it never pops in
+	 * this same loop. */
 	while ((e = proxy_due_pop(&px->timeouts, now))) {
 		struct proxy_branch *b = g_hash_table_lookup(px->branches,
 							     e->key);
-		if (b && !b->final) {
-			branch_stop_retransmit(b);
-			fork_branch_final(b->fork, b, NULL, 408);
-		}
+		if (b)
+			proxy_branch_due(b, now);
 		proxy_due_free(e);
 	}
 	/* Finished transactions have absorbed their retransmissions. */

@@ -15,6 +15,7 @@
 
 #include "fake_transport.h"
 #include "sip/proxy.h"
+#include "sip/proxy_private.h" /* PROXY_TIMER_C_T1 */
 
 #define REALM "ovoz.test"
 
@@ -260,6 +261,70 @@ static void test_timer_b_gives_408(void **state)
 	assert_string_equal(g_ptr_array_index(f->events, 1), "end no-answer");
 }
 
+static unsigned drain_count(struct fake_transport *ft, const char *method);
+
+/* A ringing branch outlives 64*T1 (Timer B stops at the first
+ * provisional) and is answered. */
+static void test_ringing_past_timer_b_is_answered(void **state)
+{
+	struct fixture *f = *state;
+	struct sip_message *inv, *r;
+	g_autofree char *ring = NULL, *ok = NULL;
+
+	bind_udp(f);
+	invite(f, "c1");
+	inv = fake_transport_pop(f->udp_f);
+	assert_non_null(inv);
+	ring = answer(inv, 180, "cr");
+	feed(f, f->udp, &f->udp_src, ring);
+	r = next(f->caller_f);
+	assert_int_equal(sip_message_status(r), 180);
+	sip_message_unref(r);
+	pump(64 * 10 * 2 + 200); /* twice Timer B */
+	assert_null(next(f->caller_f));
+	assert_int_equal(drain_count(f->udp_f, "CANCEL"), 0);
+	ok = answer(inv, 200, "cr");
+	feed(f, f->udp, &f->udp_src, ok);
+	r = next(f->caller_f);
+	assert_non_null(r);
+	assert_int_equal(sip_message_status(r), 200);
+	sip_message_unref(r);
+	sip_message_unref(inv);
+	assert_string_equal(g_ptr_array_index(f->events, 1), "answer ");
+}
+
+/* Timer C: each provisional pushes it back; when it expires the branch
+ * is cancelled and the caller gets 408. */
+static void test_timer_c_cancels_a_silent_ringing_branch(void **state)
+{
+	struct fixture *f = *state;
+	struct sip_message *inv, *r;
+	g_autofree char *ring = NULL, *ring2 = NULL;
+	const unsigned timer_c = PROXY_TIMER_C_T1 * 10; /* T1 = 10 ms */
+
+	bind_udp(f);
+	invite(f, "c2");
+	inv = fake_transport_pop(f->udp_f);
+	ring = answer(inv, 180, "cs");
+	feed(f, f->udp, &f->udp_src, ring);
+	sip_message_unref(next(f->caller_f)); /* 180 */
+	pump(timer_c * 2 / 3);
+	ring2 = answer(inv, 183, "cs");
+	feed(f, f->udp, &f->udp_src, ring2);
+	sip_message_unref(next(f->caller_f)); /* 183 */
+	/* Past the first deadline, but the 183 reset it. */
+	pump(timer_c / 2);
+	assert_null(next(f->caller_f));
+	assert_int_equal(drain_count(f->udp_f, "CANCEL"), 0);
+	pump(timer_c / 2 + 64 * 10 + 300);
+	assert_true(drain_count(f->udp_f, "CANCEL") >= 1);
+	r = next(f->caller_f);
+	assert_non_null(r);
+	assert_int_equal(sip_message_status(r), 408);
+	sip_message_unref(r);
+	sip_message_unref(inv);
+}
+
 static void test_fork_first_2xx_wins(void **state)
 {
 	struct fixture *f = *state;
@@ -409,6 +474,8 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(test_udp_timer_a_and_record_route),
 		T(test_timer_b_gives_408),
+		T(test_ringing_past_timer_b_is_answered),
+		T(test_timer_c_cancels_a_silent_ringing_branch),
 		T(test_fork_first_2xx_wins),
 		T(test_best_response_and_ack),
 		T(test_unknown_and_unregistered),
