@@ -17,8 +17,7 @@
 
 /* ---- small helpers ---- */
 
-/* How the party behind @tp/@src is reached: "wss-12" or "u~ip~port". */
-static char *proxy_token(struct sip_transport *tp, const struct sip_addr *src)
+char *proxy_token(struct sip_transport *tp, const struct sip_addr *src)
 {
 	char host[SIP_ADDR_STRLEN];
 
@@ -51,19 +50,28 @@ static struct sip_transport *proxy_resolve(struct sip_proxy *px,
  * open relay to any address; each token therefore carries 64 bits of
  * HMAC-SHA256 under a per-process secret ("wss-12.9f1c...").
  */
-static char *proxy_sign(const struct sip_proxy *px, const char *token)
+static char *proxy_sign(const struct sip_proxy *px, const char *token,
+			const char *call_id)
 {
 	g_autoptr(GHmac) h = g_hmac_new(G_CHECKSUM_SHA256, px->secret,
 					sizeof(px->secret));
 	const char *hex;
 
+	/* Record-Route tokens are bound to their call; a Path token (no
+	 * Call-ID) to none, and the two never verify as each other. */
+	g_hmac_update(h, (const guchar *)(call_id ? "dlg\n" : "path\n"), -1);
 	g_hmac_update(h, (const guchar *)token, (gssize)strlen(token));
+	if (call_id) {
+		g_hmac_update(h, (const guchar *)"\n", 1);
+		g_hmac_update(h, (const guchar *)call_id, -1);
+	}
 	hex = g_hmac_get_string(h);
 	return g_strdup_printf("%s.%.16s", token, hex);
 }
 
 /* The token inside a signed value, or NULL when the signature is wrong. */
-static char *proxy_verify(const struct sip_proxy *px, const char *value)
+static char *proxy_verify(const struct sip_proxy *px, const char *value,
+			  const char *call_id)
 {
 	const char *dot = strrchr(value, '.');
 	g_autofree char *token = NULL, *good = NULL;
@@ -73,7 +81,7 @@ static char *proxy_verify(const struct sip_proxy *px, const char *value)
 	if (!dot)
 		return NULL;
 	token = g_strndup(value, (gsize)(dot - value));
-	good = proxy_sign(px, token);
+	good = proxy_sign(px, token, call_id);
 	len = strlen(good);
 	if (strlen(value) != len)
 		return NULL;
@@ -84,9 +92,9 @@ static char *proxy_verify(const struct sip_proxy *px, const char *value)
 
 /* Our Record-Route facing the party on @tp, carrying its @token. */
 static char *proxy_rr(struct sip_proxy *px, struct sip_transport *tp,
-		      const char *token)
+		      const char *token, const char *call_id)
 {
-	g_autofree char *signed_tok = proxy_sign(px, token);
+	g_autofree char *signed_tok = proxy_sign(px, token, call_id);
 
 	if (sip_transport_is_flow(tp))
 		return g_strdup_printf("<sip:%s:%u;transport=ws;lr;ovoz=%s>",
@@ -134,6 +142,8 @@ void sip_proxy_handle_response(struct sip_stack *st, struct sip_message *msg,
 		b->status = MAX(b->status, status);
 	if (b->is_invite && status > 100 && status < 200)
 		proxy_branch_timer_c_reset(b);
+	if (b->is_invite && status > 100 && status < 300 && sip->sip_to)
+		proxy_dialog_tag(px, b, sip->sip_to->a_tag);
 	/* Any response stops INVITE retransmission (Timer A); a final one
 	 * stops Timer E too. */
 	if (f->is_invite || status >= 200)
@@ -235,20 +245,21 @@ static struct sip_message *proxy_branch_request(struct sip_proxy *px,
 		proxy_insert(m, sip_route_class, b->path);
 	if (sip->sip_request->rq_method == sip_method_register) {
 		/* Upstream REGISTER: our Path brings requests back here. */
-		g_autofree char *path = proxy_rr(px, px->udp, caller_tok);
+		g_autofree char *path = proxy_rr(px, px->udp, caller_tok,
+						 NULL);
 		proxy_insert(m, sip_path_class, path);
 		return m;
 	}
 	/* Double Record-Route (RFC 5658): the top one faces the callee. */
-	rr_caller = proxy_rr(px, req->tp, caller_tok);
-	rr_callee = proxy_rr(px, tp, callee_tok);
+	rr_caller = proxy_rr(px, req->tp, caller_tok, sip->sip_call_id->i_id);
+	rr_callee = proxy_rr(px, tp, callee_tok, sip->sip_call_id->i_id);
 	proxy_insert(m, sip_record_route_class, rr_caller);
 	proxy_insert(m, sip_record_route_class, rr_callee);
 	return m;
 }
 
 static char *proxy_pop_routes(struct sip_proxy *px, struct sip_message *m,
-			      const char *self);
+			      const char *self, const char *call_id);
 
 /* One branch towards @tp/@dst for a request routed without forking. */
 static void proxy_relay(struct sip_proxy *px, const struct sip_request *req,
@@ -258,6 +269,7 @@ static void proxy_relay(struct sip_proxy *px, const struct sip_request *req,
 	sip_t *sip = sip_message_sip(req->msg);
 	struct proxy_fork *f = proxy_fork_new(px, req, key);
 	struct sip_message *m;
+	int err;
 
 	f->is_call = f->is_invite;
 	f->caller = g_strdup(sip->sip_from->a_url->url_user
@@ -274,9 +286,11 @@ static void proxy_relay(struct sip_proxy *px, const struct sip_request *req,
 		proxy_call_event(px, f, SIP_CALL_END, "failed", 500);
 		return;
 	}
-	if (proxy_fork_add_branch(f, m, tp, dst))
-		proxy_fork_branch_final(f, g_ptr_array_index(f->branches, 0), NULL,
-				  503);
+	err = proxy_fork_add_branch(f, m, tp, dst);
+	proxy_dialog_early(px, f, false);
+	if (err)
+		proxy_fork_branch_final(f, g_ptr_array_index(f->branches, 0),
+					NULL, 503);
 }
 
 static void proxy_to_upstream(struct sip_proxy *px,
@@ -319,7 +333,7 @@ static void proxy_by_path(struct sip_proxy *px, const struct sip_request *req,
 		g_free(key);
 		return;
 	}
-	dest = proxy_pop_routes(px, m, self);
+	dest = proxy_pop_routes(px, m, self, NULL);
 	tp = dest && *dest ? proxy_resolve(px, dest, &dst) : NULL;
 	if (!tp || sip_transport_is_closed(tp)) {
 		g_free(key);
@@ -409,6 +423,8 @@ static void proxy_initial(struct sip_proxy *px, const struct sip_request *req,
 			  sent == 1 ? "" : "s");
 		proxy_call_event(px, f, SIP_CALL_START, NULL, 0);
 	}
+	if (sent)
+		proxy_dialog_early(px, f, true);
 	if (!sent) {
 		proxy_fork_reply(f, 480, "Temporarily Unavailable");
 		proxy_call_event(px, f, SIP_CALL_END, "failed", 480);
@@ -425,7 +441,7 @@ static void proxy_initial(struct sip_proxy *px, const struct sip_request *req,
  * token names the sender itself.
  */
 static char *proxy_pop_routes(struct sip_proxy *px, struct sip_message *m,
-			      const char *self)
+			      const char *self, const char *call_id)
 {
 	sip_t *sip = sip_message_sip(m);
 	msg_t *msg = sip_message_msg(m);
@@ -438,7 +454,7 @@ static char *proxy_pop_routes(struct sip_proxy *px, struct sip_message *m,
 	while (sip->sip_route &&
 	       url_param(sip->sip_route->r_url->url_params, "ovoz", value,
 			 sizeof(value)) > 0) {
-		g_autofree char *tok = proxy_verify(px, value);
+		g_autofree char *tok = proxy_verify(px, value, call_id);
 		if (!tok)
 			break;
 		ours = true;
@@ -459,28 +475,36 @@ static void proxy_in_dialog(struct sip_proxy *px,
 {
 	sip_t *sip = sip_message_sip(req->msg);
 	g_autofree char *self = proxy_token(req->tp, &req->src);
-	g_autofree char *dest = NULL;
+	g_autofree char *dest = NULL, *peer = NULL;
 	struct sip_message *m = NULL;
 	struct sip_transport *tp;
 	struct sip_addr dst;
 	bool ack = sip->sip_request->rq_method == sip_method_ack;
+	const char *why = NULL;
+	int status;
 
 	if (sip_message_dup(&m, req->msg)) {
 		g_free(key);
 		return;
 	}
-	dest = proxy_pop_routes(px, m, self);
-	if (!dest || !*dest) {
+	/* Our signed Route proves the request passed through us for this
+	 * call; the dialog decides who sends and who receives it. */
+	dest = proxy_pop_routes(px, m, self, sip->sip_call_id->i_id);
+	status = dest ? proxy_dialog_route(px, sip, self, &peer, &why) : 403;
+	if (status) {
 		g_free(key);
 		sip_message_unref(m);
+		g_message("%s in dialog %s from %s: %d, %s", proxy_method(sip),
+			  sip->sip_call_id->i_id, self, status,
+			  dest ? why : "no Route of ours for this call");
 		if (!ack)
-			sip_stack_reply(px->stack, req, dest ? 404 : 403,
-					dest ? "Not Found - no other leg"
-					     : "Forbidden - not a dialog of "
-					       "this proxy", NULL);
+			sip_stack_reply(px->stack, req, status, status == 481
+					? "Call/Transaction Does Not Exist"
+					: "Forbidden - not a dialog of this "
+					  "proxy", NULL);
 		return;
 	}
-	tp = proxy_resolve(px, dest, &dst);
+	tp = proxy_resolve(px, peer, &dst);
 	if (!tp || sip_transport_is_closed(tp)) {
 		g_free(key);
 		sip_message_unref(m);
@@ -663,7 +687,7 @@ int sip_proxy_new(struct sip_proxy **out, const struct sip_proxy_config *cfg,
 	px->forks = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
 					  (GDestroyNotify)proxy_fork_free);
 	px->branches = g_hash_table_new(g_str_hash, g_str_equal);
-	px->dialogs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	px->dialogs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
 					    (GDestroyNotify)proxy_dialog_free);
 	px->dialog_sweep = g_timeout_add_seconds(MIN(px->cfg.max_call, 60),
 						 proxy_dialog_sweep, px);

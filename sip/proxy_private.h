@@ -67,15 +67,36 @@ struct proxy_fork {
 	enum sip_transport_kind caller_kind, callee_kind;
 };
 
-/* An answered call, for "who hung up". */
+/* One side of a dialog, as Ovoz reaches it and as it names itself. */
+struct proxy_party {
+	char *token;  /* "wss-3" or "u~ip~port": its flow or the address the
+		       * dialog saw */
+	char *tag;    /* its dialog tag, once a response carried it */
+	char *branch; /* callee side: our Via branch towards it */
+	/* Callee side reached through a registrar binding: routing to it
+	 * needs that binding to still exist. */
+	bool bound;
+};
+
+/*
+ * A call's dialog, from the first fork (early) to its BYE (confirmed).
+ * In-dialog requests are routed only inside a dialog Ovoz knows, only
+ * between its two parties, and only from where that party really is
+ * (sip/proxy_dialog.c). The table also tells the call log who hung up.
+ */
 struct proxy_dialog {
+	char *call_id;
 	char *caller_tag;
-	char *caller, *callee;
+	struct proxy_party caller;
+	GPtrArray *callees;        /* struct proxy_party, one per branch */
+	struct proxy_party *answerer; /* borrowed from callees; NULL early */
+	struct proxy_fork *fork;   /* early: the INVITE being forked */
+	char *caller_name, *callee_name;
 	enum sip_transport_kind caller_kind, callee_kind;
 	/* The WebSocket flows of each side ("wss-3"), NULL on UDP: a call
 	 * whose party's connection closes is over. */
 	char *caller_flow, *callee_flow;
-	gint64 answered; /* monotonic seconds */
+	gint64 answered; /* monotonic seconds; 0 while early */
 };
 
 struct sip_proxy {
@@ -89,7 +110,8 @@ struct sip_proxy {
 	void *ctx;
 	GHashTable *forks;    /* key -> struct proxy_fork (owned) */
 	GHashTable *branches; /* key -> struct proxy_branch (borrowed) */
-	GHashTable *dialogs;  /* Call-ID -> struct proxy_dialog (owned) */
+	GHashTable *dialogs;  /* Call-ID -> struct proxy_dialog (owned),
+			       * early and confirmed */
 	unsigned t1;
 	guint8 secret[32];    /* signs Record-Route tokens */
 	bool has_upstream;
@@ -158,9 +180,28 @@ struct proxy_fork *proxy_fork_new(struct sip_proxy *px,
 				   const struct sip_request *req, char *key);
 gboolean proxy_fork_no_answer(gpointer data);
 
+/* How the party behind @tp/@src is reached: "wss-12" or "u~ip~port". */
+char *proxy_token(struct sip_transport *tp, const struct sip_addr *src);
+
 /* sip/proxy_dialog.c */
+/* An INVITE @f was forked to its branches: its call's early dialog. */
+void proxy_dialog_early(struct sip_proxy *px, struct proxy_fork *f,
+			bool bound);
+/* A response on INVITE branch @b carried a To tag: that party's tag. */
+void proxy_dialog_tag(struct sip_proxy *px, struct proxy_branch *b,
+		      const char *tag);
+/* The fork @f ended without an answer: its early dialog is gone. */
+void proxy_dialog_failed(struct sip_proxy *px, struct proxy_fork *f);
 void proxy_answered(struct sip_proxy *px, struct proxy_fork *f,
 		    struct proxy_branch *b, struct sip_message *resp);
+/*
+ * Who an in-dialog request @sip from @self (its sender's token) goes to:
+ * 0 with *@peer set (a new string), or the SIP status that refuses it
+ * (481: no such dialog, or tags that are not its parties'; 403: a party's
+ * tag sent from somewhere that party is not) with *@why set (static).
+ */
+int proxy_dialog_route(struct sip_proxy *px, const sip_t *sip,
+		       const char *self, char **peer, const char **why);
 /* A BYE: report the end of its call (who hung up) and forget it. */
 void proxy_dialog_end(struct sip_proxy *px, const sip_t *sip);
 gboolean proxy_dialog_sweep(gpointer data);

@@ -155,16 +155,6 @@ void proxy_fork_free(struct proxy_fork *f)
 	g_free(f);
 }
 
-void proxy_dialog_free(struct proxy_dialog *d)
-{
-	g_free(d->caller_tag);
-	g_free(d->caller_flow);
-	g_free(d->callee_flow);
-	g_free(d->caller);
-	g_free(d->callee);
-	g_free(d);
-}
-
 /* Keep a finished transaction 64*T1 to absorb retransmissions. */
 void proxy_fork_finish(struct proxy_fork *f)
 {
@@ -208,6 +198,8 @@ void proxy_call_event(struct sip_proxy *px, struct proxy_fork *f,
 
 	if (f->is_call && px->hooks.call)
 		px->hooks.call(px->ctx, &ev);
+	if (type == SIP_CALL_END && !f->answered)
+		proxy_dialog_failed(px, f);
 }
 
 gboolean proxy_fork_timer_g(gpointer data)

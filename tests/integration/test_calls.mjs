@@ -192,9 +192,9 @@ test('INVITE to an unknown extension gets 404, to an unregistered one 480, to an
   assert.deepEqual((await activeCalls(o)).filter((c) => [d404, d480, d403].some((d) => d.callId === c.callId)), []);
 });
 
-// The callee's WebSocket closing ends the call (hung up by the callee); a
-// later BYE towards it gets 480.
-test('a WS callee whose connection closes ends the call; BYE towards it gets 480', async () => {
+// The callee's WebSocket closing ends the call (hung up by the callee) and
+// its dialog: a later BYE towards it gets 481.
+test('a WS callee whose connection closes ends the call; BYE towards it gets 481', async () => {
   const a = await exts.make(); const b = await exts.make();
   const caller = track(await udpUa(o, a));
   const callee = await wsUa(o, b);
@@ -204,7 +204,7 @@ test('a WS callee whose connection closes ends the call; BYE towards it gets 480
   const cseq = caller.cseq;
   await caller.inDialog('BYE', d);
   const r = await caller.expect((m) => m.header('cseq') === `${cseq} BYE` && m.status >= 200, 3000, 'final for BYE');
-  assert.equal(r.status, 480);
+  assert.equal(r.status, 481);
   const row = await callRow(o, a.ext, d.callId, (x) => x.endedAt, 1500);
   assert.equal(row.disposition, 'answered');
   assert.equal(row.hangupBy, 'callee');
