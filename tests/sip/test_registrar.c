@@ -70,7 +70,12 @@ static void on_attempt(void *ctx, const struct sip_reg_attempt *a)
 static int setup_auth(void **state, const struct sip_auth_config *acfg)
 {
 	struct fixture *f = g_new0(struct fixture, 1);
-	struct sip_registrar_config cfg = {.max_contacts = 3};
+	static const char *const domains[] = {REALM, "192.0.2.1", "[2001:db8::1]",
+					      NULL};
+	struct sip_registrar_config cfg = {
+		.min_expires = 60, .max_expires = 3600,
+		.default_expires = 3600, .max_contacts = 3,
+		.domains = domains};
 	static const struct sip_registrar_hooks hooks = {
 		.binding = on_binding, .attempt = on_attempt};
 
@@ -93,7 +98,10 @@ static int setup_auth(void **state, const struct sip_auth_config *acfg)
 
 static int setup(void **state)
 {
-	struct sip_auth_config acfg = {.realm = REALM, .ban_failures = 3};
+	struct sip_auth_config acfg = {
+		.realm = REALM, .nonce_ttl = 300, .ban_failures = 3,
+		.ban_window = 60, .ban_time = 300, .trust_time = 3600,
+		.algs = {SIP_DIGEST_MD5}, .n_algs = 1};
 
 	return setup_auth(state, &acfg);
 }
@@ -103,7 +111,8 @@ static int setup_both(void **state)
 {
 	static const char *const md5_only[] = {"baresip", NULL};
 	struct sip_auth_config acfg = {
-		.realm = REALM, .ban_failures = 3,
+		.realm = REALM, .nonce_ttl = 300, .ban_failures = 3,
+		.ban_window = 60, .ban_time = 300, .trust_time = 3600,
 		.algs = {SIP_DIGEST_SHA256, SIP_DIGEST_MD5}, .n_algs = 2,
 		.md5_only_user_agents = md5_only};
 
