@@ -32,6 +32,7 @@ static int64_t auth_wall_clock(void)
 void sip_auth_set_clock(struct sip_auth *a, int64_t (*now)(void))
 {
 	a->clock = now ? now : auth_wall_clock;
+	sip_digest_set_clock(a->digest, now);
 }
 
 int sip_auth_new(struct sip_auth **out, const struct sip_auth_config *cfg,

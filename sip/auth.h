@@ -100,7 +100,8 @@ uint64_t sip_auth_bans(const struct sip_auth *a);
 unsigned sip_auth_bans_active(struct sip_auth *a);
 /** Drop expired ban state; called by a timer. */
 void sip_auth_prune(struct sip_auth *a);
-/** Tests: replace the clock (seconds). NULL restores the real one. */
+/** Tests: replace the clock (seconds) of bans and nonces. NULL restores
+ *  the real ones. */
 void sip_auth_set_clock(struct sip_auth *a, int64_t (*now)(void));
 
 #endif
