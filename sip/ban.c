@@ -217,12 +217,13 @@ bool sip_ban_failure(struct sip_ban *b, const struct sip_ban_source *src,
 		: ban_get(b, SIP_BAN_SOURCE, src, NULL);
 	struct ban_entry *started = NULL;
 
-	if (ban_entry_fail(b, e, now))
-		started = e;
 	/* The address as a whole only while nothing from it authenticates:
-	 * an office NAT is spared, only its failing sources are refused. */
+	 * an office NAT is spared, only its failing sources are refused. A
+	 * ban of the address covers its sources: one ban, not two. */
 	if (addr->trusted_until <= now && ban_entry_fail(b, addr, now))
 		started = addr;
+	else if (ban_entry_fail(b, e, now))
+		started = e;
 	if (started)
 		ban_entry_info(started, out);
 	return started != NULL;
