@@ -489,8 +489,8 @@ static bool reg_host_equal(const char *a, const char *b)
 	return la == lb && g_ascii_strncasecmp(a, b, la) == 0;
 }
 
-static bool reg_domain_is_local(const struct sip_registrar *r,
-				const char *host)
+bool sip_registrar_serves_domain(const struct sip_registrar *r,
+				 const char *host)
 {
 	for (char **d = r->domains; host && d && *d; d++)
 		if (reg_host_equal(*d, host))
@@ -508,7 +508,7 @@ static bool reg_refuse_foreign(struct reg_job *job)
 	g_autofree char *detail = NULL;
 
 	for (size_t i = 0; i < G_N_ELEMENTS(hosts); i++) {
-		if (reg_domain_is_local(job->r, hosts[i]))
+		if (sip_registrar_serves_domain(job->r, hosts[i]))
 			continue;
 		detail = g_strdup_printf("%s domain %s is not served here",
 					 i == 0 ? "Request-URI" : "To",

@@ -130,6 +130,9 @@ typedef void (*sip_binding_h)(const struct sip_binding *b, void *arg);
 void sip_registrar_foreach(struct sip_registrar *r, const char *user,
 			   sip_binding_h fn, void *arg);
 unsigned sip_registrar_count(struct sip_registrar *r);
+/** True when @host (may be NULL) is one of the configured domains. */
+bool sip_registrar_serves_domain(const struct sip_registrar *r,
+				 const char *host);
 const char *sip_reg_outcome_name(enum sip_reg_outcome o);
 
 /** Tests: replace the wall clock (seconds). NULL restores it. */

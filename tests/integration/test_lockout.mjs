@@ -7,13 +7,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { stopClean, waitFor } from './lib/ovoz.mjs';
-import { startWithConfig } from './lib/calls.mjs';
+import { startWithConfig, udpUa, ackFinal } from './lib/calls.mjs';
 import { UdpPeer, register, registerWithAuth, rand } from './lib/sip.mjs';
 
 let o;
 const peers = [];
 before(async () => {
-  o = await startWithConfig('[security]\nban_failures = 3\nban_window = 60\nban_time = 120\n');
+  o = await startWithConfig('[sip]\ndomains = pbx.example.org\n' +
+    '[security]\nban_failures = 3\nban_window = 60\nban_time = 120\n');
   for (const [ext, pw] of [['1001', 'secret1001'], ['2000', 'secret2000'], ['2001', 'secret2001']]) {
     assert.equal((await o.api('POST', '/api/extensions', { extension: ext, password: pw })).status, 201);
   }
@@ -174,4 +175,22 @@ test('REGISTER for another domain gets 403 and binds nothing', async () => {
   assert.equal((await o.api('GET', '/api/extensions/2001/status')).json.contacts.length, before);
   // The listen address names us as well as the realm does.
   assert.equal((await reg(phone, '2001', 'secret2001', '127.0.0.1')).status, 200);
+});
+
+test('a name in [sip] domains is served for REGISTER and calls; other domains are not', async () => {
+  const phone = await phoneAt('127.0.0.8');
+  assert.equal((await reg(phone, '2001', 'secret2001', 'PBX.example.org')).status, 200);
+  const caller = await udpUa(o, { ext: '1001', password: 'secret1001' });
+  peers.push({ close: () => caller.close() });
+  const final = async (d) => {
+    const r = await caller.expect((m) => m.header('call-id') === d.callId && m.status >= 300 && m.status !== 407, 3000, 'final');
+    await ackFinal(caller, d, r);
+    return r;
+  };
+  // 7777 is no extension: a served domain gets as far as 404, another
+  // domain is refused before that.
+  const local = await caller.invite('7777', { domain: 'pbx.example.org' });
+  assert.equal((await final(local)).status, 404, 'unknown extension of a served domain');
+  const outside = await caller.invite('7777', { domain: 'example.com' });
+  assert.equal((await final(outside)).status, 403);
 });

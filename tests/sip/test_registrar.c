@@ -459,6 +459,9 @@ static void test_foreign_domain(void **state)
 	assert_int_equal(register_for(f, "192.0.2.1", "192.0.2.1"), 401);
 	assert_int_equal(register_for(f, "[2001:db8::1]", REALM), 401);
 	assert_string_equal(last_attempt(f), "challenged");
+	assert_true(sip_registrar_serves_domain(f->reg, "[2001:DB8::1]"));
+	assert_false(sip_registrar_serves_domain(f->reg, "example.org"));
+	assert_false(sip_registrar_serves_domain(f->reg, NULL));
 	/* Domains are checked before credentials: nothing counts. */
 	assert_int_equal(sip_auth_failures(f->auth), 0);
 }
