@@ -486,6 +486,8 @@ static const struct api_route api_routes[] = {
 	{"GET", "api/extensions/{ext}/attempts", api_extension_attempts},
 	{"GET", "api/calls", api_calls_list},
 	{"GET", "api/calls/active", api_calls_active},
+	{"GET", "api/bans", api_bans_list},
+	{"DELETE", "api/bans/{ext}", api_bans_lift},
 };
 
 /*
@@ -600,6 +602,7 @@ int gateway_api_new(struct gateway_api **out, struct gateway_store *store,
 	}
 	api = g_new0(struct gateway_api, 1);
 	api->store = store;
+	api->auth = cfg->auth;
 	api->realm = g_strdup(cfg->realm);
 	api->min_password_len = cfg->min_password_len;
 	api->token_sha256 = g_strdup(cfg->token_sha256);

@@ -15,6 +15,8 @@
  *   GET    /api/calls                     the call log, newest first
  *          (?extension=&from=&to=&limit=&offset=)
  *   GET    /api/calls/active              live calls
+ *   GET    /api/bans                      authentication bans in force
+ *   DELETE /api/bans/{id}                 lift one
  * Errors: {"error": "<message>"} with 400, 401, 404, 405, 409, 413, 500.
  *
  * Threading: signalling thread only.
@@ -28,6 +30,7 @@
 #include <stdint.h>
 
 #include "gateway/store.h"
+#include "sip/auth.h"
 
 struct gateway_api;
 
@@ -65,6 +68,7 @@ struct gateway_api_hooks {
 };
 
 struct gateway_api_config {
+	struct sip_auth *auth;      /* borrowed, outlives the API; NULL: no bans */
 	const char *realm;          /* digest realm used for HA1 */
 	unsigned min_password_len;  /* default 6 */
 	const char *token_sha256;   /* lowercase hex SHA-256 of the admin token */

@@ -20,6 +20,7 @@ bool api_is_ext_char(char c);
 
 struct gateway_api {
 	struct gateway_store *store;
+	struct sip_auth *auth; /* borrowed; NULL: no bans listed */
 	char *realm;
 	unsigned min_password_len;
 	char *token_sha256;
@@ -52,5 +53,13 @@ void api_calls_list(struct gateway_api *api, const char *unused,
 void api_calls_active(struct gateway_api *api, const char *unused,
 		      const struct gateway_api_request *req,
 		      struct gateway_api_response *resp);
+
+/* gateway/api_bans.c - the authentication ban routes. */
+void api_bans_list(struct gateway_api *api, const char *unused,
+		   const struct gateway_api_request *req,
+		   struct gateway_api_response *resp);
+void api_bans_lift(struct gateway_api *api, const char *id,
+		   const struct gateway_api_request *req,
+		   struct gateway_api_response *resp);
 
 #endif

@@ -8,6 +8,8 @@
 #include "gateway/gateway.h"
 
 #include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <openssl/rand.h>
 #include <string.h>
 
@@ -124,6 +126,70 @@ static void app_extension_deleted(void *ctx, const char *ext)
 
 /* ---- start-up ---- */
 
+static void app_domain_add(GPtrArray *list, const char *host)
+{
+	if (!host || !*host)
+		return;
+	for (guint i = 0; i < list->len; i++)
+		if (g_ascii_strcasecmp(g_ptr_array_index(list, i), host) == 0)
+			return;
+	g_ptr_array_add(list, g_strdup(host));
+}
+
+/* Every address of this machine: what a wildcard listener answers on. */
+static void app_domain_add_interfaces(GPtrArray *list)
+{
+	struct ifaddrs *ifs = NULL;
+
+	if (getifaddrs(&ifs) != 0)
+		return;
+	for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
+		struct sip_addr a = {0};
+		char host[SIP_ADDR_STRLEN];
+		int fam = i->ifa_addr ? i->ifa_addr->sa_family : AF_UNSPEC;
+
+		if (fam != AF_INET && fam != AF_INET6)
+			continue;
+		a.len = fam == AF_INET ? sizeof(struct sockaddr_in)
+				       : sizeof(struct sockaddr_in6);
+		memcpy(&a.ss, i->ifa_addr, a.len);
+		app_domain_add(list, sip_addr_host(&a, host, sizeof(host)));
+	}
+	freeifaddrs(ifs);
+}
+
+/* The listen address's host; a wildcard means every interface. */
+static void app_domain_add_listen(GPtrArray *list, const char *listen)
+{
+	struct sip_addr a;
+	char host[SIP_ADDR_STRLEN];
+
+	if (!listen || sip_addr_parse(&a, listen) != 0)
+		return;
+	sip_addr_host(&a, host, sizeof(host));
+	if (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0)
+		app_domain_add_interfaces(list);
+	else
+		app_domain_add(list, host);
+}
+
+/* The domains REGISTERs may name: the realm, [sip] domains, the listen
+ * addresses (all interfaces for a wildcard) and the media IP. */
+static char **app_local_domains(const struct gateway_config *cfg)
+{
+	GPtrArray *list = g_ptr_array_new();
+
+	app_domain_add(list, cfg->realm);
+	for (char **d = cfg->domains; d && *d; d++)
+		app_domain_add(list, *d);
+	if (strcmp(cfg->sip_udp, "off") != 0)
+		app_domain_add_listen(list, cfg->sip_udp);
+	app_domain_add_listen(list, cfg->https);
+	app_domain_add(list, cfg->media_ip);
+	g_ptr_array_add(list, NULL);
+	return (char **)g_ptr_array_free(list, FALSE);
+}
+
 static char *app_sha256_hex(const char *text)
 {
 	return g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
@@ -217,11 +283,13 @@ int gateway_new(struct gateway **out, struct gateway_config *cfg,
 {
 	struct gateway *gw = g_new0(struct gateway, 1);
 	struct sip_stack_config sc = {.server_name = OVOZ_SERVER_NAME};
+	g_auto(GStrv) domains = app_local_domains(cfg);
 	struct sip_registrar_config rc = {
 		.min_expires = cfg->min_expires,
 		.max_expires = cfg->max_expires,
 		.default_expires = cfg->default_expires,
 		.max_contacts = cfg->max_contacts,
+		.domains = (const char *const *)domains,
 	};
 	struct sip_auth_config auc = {
 		.realm = cfg->realm,
@@ -229,6 +297,8 @@ int gateway_new(struct gateway **out, struct gateway_config *cfg,
 		.ban_failures = cfg->ban_failures,
 		.ban_window = cfg->ban_window,
 		.ban_time = cfg->ban_time,
+		/* A registered phone authenticates at least this often. */
+		.trust_time = cfg->max_expires,
 		.md5_only_user_agents = (const char *const *)cfg->md5_only_user_agents,
 	};
 	static const struct sip_registrar_hooks reg_hooks = {
@@ -269,6 +339,7 @@ int gateway_new(struct gateway **out, struct gateway_config *cfg,
 	app_restore(gw);
 
 	struct gateway_api_config ac = {
+		.auth = gw->auth,
 		.realm = cfg->realm,
 		.min_password_len = cfg->min_password_len,
 		.token_sha256 = gw->token_sha256,

@@ -26,6 +26,7 @@ struct config_key {
 static const struct config_key config_keys[] = {
 	{"sip", "udp", KEY_STRING, OFF(sip_udp), 0, 0},
 	{"sip", "realm", KEY_STRING, OFF(realm), 0, 0},
+	{"sip", "domains", KEY_LIST, OFF(domains), 0, 0},
 	{"sip", "min_expires", KEY_UINT, OFF(min_expires), 1, 86400},
 	{"sip", "max_expires", KEY_UINT, OFF(max_expires), 1, 604800},
 	{"sip", "default_expires", KEY_UINT, OFF(default_expires), 1, 604800},
@@ -100,6 +101,7 @@ void gateway_config_clear(struct gateway_config *cfg)
 	g_free(cfg->config_file);
 	g_free(cfg->sip_udp);
 	g_free(cfg->realm);
+	g_strfreev(cfg->domains);
 	g_free(cfg->https);
 	g_free(cfg->cert);
 	g_free(cfg->key);

@@ -13,6 +13,8 @@ struct gateway_config {
 	/* [sip] */
 	char *sip_udp;          /* "0.0.0.0:5060"; "off" disables UDP */
 	char *realm;            /* digest realm and SIP domain */
+	char **domains;         /* more host names served (besides the realm
+				 * and the listen addresses) */
 	unsigned min_expires, max_expires, default_expires, max_contacts;
 	unsigned nonce_ttl;
 	unsigned no_answer;       /* seconds before an unanswered call gets 480 */

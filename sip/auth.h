@@ -4,6 +4,13 @@
  * challenges in the configured algorithm order, HA1 lookup through a hook,
  * nonce checks (sip/digest.c) and failure bans (sip/ban.c).
  *
+ * Nonces are bound to the challenged source: the client's IP address for
+ * UDP, the flow for a WebSocket. A failure counts toward a ban only when it
+ * answers a fresh nonce issued to that very source; forged, foreign,
+ * expired and replayed nonces are re-challenged and never count, so a
+ * spoofed datagram cannot lock anybody out. What is banned and when is
+ * described in sip/ban.h.
+ *
  * Threading: signalling thread only.
  */
 #ifndef OVOZ_SIP_AUTH_H
@@ -12,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sip/ban.h"
 #include "sip/digest.h"
 #include "sip/stack.h"
 
@@ -29,25 +37,33 @@ enum sip_auth_verdict {
 	SIP_AUTH_ERROR,             /* 500 */
 };
 
-/** What happened, for the caller's log line. Static strings. */
+/** What happened, for the caller's log line. */
 struct sip_auth_result {
 	enum sip_auth_verdict verdict;
 	int status;         /* SIP status sent (0 when OK: nothing sent) */
-	const char *detail; /* "wrong password (digest mismatch)" */
+	/* "wrong password (digest mismatch)"; static or pointing into
+	 * text: valid as long as the result. */
+	const char *detail;
+	char text[256];
 };
 
 /** Copy the HA1s of @user (65 bytes each); 0, ENOENT or another errno. */
 typedef int (*sip_auth_credentials_h)(void *ctx, const char *user,
 				      char *ha1_md5, char *ha1_sha256);
 
+/* Taken as given (defaults live in gateway/config.c): every number must be
+ * non-zero, n_algs 1 or 2; sip_auth_new() returns EINVAL otherwise. */
 struct sip_auth_config {
 	const char *realm;
-	unsigned nonce_ttl;    /* default 300 */
-	unsigned ban_failures; /* default 5 */
-	unsigned ban_window;   /* default 60 */
-	unsigned ban_time;     /* default 300 */
-	/* Challenges offered, in this order; n_algs 0: MD5 alone, which is
-	 * what every client in the field handles (docs/softphones.md). */
+	unsigned nonce_ttl;    /* seconds a nonce is fresh */
+	unsigned ban_failures; /* failures within ban_window that ban */
+	unsigned ban_window;   /* seconds */
+	unsigned ban_time;     /* seconds a ban lasts */
+	/* Seconds an address that authenticated is not banned as a whole
+	 * (the gateway passes max_expires: a registered phone proves itself
+	 * at least this often). */
+	unsigned trust_time;
+	/* Challenges offered, in this order. */
 	enum sip_digest_alg algs[2];
 	unsigned n_algs;
 	/* Opt-in, for n_algs 2: User-Agent prefixes offered MD5 alone (a
@@ -73,13 +89,19 @@ enum sip_auth_verdict sip_auth_check(struct sip_auth *a,
 				     const char *user, bool proxy,
 				     struct sip_auth_result *res);
 
+/** Visit the bans in force (times are unix seconds). */
+void sip_auth_bans_foreach(struct sip_auth *a, sip_ban_h fn, void *arg);
+/** Lift ban @id (sip_ban_info.id). 0 or ENOENT. */
+int sip_auth_ban_lift(struct sip_auth *a, uint64_t id);
+
 /** Failures counted, bans started, bans in force. */
 uint64_t sip_auth_failures(const struct sip_auth *a);
 uint64_t sip_auth_bans(const struct sip_auth *a);
 unsigned sip_auth_bans_active(struct sip_auth *a);
 /** Drop expired ban state; called by a timer. */
 void sip_auth_prune(struct sip_auth *a);
-/** Tests: replace the clock (seconds). NULL restores the real one. */
+/** Tests: replace the clock (seconds) of bans and nonces. NULL restores
+ *  the real ones. */
 void sip_auth_set_clock(struct sip_auth *a, int64_t (*now)(void));
 
 #endif

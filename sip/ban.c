@@ -1,4 +1,4 @@
-/* sip/ban.c - per-pair and per-address authentication failure bans. */
+/* sip/ban.c - per-source, per-extension and per-address failure bans. */
 #define G_LOG_DOMAIN "ovoz-ban"
 
 #include "ban.h"
@@ -7,28 +7,48 @@
 #include <glib.h>
 
 struct ban_entry {
+	enum sip_ban_scope scope;
+	char *source;    /* NULL for address entries */
+	char *address;
+	char *extension; /* source-extension entries only */
 	int64_t window_start;
 	unsigned failures;
-	int64_t banned_until;
-	int64_t trusted_until; /* address keys only */
+	uint64_t id;     /* of the ban in force, 0 when none */
+	int64_t banned_since, banned_until;
+	unsigned ban_failures;
+	uint64_t refused;
+	char *reason;
+	int64_t trusted_until; /* address entries only */
 };
 
 struct sip_ban {
 	struct sip_ban_config cfg;
-	GHashTable *entries; /* "ip" or "ip\nuser" -> struct ban_entry */
+	/* "x\nsource\next", "s\nsource" or "a\naddress" -> struct ban_entry */
+	GHashTable *entries;
 	uint64_t bans;
+	uint64_t next_id;
 };
+
+static void ban_entry_free(struct ban_entry *e)
+{
+	g_free(e->source);
+	g_free(e->address);
+	g_free(e->extension);
+	g_free(e->reason);
+	g_free(e);
+}
 
 int sip_ban_new(struct sip_ban **out, const struct sip_ban_config *cfg)
 {
 	struct sip_ban *b;
 
-	if (!cfg || !cfg->max_failures || !cfg->window)
+	if (!cfg || !cfg->max_failures || !cfg->window || !cfg->ban_time ||
+	    !cfg->trust_time)
 		return EINVAL;
 	b = g_new0(struct sip_ban, 1);
 	b->cfg = *cfg;
 	b->entries = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					   g_free);
+					   (GDestroyNotify)ban_entry_free);
 	*out = b;
 	return 0;
 }
@@ -41,21 +61,60 @@ void sip_ban_free(struct sip_ban *b)
 	g_free(b);
 }
 
-static char *ban_pair_key(const char *ip, const char *user)
+const char *sip_ban_scope_name(enum sip_ban_scope scope)
 {
-	return g_strconcat(ip, "\n", user ? user : "", NULL);
+	switch (scope) {
+	case SIP_BAN_SOURCE_EXTENSION:
+		return "source_extension";
+	case SIP_BAN_SOURCE:
+		return "source";
+	case SIP_BAN_ADDRESS:
+		return "address";
+	}
+	return "unknown";
 }
 
-static struct ban_entry *ban_entry_get(struct sip_ban *b, char *key)
+static char *ban_key(enum sip_ban_scope scope,
+		     const struct sip_ban_source *src, const char *user)
 {
-	struct ban_entry *e = g_hash_table_lookup(b->entries, key);
-
-	if (e) {
-		g_free(key);
-		return e;
+	switch (scope) {
+	case SIP_BAN_SOURCE_EXTENSION:
+		return g_strconcat("x\n", src->source, "\n", user ? user : "",
+				   NULL);
+	case SIP_BAN_SOURCE:
+		return g_strconcat("s\n", src->source, NULL);
+	case SIP_BAN_ADDRESS:
+		break;
 	}
+	return g_strconcat("a\n", src->address, NULL);
+}
+
+static struct ban_entry *ban_lookup(struct sip_ban *b,
+				    enum sip_ban_scope scope,
+				    const struct sip_ban_source *src,
+				    const char *user)
+{
+	g_autofree char *key = ban_key(scope, src, user);
+
+	return g_hash_table_lookup(b->entries, key);
+}
+
+static struct ban_entry *ban_get(struct sip_ban *b, enum sip_ban_scope scope,
+				 const struct sip_ban_source *src,
+				 const char *user)
+{
+	struct ban_entry *e = ban_lookup(b, scope, src, user);
+
+	if (e)
+		return e;
 	e = g_new0(struct ban_entry, 1);
-	g_hash_table_insert(b->entries, key, e);
+	e->scope = scope;
+	e->address = g_strdup(src->address);
+	if (scope != SIP_BAN_ADDRESS)
+		e->source = g_strdup(src->source);
+	if (scope == SIP_BAN_SOURCE_EXTENSION)
+		e->extension = g_strdup(user ? user : "");
+	g_hash_table_insert(b->entries, ban_key(scope, src, user), e);
 	return e;
 }
 
@@ -64,20 +123,62 @@ static bool ban_entry_banned(const struct ban_entry *e, int64_t now)
 	return e && e->banned_until > now;
 }
 
-bool sip_ban_is_banned(struct sip_ban *b, const char *ip, const char *user,
-		       int64_t now)
+static void ban_entry_info(const struct ban_entry *e, struct sip_ban_info *out)
 {
-	struct ban_entry *e = g_hash_table_lookup(b->entries, ip);
-
-	if (ban_entry_banned(e, now) && e->trusted_until <= now)
-		return true;
-	if (!user)
-		return false;
-	g_autofree char *key = ban_pair_key(ip, user);
-	return ban_entry_banned(g_hash_table_lookup(b->entries, key), now);
+	if (!out)
+		return;
+	*out = (struct sip_ban_info){
+		.id = e->id,
+		.scope = e->scope,
+		.source = e->source,
+		.address = e->address,
+		.extension = e->extension,
+		.reason = e->reason ? e->reason : "",
+		.since = e->banned_since,
+		.until = e->banned_until,
+		.failures = e->ban_failures,
+		.refused = e->refused,
+	};
 }
 
-/* Count one failure in @e's window; true when it crosses the limit. */
+bool sip_ban_check(struct sip_ban *b, const struct sip_ban_source *src,
+		   const char *user, int64_t now, struct sip_ban_info *out)
+{
+	struct ban_entry *e = ban_lookup(b, SIP_BAN_ADDRESS, src, NULL);
+
+	if (!ban_entry_banned(e, now) || e->trusted_until > now)
+		e = ban_lookup(b, SIP_BAN_SOURCE, src, NULL);
+	if (!ban_entry_banned(e, now))
+		e = user ? ban_lookup(b, SIP_BAN_SOURCE_EXTENSION, src, user)
+			 : NULL;
+	if (!ban_entry_banned(e, now))
+		return false;
+	e->refused++;
+	ban_entry_info(e, out);
+	return true;
+}
+
+static char *ban_reason(const struct sip_ban *b, const struct ban_entry *e)
+{
+	unsigned n = b->cfg.max_failures, w = b->cfg.window;
+
+	switch (e->scope) {
+	case SIP_BAN_SOURCE_EXTENSION:
+		return g_strdup_printf("%u wrong password%s for %s within %u s",
+				       n, n == 1 ? "" : "s", e->extension, w);
+	case SIP_BAN_SOURCE:
+		return g_strdup_printf("%u attempt%s at unknown extensions "
+				       "within %u s",
+				       n, n == 1 ? "" : "s", w);
+	case SIP_BAN_ADDRESS:
+		break;
+	}
+	return g_strdup_printf("%u failed authentication%s from this address "
+			       "within %u s, none succeeded recently",
+			       n, n == 1 ? "" : "s", w);
+}
+
+/* Count one failure in @e's window; true when it starts a ban. */
 static bool ban_entry_fail(struct sip_ban *b, struct ban_entry *e, int64_t now)
 {
 	if (ban_entry_banned(e, now))
@@ -88,44 +189,91 @@ static bool ban_entry_fail(struct sip_ban *b, struct ban_entry *e, int64_t now)
 	}
 	if (++e->failures < b->cfg.max_failures)
 		return false;
+	e->id = ++b->next_id;
+	e->banned_since = now;
 	e->banned_until = now + b->cfg.ban_time;
+	e->ban_failures = e->failures;
+	e->refused = 0;
 	e->failures = 0;
+	g_free(e->reason);
+	e->reason = ban_reason(b, e);
 	b->bans++;
+	g_message("ban #%" G_GUINT64_FORMAT ": %s %s%s%s refused for %u s: %s",
+		  e->id, sip_ban_scope_name(e->scope),
+		  e->source ? e->source : e->address,
+		  e->extension ? " for " : "",
+		  e->extension ? e->extension : "", b->cfg.ban_time,
+		  e->reason);
 	return true;
 }
 
-bool sip_ban_failure(struct sip_ban *b, const char *ip, const char *user,
-		     bool user_exists, int64_t now)
+bool sip_ban_failure(struct sip_ban *b, const struct sip_ban_source *src,
+		     const char *user, enum sip_ban_failure_kind kind,
+		     int64_t now, struct sip_ban_info *out)
 {
-	bool started = false;
-	struct ban_entry *addr = ban_entry_get(b, g_strdup(ip));
+	struct ban_entry *addr = ban_get(b, SIP_BAN_ADDRESS, src, NULL);
+	struct ban_entry *e = kind == SIP_BAN_WRONG_PASSWORD
+		? ban_get(b, SIP_BAN_SOURCE_EXTENSION, src, user)
+		: ban_get(b, SIP_BAN_SOURCE, src, NULL);
+	struct ban_entry *started = NULL;
 
-	if (user_exists)
-		started = ban_entry_fail(
-			b, ban_entry_get(b, ban_pair_key(ip, user)), now);
-	/* Unknown usernames count against the address; an address that has
-	 * authenticated recently is an office NAT and is spared. */
-	if (!user_exists && addr->trusted_until <= now)
-		started = ban_entry_fail(b, addr, now) || started;
+	/* The address as a whole only while nothing from it authenticates:
+	 * an office NAT is spared, only its failing sources are refused. A
+	 * ban of the address covers its sources: one ban, not two. */
+	if (addr->trusted_until <= now && ban_entry_fail(b, addr, now))
+		started = addr;
+	else if (ban_entry_fail(b, e, now))
+		started = e;
 	if (started)
-		g_message("%s%s%s: %u authentication failures within %u s, "
-			  "refused for %u s",
-			  ip, user_exists ? " for " : "",
-			  user_exists ? user : "", b->cfg.max_failures,
-			  b->cfg.window, b->cfg.ban_time);
-	return started;
+		ban_entry_info(started, out);
+	return started != NULL;
 }
 
-void sip_ban_success(struct sip_ban *b, const char *ip, const char *user,
-		     int64_t now)
+void sip_ban_success(struct sip_ban *b, const struct sip_ban_source *src,
+		     const char *user, int64_t now)
 {
-	struct ban_entry *addr = ban_entry_get(b, g_strdup(ip));
-	g_autofree char *key = ban_pair_key(ip, user);
+	struct ban_entry *addr = ban_get(b, SIP_BAN_ADDRESS, src, NULL);
+	g_autofree char *key = ban_key(SIP_BAN_SOURCE_EXTENSION, src, user);
 
-	addr->trusted_until = now + b->cfg.ban_time;
-	addr->banned_until = 0;
+	addr->trusted_until = now + b->cfg.trust_time;
 	addr->failures = 0;
 	g_hash_table_remove(b->entries, key);
+}
+
+void sip_ban_foreach(struct sip_ban *b, int64_t now, sip_ban_h fn, void *arg)
+{
+	GHashTableIter it;
+	gpointer v;
+	struct sip_ban_info info;
+
+	g_hash_table_iter_init(&it, b->entries);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		if (!ban_entry_banned(v, now))
+			continue;
+		ban_entry_info(v, &info);
+		fn(&info, arg);
+	}
+}
+
+int sip_ban_lift(struct sip_ban *b, uint64_t id, int64_t now)
+{
+	GHashTableIter it;
+	gpointer v;
+
+	g_hash_table_iter_init(&it, b->entries);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct ban_entry *e = v;
+		if (e->id != id || !ban_entry_banned(e, now))
+			continue;
+		g_message("ban #%" G_GUINT64_FORMAT " (%s %s) lifted", id,
+			  sip_ban_scope_name(e->scope),
+			  e->source ? e->source : e->address);
+		e->banned_until = 0;
+		e->failures = 0;
+		e->id = 0;
+		return 0;
+	}
+	return ENOENT;
 }
 
 struct ban_prune {

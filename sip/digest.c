@@ -135,20 +135,24 @@ void sip_digest_ha1(enum sip_digest_alg alg, const char *user,
 	digest_hash(alg, out, user, realm, password, NULL);
 }
 
+/* HMAC over timestamp, random part and the source the nonce was issued
+ * to: a nonce answered from anywhere else does not verify. */
 static void digest_mac(const struct sip_digest *d, const guint8 *data,
-		       guint8 mac[DIGEST_MAC_LEN])
+		       const char *source, guint8 mac[DIGEST_MAC_LEN])
 {
 	GHmac *h = g_hmac_new(G_CHECKSUM_SHA256, d->secret, DIGEST_SECRET_LEN);
 	guint8 full[32];
 	gsize len = sizeof(full);
 
 	g_hmac_update(h, data, DIGEST_TS_LEN + DIGEST_RAND_LEN);
+	g_hmac_update(h, (const guchar *)"\n", 1);
+	g_hmac_update(h, (const guchar *)(source ? source : ""), -1);
 	g_hmac_get_digest(h, full, &len);
 	g_hmac_unref(h);
 	memcpy(mac, full, DIGEST_MAC_LEN);
 }
 
-static char *digest_nonce_new(const struct sip_digest *d)
+static char *digest_nonce_new(const struct sip_digest *d, const char *source)
 {
 	guint8 raw[DIGEST_NONCE_RAW];
 	guint64 ts = (guint64)d->now();
@@ -158,7 +162,7 @@ static char *digest_nonce_new(const struct sip_digest *d)
 		raw[i] = (guint8)(ts >> (8 * (DIGEST_TS_LEN - 1 - i)));
 	if (digest_random(raw + DIGEST_TS_LEN, DIGEST_RAND_LEN))
 		return NULL;
-	digest_mac(d, raw, raw + DIGEST_TS_LEN + DIGEST_RAND_LEN);
+	digest_mac(d, raw, source, raw + DIGEST_TS_LEN + DIGEST_RAND_LEN);
 	b64 = g_base64_encode(raw, sizeof(raw));
 	g_strdelimit(b64, "+", '-');
 	g_strdelimit(b64, "/", '_');
@@ -168,7 +172,8 @@ static char *digest_nonce_new(const struct sip_digest *d)
 
 /* Decode and authenticate @nonce; its timestamp into *@ts. */
 static bool digest_nonce_is_ours(const struct sip_digest *d,
-				 const char *nonce, int64_t *ts)
+				 const char *nonce, const char *source,
+				 int64_t *ts)
 {
 	char b64[DIGEST_NONCE_B64 + 2];
 	guint8 mac[DIGEST_MAC_LEN];
@@ -191,7 +196,7 @@ static bool digest_nonce_is_ours(const struct sip_digest *d,
 		g_free(raw);
 		return false;
 	}
-	digest_mac(d, raw, mac);
+	digest_mac(d, raw, source, mac);
 	for (int i = 0; i < DIGEST_MAC_LEN; i++)
 		diff |= mac[i] ^ raw[DIGEST_TS_LEN + DIGEST_RAND_LEN + i];
 	for (int i = 0; i < DIGEST_TS_LEN; i++)
@@ -202,9 +207,9 @@ static bool digest_nonce_is_ours(const struct sip_digest *d,
 }
 
 char *sip_digest_challenge(struct sip_digest *d, enum sip_digest_alg alg,
-			   bool stale)
+			   bool stale, const char *source)
 {
-	g_autofree char *nonce = digest_nonce_new(d);
+	g_autofree char *nonce = digest_nonce_new(d, source);
 
 	return g_strdup_printf("Digest realm=\"%s\", nonce=\"%s\", "
 			       "algorithm=%s, qop=\"auth\"%s",
@@ -318,28 +323,21 @@ static bool digest_hex_equal(const char *a, const char *b)
 	return diff == 0;
 }
 
-enum sip_digest_result sip_digest_verify(struct sip_digest *d,
-					 const struct sip_digest_credentials *c,
-					 const char *method, const char *ha1)
+enum sip_digest_result sip_digest_nonce_use(struct sip_digest *d,
+					    const struct sip_digest_credentials *c,
+					    const char *source)
 {
-	char ha2[SIP_DIGEST_HEX_MAX], expect[SIP_DIGEST_HEX_MAX];
 	int64_t now = d->now(), issued, oldest = now - (int64_t)d->ttl;
 	struct digest_nc *e;
 	guint32 nc;
 
 	digest_nc_prune(d, oldest);
-	if (!c->nonce || !c->nc || !c->response || !c->uri || !c->cnonce ||
-	    !c->qop || !method || !ha1)
+	if (!c->nonce || !c->nc)
 		return SIP_DIGEST_MALFORMED;
-	if (!digest_nonce_is_ours(d, c->nonce, &issued))
+	if (!digest_nonce_is_ours(d, c->nonce, source, &issued))
 		return SIP_DIGEST_BAD_NONCE;
 	if (issued < oldest || issued > now + DIGEST_SKEW)
 		return SIP_DIGEST_STALE;
-	digest_hash(c->alg, ha2, method, c->uri, NULL);
-	digest_hash(c->alg, expect, ha1, c->nonce, c->nc, c->cnonce, c->qop,
-		    ha2, NULL);
-	if (!digest_hex_equal(c->response, expect))
-		return SIP_DIGEST_MISMATCH;
 	nc = (guint32)g_ascii_strtoull(c->nc, NULL, 16);
 	e = g_hash_table_lookup(d->nonce_counts, c->nonce);
 	if (e && nc <= e->nc)
@@ -353,6 +351,37 @@ enum sip_digest_result sip_digest_verify(struct sip_digest *d,
 	}
 	e->nc = nc;
 	return SIP_DIGEST_OK;
+}
+
+bool sip_digest_response_ok(const struct sip_digest_credentials *c,
+			    const char *method, const char *ha1)
+{
+	char ha2[SIP_DIGEST_HEX_MAX], expect[SIP_DIGEST_HEX_MAX];
+
+	if (!c->nonce || !c->nc || !c->response || !c->uri || !c->cnonce ||
+	    !c->qop || !method || !ha1)
+		return false;
+	digest_hash(c->alg, ha2, method, c->uri, NULL);
+	digest_hash(c->alg, expect, ha1, c->nonce, c->nc, c->cnonce, c->qop,
+		    ha2, NULL);
+	return digest_hex_equal(c->response, expect);
+}
+
+enum sip_digest_result sip_digest_verify(struct sip_digest *d,
+					 const struct sip_digest_credentials *c,
+					 const char *method, const char *ha1,
+					 const char *source)
+{
+	enum sip_digest_result r;
+
+	if (!c->nonce || !c->nc || !c->response || !c->uri || !c->cnonce ||
+	    !c->qop || !method || !ha1)
+		return SIP_DIGEST_MALFORMED;
+	r = sip_digest_nonce_use(d, c, source);
+	if (r != SIP_DIGEST_OK)
+		return r;
+	return sip_digest_response_ok(c, method, ha1) ? SIP_DIGEST_OK
+						       : SIP_DIGEST_MISMATCH;
 }
 
 const char *sip_digest_result_text(enum sip_digest_result r)

@@ -3,10 +3,12 @@
  * RFC 7616, RFC 8760): HA1 arithmetic for MD5 and SHA-256, self-validating
  * nonces that expire, and nonce-count replay protection.
  *
- * Nonces carry their own timestamp and an HMAC under a per-process secret,
- * so no state is kept per challenge; only nonces that were actually used
- * with qop=auth get a small entry remembering the highest nonce count,
- * pruned when they expire.
+ * Nonces carry their own timestamp and an HMAC under a per-process secret
+ * over the timestamp, a random part and the source they were issued to
+ * (the client's IP address for UDP, the flow id for a WebSocket), so no
+ * state is kept per challenge and a nonce answered from another source is
+ * not ours. Only nonces that were actually used with qop=auth get a small
+ * entry remembering the highest nonce count, pruned when they expire.
  *
  * Threading: signalling thread only.
  */
@@ -65,10 +67,11 @@ void sip_digest_ha1(enum sip_digest_alg alg, const char *user,
 /**
  * sip_digest_challenge() - a WWW-/Proxy-Authenticate value:
  * Digest realm="...", nonce="...", algorithm=SHA-256, qop="auth"[, stale=true]
- * Free with g_free.
+ * The nonce is bound to @source (any text naming the challenged client,
+ * may be NULL). Free with g_free.
  */
 char *sip_digest_challenge(struct sip_digest *d, enum sip_digest_alg alg,
-			   bool stale);
+			   bool stale, const char *source);
 
 /**
  * sip_digest_find() - pick the Digest credentials for our realm from an
@@ -80,13 +83,29 @@ enum sip_digest_result sip_digest_find(const struct sip_digest *d,
 				       struct sip_digest_credentials *out);
 
 /**
- * sip_digest_verify() - check @c for @method against the stored @ha1 for
- * c->alg. Records the nonce count on success. @now is seconds (monotonic
- * or wall; the same clock as the verifier's, see sip_digest_set_clock).
+ * sip_digest_nonce_use() - check that c->nonce was issued by us to
+ * @source, is fresh, and that c->nc was not used before with it; on
+ * SIP_DIGEST_OK the nonce count is recorded (a second use of it is a
+ * REPLAY). Returns OK, MALFORMED, BAD_NONCE, STALE or REPLAY.
+ */
+enum sip_digest_result sip_digest_nonce_use(struct sip_digest *d,
+					    const struct sip_digest_credentials *c,
+					    const char *source);
+
+/** True when c->response is right for @method and @ha1. Pure. */
+bool sip_digest_response_ok(const struct sip_digest_credentials *c,
+			    const char *method, const char *ha1);
+
+/**
+ * sip_digest_verify() - sip_digest_nonce_use() then
+ * sip_digest_response_ok(): OK, MISMATCH or the nonce's verdict. The
+ * nonce count is recorded whenever the nonce itself was good, so a
+ * retransmitted wrong answer is a REPLAY, not a second MISMATCH.
  */
 enum sip_digest_result sip_digest_verify(struct sip_digest *d,
 					 const struct sip_digest_credentials *c,
-					 const char *method, const char *ha1);
+					 const char *method, const char *ha1,
+					 const char *source);
 
 /** Short operator-readable text ("wrong password (digest mismatch)"). */
 const char *sip_digest_result_text(enum sip_digest_result r);

@@ -196,7 +196,8 @@ static bool proxy_is_local_host(struct sip_proxy *px, const char *host)
 		return false;
 	if (g_ascii_strcasecmp(host, px->domain) == 0 ||
 	    g_ascii_strcasecmp(host, px->udp_host) == 0 ||
-	    g_ascii_strcasecmp(host, px->ws_host) == 0)
+	    g_ascii_strcasecmp(host, px->ws_host) == 0 ||
+	    sip_registrar_serves_domain(px->registrar, host))
 		return true;
 	return g_strv_contains(local, host);
 }

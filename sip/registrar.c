@@ -16,6 +16,7 @@
 
 struct sip_registrar {
 	struct sip_registrar_config cfg;
+	char **domains;
 	struct sip_stack *stack;
 	struct sip_auth *auth; /* borrowed: shared with the proxy */
 	struct sip_registrar_hooks hooks;
@@ -52,6 +53,7 @@ static const char *const outcome_names[] = {
 	[SIP_REG_BAD_CONTACT] = "bad_contact",
 	[SIP_REG_BANNED] = "banned",
 	[SIP_REG_OUT_OF_ORDER] = "out_of_order",
+	[SIP_REG_FOREIGN_DOMAIN] = "foreign_domain",
 	[SIP_REG_ERROR] = "error",
 };
 
@@ -470,6 +472,54 @@ static void reg_authenticate(struct reg_job *job)
 		res.status, res.detail);
 }
 
+/* @a and @b name the same host: case-insensitive, brackets of an IPv6
+ * literal optional. */
+static bool reg_host_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > 1 && a[0] == '[' && a[la - 1] == ']') {
+		a++;
+		la -= 2;
+	}
+	if (lb > 1 && b[0] == '[' && b[lb - 1] == ']') {
+		b++;
+		lb -= 2;
+	}
+	return la == lb && g_ascii_strncasecmp(a, b, la) == 0;
+}
+
+bool sip_registrar_serves_domain(const struct sip_registrar *r,
+				 const char *host)
+{
+	for (char **d = r->domains; host && d && *d; d++)
+		if (reg_host_equal(*d, host))
+			return true;
+	return false;
+}
+
+/* RFC 3261 10.3 steps 1 and 3: the Request-URI and the address of record
+ * must name a domain served here. True when refused (reply sent). */
+static bool reg_refuse_foreign(struct reg_job *job)
+{
+	sip_t *sip = sip_message_sip(job->req->msg);
+	const char *hosts[] = {sip->sip_request->rq_url->url_host,
+			       sip->sip_to->a_url->url_host};
+	g_autofree char *detail = NULL;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(hosts); i++) {
+		if (sip_registrar_serves_domain(job->r, hosts[i]))
+			continue;
+		detail = g_strdup_printf("%s domain %s is not served here",
+					 i == 0 ? "Request-URI" : "To",
+					 hosts[i] ? hosts[i] : "(none)");
+		reg_fail(job, SIP_REG_FOREIGN_DOMAIN, 403,
+			 "Forbidden - domain not served here", detail);
+		return true;
+	}
+	return false;
+}
+
 void sip_registrar_handle(struct sip_stack *st, const struct sip_request *req,
 			  void *arg)
 {
@@ -492,7 +542,7 @@ void sip_registrar_handle(struct sip_stack *st, const struct sip_request *req,
 		reg_fail(&job, SIP_REG_BAD_CONTACT, 400,
 			 "Bad Request - To has no user part",
 			 "To header has no extension");
-	} else {
+	} else if (!reg_refuse_foreign(&job)) {
 		reg_authenticate(&job);
 	}
 	g_free(job.user_agent);
@@ -515,18 +565,16 @@ int sip_registrar_new(struct sip_registrar **out,
 {
 	struct sip_registrar *r;
 
-	if (!cfg || !stack || !auth)
+	if (!cfg || !stack || !auth || !cfg->max_expires ||
+	    !cfg->default_expires || !cfg->max_contacts ||
+	    cfg->default_expires > cfg->max_expires ||
+	    cfg->default_expires < cfg->min_expires || !cfg->domains ||
+	    !cfg->domains[0])
 		return EINVAL;
 	r = g_new0(struct sip_registrar, 1);
 	r->cfg = *cfg;
-#define DEFAULT(field, v) if (!r->cfg.field) r->cfg.field = (v)
-	DEFAULT(min_expires, 60);
-	DEFAULT(max_expires, 3600);
-	DEFAULT(default_expires, 3600);
-	DEFAULT(max_contacts, 10);
-#undef DEFAULT
-	if (r->cfg.default_expires > r->cfg.max_expires)
-		r->cfg.default_expires = r->cfg.max_expires;
+	r->domains = g_strdupv((char **)cfg->domains);
+	r->cfg.domains = NULL;
 	r->stack = stack;
 	r->auth = auth;
 	if (hooks)
@@ -547,6 +595,7 @@ void sip_registrar_free(struct sip_registrar *r)
 	if (r->timer)
 		g_source_remove(r->timer);
 	g_hash_table_destroy(r->users);
+	g_strfreev(r->domains);
 	g_free(r);
 }
 

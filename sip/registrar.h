@@ -55,6 +55,7 @@ enum sip_reg_outcome {
 	SIP_REG_BAD_CONTACT,
 	SIP_REG_BANNED,
 	SIP_REG_OUT_OF_ORDER,
+	SIP_REG_FOREIGN_DOMAIN,
 	SIP_REG_ERROR,
 };
 
@@ -81,11 +82,18 @@ struct sip_registrar_hooks {
 	void (*attempt)(void *ctx, const struct sip_reg_attempt *a);
 };
 
+/* Taken as given (defaults live in gateway/config.c): sip_registrar_new()
+ * returns EINVAL for a zero max_expires, default_expires or max_contacts,
+ * a default_expires outside min..max, or no domains. */
 struct sip_registrar_config {
-	unsigned min_expires;     /* 423 below this, default 60 */
-	unsigned max_expires;     /* clamp, default 3600 */
-	unsigned default_expires; /* default 3600 */
-	unsigned max_contacts;    /* per extension, default 10 */
+	unsigned min_expires;     /* 423 below this */
+	unsigned max_expires;     /* longer requests are shortened to this */
+	unsigned default_expires; /* when the REGISTER names none */
+	unsigned max_contacts;    /* per extension */
+	/* The domains served here, NULL-terminated: host names and addresses
+	 * ("example.org", "192.0.2.1", "[2001:db8::1]" or "2001:db8::1").
+	 * A REGISTER whose Request-URI or To names another host gets 403. */
+	const char *const *domains;
 };
 
 struct sip_registrar;
@@ -122,6 +130,9 @@ typedef void (*sip_binding_h)(const struct sip_binding *b, void *arg);
 void sip_registrar_foreach(struct sip_registrar *r, const char *user,
 			   sip_binding_h fn, void *arg);
 unsigned sip_registrar_count(struct sip_registrar *r);
+/** True when @host (may be NULL) is one of the configured domains. */
+bool sip_registrar_serves_domain(const struct sip_registrar *r,
+				 const char *host);
 const char *sip_reg_outcome_name(enum sip_reg_outcome o);
 
 /** Tests: replace the wall clock (seconds). NULL restores it. */

@@ -26,9 +26,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	au = sip_authorization_make(home, text);
 	if (au && sip_digest_find(d, au, &c) == SIP_DIGEST_OK) {
 		sip_digest_ha1(c.alg, c.username, c.realm, "secret", ha1);
-		sip_digest_verify(d, &c, "REGISTER", ha1);
+		sip_digest_verify(d, &c, "REGISTER", ha1, "ip:127.0.0.1");
 	}
-	g_free(sip_digest_challenge(d, SIP_DIGEST_SHA256, size & 1));
+	g_free(sip_digest_challenge(d, SIP_DIGEST_SHA256, size & 1,
+				    "ip:127.0.0.1"));
 	su_home_deinit(home);
 	return 0;
 }

@@ -51,8 +51,15 @@ static struct fuzz_core *fuzz_core(void)
 	static struct fuzz_core *c;
 	static const struct sip_proxy_hooks hooks = {
 		.is_extension = fuzz_is_ext, .flow = fuzz_flow};
-	struct sip_auth_config ac = {.realm = "fuzz"};
-	struct sip_registrar_config rc = {0};
+	struct sip_auth_config ac = {
+		.realm = "fuzz", .nonce_ttl = 300, .ban_failures = 5,
+		.ban_window = 60, .ban_time = 300, .trust_time = 3600,
+		.algs = {SIP_DIGEST_MD5}, .n_algs = 1};
+	static const char *const domains[] = {"fuzz", NULL};
+	struct sip_registrar_config rc = {
+		.min_expires = 60, .max_expires = 3600,
+		.default_expires = 3600, .max_contacts = 10,
+		.domains = domains};
 	struct sip_proxy_config pc = {.domain = "fuzz", .udp_host = "127.0.0.1",
 				      .udp_port = 5060, .ws_host = "127.0.0.1",
 				      .ws_port = 8443};

@@ -1,13 +1,14 @@
-// Abuse limits: failed-authentication bans per (address, user) and per
-// address for scanners, the office-NAT exemption, garbage input, and the
-// per-address WebSocket limit. Small numbers from an INI config.
+// Abuse limits: failed-authentication bans per (source, user), per source
+// for scanners and per address when nothing from it authenticates, the
+// office-NAT exemption, garbage input, and the per-address WebSocket limit.
+// Small numbers from an INI config. test_lockout.mjs has the attacks.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { startOvoz, stopClean, tempDir, sleep, waitFor } from './lib/ovoz.mjs';
-import { UdpPeer, WsPeer, register } from './lib/sip.mjs';
+import { UdpPeer, WsPeer, register, registerWithAuth } from './lib/sip.mjs';
 import { udpRegister, sqlite, assertAlive, options, within } from './lib/util.mjs';
 
 const BAN_TIME = 5;
@@ -111,7 +112,7 @@ test('connections without the sip subprotocol count against the per-address limi
     } finally { for (const p of extra) p.ws.terminate(); }
   });
 
-test('unknown-extension scanning from an address that never authenticated bans the address', async () => {
+test('unknown-extension scanning from an address that never authenticated bans the address, whatever the port', async () => {
   const bans0 = await metric('ovoz_bans_total');
   const fails0 = await metric('ovoz_auth_failures_total');
   for (const u of ['9001', '9002', '9003']) {
@@ -122,7 +123,7 @@ test('unknown-extension scanning from an address that never authenticated bans t
   const r = await reg('1001', 'secret1001');
   assert.ok(isBanned(r), `not banned: ${r.final?.start}`);
   assert.equal(r.final.status, 403);
-  await o.waitLog(/127\.0\.0\.1: 3 authentication failures within 60 s, refused for 5 s/, 3000);
+  await o.waitLog(/ban #\d+: address 127\.0\.0\.1 refused for 5 s: 3 failed authentications/, 3000);
   assert.equal(await metric('ovoz_bans_total'), bans0 + 1);
   assert.equal(await metric('ovoz_bans_active'), 1);
   assert.ok(await metric('ovoz_auth_failures_total') >= fails0 + 3);
@@ -138,32 +139,46 @@ test('unknown-extension scanning from an address that never authenticated bans t
   assert.equal(await metric('ovoz_bans_active'), 0);
 });
 
-test('wrong password 3x bans that (address, user) pair only; another extension behind the same NAT still registers', async () => {
+/* A full digest REGISTER from @peer (one source port for every attempt). */
+async function regFrom(peer, user, password) {
+  const { final } = await registerWithAuth(peer, (m) => peer.send(o.udpPort, m), {
+    user, password, viaHost: '127.0.0.1', viaPort: peer.port,
+    contact: `<sip:${user}@127.0.0.1:${peer.port}>`,
+  });
+  return final;
+}
+
+test('wrong password 3x from one source bans that (source, user) only; other ports and extensions of the NAT still register', async () => {
   // The office: 1002 works from this address first.
   assert.equal((await reg('1002', 'secret1002')).final.status, 200);
+  const guesser = await UdpPeer.open();
+  peers.push(guesser);
   const bans0 = await metric('ovoz_bans_total');
   for (let i = 0; i < 3; i++) {
-    const r = await reg('1001', 'wrong-password');
-    assert.equal(r.final.status, 403);
-    assert.doesNotMatch(r.final.raw, /too many failed attempts/, `banned after ${i + 1} failures`);
+    const r = await regFrom(guesser, '1001', 'wrong-password');
+    assert.equal(r.status, 403);
+    assert.doesNotMatch(r.raw, /too many failed attempts/, `banned after ${i + 1} failures`);
   }
-  // The right password is refused now, from any port of this address.
-  const banned = await reg('1001', 'secret1001');
-  assert.ok(isBanned(banned), `expected the ban, got ${banned.final?.start}`);
-  await o.waitLog(/127\.0\.0\.1 for 1001: 3 authentication failures within 60 s, refused for 5 s/, 3000);
+  // The right password is refused now from that source...
+  const banned = await regFrom(guesser, '1001', 'secret1001');
+  assert.match(banned.raw, /too many failed attempts/, `expected the ban, got ${banned.start}`);
+  await o.waitLog(new RegExp(`ban #\\d+: source_extension 127\\.0\\.0\\.1:${guesser.port} for 1001 refused for 5 s`), 3000);
   assert.equal(await metric('ovoz_bans_total'), bans0 + 1);
+  // ...but not from another port of the same address (the real phone).
+  assert.equal((await reg('1001', 'secret1001')).final.status, 200);
   // The office NAT case: another extension from the same address works.
   const other = await reg('1002', 'secret1002');
   assert.equal(other.final.status, 200, `1002 refused: ${other.final?.start}`);
-  // Unknown extensions from this (trusted) address do not ban it either.
+  // Unknown extensions from this (trusted) address, each from a new port,
+  // do not ban it either.
   for (const u of ['9101', '9102', '9103', '9104']) assert.equal((await reg(u, 'guess-123')).final.status, 403);
   assert.equal((await reg('1002', 'secret1002')).final.status, 200);
-  const a = await o.api('GET', '/api/extensions/1001/attempts?limit=1');
-  assert.equal(a.json.attempts[0].status, 403);
-  // After ban_time the right password works again.
+  const a = await o.api('GET', '/api/extensions/1001/attempts?limit=3');
+  assert.ok(a.json.attempts.some((x) => x.outcome === 'banned' && x.status === 403), JSON.stringify(a.json));
+  // After ban_time the right password works again from that source.
   await sleep(BAN_TIME * 1000 + 600);
-  const ok = await reg('1001', 'secret1001');
-  assert.equal(ok.final.status, 200, `still banned after ban_time: ${ok.final?.start}`);
+  const ok = await regFrom(guesser, '1001', 'secret1001');
+  assert.equal(ok.status, 200, `still banned after ban_time: ${ok.start}`);
   const st = (await o.api('GET', '/api/extensions/1001/status')).json;
   assert.equal(st.registered, true);
 });

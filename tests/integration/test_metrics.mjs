@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startOvoz, stopClean, waitFor, tempDir } from './lib/ovoz.mjs';
+import { startOvoz, stopClean, waitFor, tempDir, freePort } from './lib/ovoz.mjs';
 import { WsPeer } from './lib/sip.mjs';
 import { udpRegister, wsRegister, udpOptions } from './lib/util.mjs';
 
@@ -119,12 +119,14 @@ test('malformed SIP is counted as rejected', async () => {
 test('a ban is counted in ovoz_bans_total and ovoz_bans_active', async () => {
   const m0 = await scrape();
   assert.equal(v(m0, 'ovoz_bans_active'), 0);
+  // Bans count per source: every attempt from one port.
+  const localPort = await freePort();
   for (let i = 0; i < 2; i++) {
-    const r = await udpRegister(o, '1009', 'wrong-password');
-    peers.push(r.peer);
+    const r = await udpRegister(o, '1009', 'wrong-password', { localPort });
+    r.peer.close();
     assert.equal(r.final.status, 403);
   }
-  const r = await udpRegister(o, '1009', 'secret1009');
+  const r = await udpRegister(o, '1009', 'secret1009', { localPort });
   peers.push(r.peer);
   assert.equal(r.final.status, 403);
   assert.match(r.final.raw, /too many failed attempts/);

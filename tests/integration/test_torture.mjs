@@ -6,7 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { startOvoz, stopClean, SHARED } from './lib/ovoz.mjs';
+import { stopClean, SHARED } from './lib/ovoz.mjs';
+import { startWithConfig } from './lib/calls.mjs';
 import { UdpPeer, WsPeer, parseSip } from './lib/sip.mjs';
 import { udpOptions, options } from './lib/util.mjs';
 
@@ -14,7 +15,11 @@ const CORPORA = path.join(SHARED, 'corpora');
 const SILENCE_MS = 300;
 
 let o;
-before(async () => { o = await startOvoz(); });
+// The corpus registers for example.com and two IPv6 hosts: serve them, so
+// an accepted REGISTER is challenged rather than refused as foreign.
+before(async () => {
+  o = await startWithConfig('[sip]\ndomains = example.com, 2001:db8::10, 2001:db8::10:5070\n');
+});
 after(async () => { await stopClean(o, assert); o.cleanup(); });
 
 /** verdicts.tsv as { file: expected } (header row names the columns). */

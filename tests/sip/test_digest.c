@@ -13,6 +13,10 @@
 
 #include "sip/digest.h"
 
+#define SRC "ip:192.0.2.10"
+/* The source a response comes from; SRC unless a test changes it. */
+static const char *answer_src = SRC;
+
 static int64_t fake_now = 1000000;
 
 static int64_t clock_fake(void)
@@ -108,6 +112,7 @@ static int setup(void **state)
 
 	su_home_init(c->home);
 	fake_now = 1000000;
+	answer_src = SRC;
 	assert_int_equal(sip_digest_new(&c->d, "example.com", 60), 0);
 	sip_digest_set_clock(c->d, clock_fake);
 	*state = c;
@@ -153,13 +158,13 @@ try_auth(struct ctx *c, enum sip_digest_alg alg, const char *realm,
 		return r;
 	assert_string_equal(cr.username, "alice");
 	assert_int_equal(cr.alg, alg);
-	return sip_digest_verify(c->d, &cr, "REGISTER", server_ha1);
+	return sip_digest_verify(c->d, &cr, "REGISTER", server_ha1, answer_src);
 }
 
 static void round_trip(void **state, enum sip_digest_alg alg)
 {
 	struct ctx *c = *state;
-	g_autofree char *chal = sip_digest_challenge(c->d, alg, false);
+	g_autofree char *chal = sip_digest_challenge(c->d, alg, false, SRC);
 	g_autofree char *nonce = challenge_nonce(chal);
 	g_autofree char *tampered = g_strdup(nonce);
 	char ha1[SIP_DIGEST_HEX_MAX];
@@ -223,7 +228,7 @@ static void test_other_verifier_nonce(void **state)
 	/* A nonce of another process run (another secret) is not ours. */
 	assert_int_equal(sip_digest_new(&other, "example.com", 60), 0);
 	sip_digest_set_clock(other, clock_fake);
-	chal = sip_digest_challenge(other, SIP_DIGEST_SHA256, true);
+	chal = sip_digest_challenge(other, SIP_DIGEST_SHA256, true, SRC);
 	assert_non_null(strstr(chal, ", stale=true"));
 	nonce = challenge_nonce(chal);
 	sip_digest_ha1(SIP_DIGEST_SHA256, "alice", "example.com", "secret",
@@ -232,6 +237,37 @@ static void test_other_verifier_nonce(void **state)
 				  "secret", nonce, "00000001", ha1),
 			 SIP_DIGEST_BAD_NONCE);
 	sip_digest_free(other);
+}
+
+/* A nonce answered from a source it was not issued to is not ours; a
+ * wrong answer sent twice (a retransmission) is a replay the second time. */
+static void test_nonce_bound_to_source(void **state)
+{
+	struct ctx *c = *state;
+	g_autofree char *chal = sip_digest_challenge(c->d, SIP_DIGEST_MD5,
+						     false, SRC);
+	g_autofree char *nonce = challenge_nonce(chal);
+	char ha1[SIP_DIGEST_HEX_MAX];
+
+	sip_digest_ha1(SIP_DIGEST_MD5, "alice", "example.com", "secret", ha1);
+	answer_src = "ip:192.0.2.11";
+	assert_int_equal(try_auth(c, SIP_DIGEST_MD5, "example.com", "secret",
+				  nonce, "00000001", ha1),
+			 SIP_DIGEST_BAD_NONCE);
+	answer_src = "flow:wss-1";
+	assert_int_equal(try_auth(c, SIP_DIGEST_MD5, "example.com", "secret",
+				  nonce, "00000001", ha1),
+			 SIP_DIGEST_BAD_NONCE);
+	answer_src = SRC;
+	assert_int_equal(try_auth(c, SIP_DIGEST_MD5, "example.com", "wrong",
+				  nonce, "00000001", ha1),
+			 SIP_DIGEST_MISMATCH);
+	assert_int_equal(try_auth(c, SIP_DIGEST_MD5, "example.com", "wrong",
+				  nonce, "00000001", ha1),
+			 SIP_DIGEST_REPLAY);
+	assert_int_equal(try_auth(c, SIP_DIGEST_MD5, "example.com", "secret",
+				  nonce, "00000002", ha1),
+			 SIP_DIGEST_OK);
 }
 
 static void test_malformed(void **state)
@@ -286,6 +322,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_round_trip_md5, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_other_verifier_nonce,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nonce_bound_to_source,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup,
 						teardown),

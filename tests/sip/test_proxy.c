@@ -88,8 +88,15 @@ static void bind_udp(struct fixture *f)
 static int setup(void **state)
 {
 	struct fixture *f = g_new0(struct fixture, 1);
-	struct sip_auth_config ac = {.realm = REALM};
-	struct sip_registrar_config rc = {0};
+	struct sip_auth_config ac = {
+		.realm = REALM, .nonce_ttl = 300, .ban_failures = 5,
+		.ban_window = 60, .ban_time = 300, .trust_time = 3600,
+		.algs = {SIP_DIGEST_MD5}, .n_algs = 1};
+	static const char *const domains[] = {REALM, NULL};
+	struct sip_registrar_config rc = {
+		.min_expires = 60, .max_expires = 3600,
+		.default_expires = 3600, .max_contacts = 10,
+		.domains = domains};
 	struct sip_proxy_config pc = {.domain = REALM, .udp_host = "192.0.2.1",
 				      .udp_port = 5060, .ws_host = "192.0.2.1",
 				      .ws_port = 8443, .no_answer = 60};

@@ -70,7 +70,12 @@ static void on_attempt(void *ctx, const struct sip_reg_attempt *a)
 static int setup_auth(void **state, const struct sip_auth_config *acfg)
 {
 	struct fixture *f = g_new0(struct fixture, 1);
-	struct sip_registrar_config cfg = {.max_contacts = 3};
+	static const char *const domains[] = {REALM, "192.0.2.1", "[2001:db8::1]",
+					      NULL};
+	struct sip_registrar_config cfg = {
+		.min_expires = 60, .max_expires = 3600,
+		.default_expires = 3600, .max_contacts = 3,
+		.domains = domains};
 	static const struct sip_registrar_hooks hooks = {
 		.binding = on_binding, .attempt = on_attempt};
 
@@ -93,7 +98,10 @@ static int setup_auth(void **state, const struct sip_auth_config *acfg)
 
 static int setup(void **state)
 {
-	struct sip_auth_config acfg = {.realm = REALM, .ban_failures = 3};
+	struct sip_auth_config acfg = {
+		.realm = REALM, .nonce_ttl = 300, .ban_failures = 3,
+		.ban_window = 60, .ban_time = 300, .trust_time = 3600,
+		.algs = {SIP_DIGEST_MD5}, .n_algs = 1};
 
 	return setup_auth(state, &acfg);
 }
@@ -103,7 +111,8 @@ static int setup_both(void **state)
 {
 	static const char *const md5_only[] = {"baresip", NULL};
 	struct sip_auth_config acfg = {
-		.realm = REALM, .ban_failures = 3,
+		.realm = REALM, .nonce_ttl = 300, .ban_failures = 3,
+		.ban_window = 60, .ban_time = 300, .trust_time = 3600,
 		.algs = {SIP_DIGEST_SHA256, SIP_DIGEST_MD5}, .n_algs = 2,
 		.md5_only_user_agents = md5_only};
 
@@ -406,6 +415,88 @@ static void test_ban_spares_other_users(void **state)
 	sip_message_unref(r);
 }
 
+/* A REGISTER to @ruri_host for @to_host: the status of the reply. */
+static int register_for(struct fixture *f, const char *ruri_host,
+			const char *to_host)
+{
+	g_autofree char *msg = g_strdup_printf(
+		"REGISTER sip:%s SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bKd%u;rport\r\n"
+		"Max-Forwards: 70\r\nFrom: <sip:1001@%s>;tag=ft\r\n"
+		"To: <sip:1001@%s>\r\nCall-ID: dom-%u\r\n"
+		"CSeq: 1 REGISTER\r\nContact: <sip:1001@10.0.0.5>\r\n"
+		"Content-Length: 0\r\n\r\n",
+		ruri_host, f->cseq, to_host, to_host, f->cseq);
+	struct sip_message *r;
+	int status;
+
+	f->cseq++;
+	sip_stack_receive(f->st, f->udp, &f->src, (const uint8_t *)msg,
+			  strlen(msg));
+	r = fake_transport_pop(f->udp_f);
+	assert_non_null(r);
+	status = sip_message_status(r);
+	if (status == 403)
+		assert_string_equal(sip_message_sip(r)->sip_status->st_phrase,
+				    "Forbidden - domain not served here");
+	sip_message_unref(r);
+	return status;
+}
+
+static void test_foreign_domain(void **state)
+{
+	struct fixture *f = *state;
+
+	/* The local 1001 is not 1001@example.org. */
+	assert_int_equal(register_for(f, "example.org", "example.org"), 403);
+	assert_string_equal(last_attempt(f), "foreign_domain");
+	assert_int_equal(register_for(f, REALM, "example.org"), 403);
+	assert_int_equal(register_for(f, "example.org", REALM), 403);
+	assert_int_equal(count_bindings(f, NULL), 0);
+	/* The realm, configured hosts and addresses, any case, IPv6 with or
+	 * without brackets: challenged as usual. */
+	assert_int_equal(register_for(f, "OVOZ.test", REALM), 401);
+	assert_int_equal(register_for(f, "192.0.2.1", "192.0.2.1"), 401);
+	assert_int_equal(register_for(f, "[2001:db8::1]", REALM), 401);
+	assert_string_equal(last_attempt(f), "challenged");
+	assert_true(sip_registrar_serves_domain(f->reg, "[2001:DB8::1]"));
+	assert_false(sip_registrar_serves_domain(f->reg, "example.org"));
+	assert_false(sip_registrar_serves_domain(f->reg, NULL));
+	/* Domains are checked before credentials: nothing counts. */
+	assert_int_equal(sip_auth_failures(f->auth), 0);
+}
+
+static void test_config_taken_as_given(void **state)
+{
+	struct fixture *f = *state;
+	struct sip_registrar *r = NULL;
+	static const char *const none[] = {NULL};
+	static const char *const domains[] = {REALM, NULL};
+	struct sip_registrar_config ok = {
+		.min_expires = 60, .max_expires = 3600,
+		.default_expires = 3600, .max_contacts = 3,
+		.domains = domains};
+	struct sip_registrar_config bad;
+
+	bad = ok;
+	bad.max_expires = 0;
+	assert_int_equal(sip_registrar_new(&r, &bad, f->st, f->auth, NULL,
+					   NULL), EINVAL);
+	bad = ok;
+	bad.max_contacts = 0;
+	assert_int_equal(sip_registrar_new(&r, &bad, f->st, f->auth, NULL,
+					   NULL), EINVAL);
+	bad = ok;
+	bad.domains = none;
+	assert_int_equal(sip_registrar_new(&r, &bad, f->st, f->auth, NULL,
+					   NULL), EINVAL);
+	bad = ok;
+	bad.default_expires = 30;
+	assert_int_equal(sip_registrar_new(&r, &bad, f->st, f->auth, NULL,
+					   NULL), EINVAL);
+	assert_null(r);
+}
+
 static void test_flow_bindings_die_with_flow(void **state)
 {
 	struct fixture *f = *state;
@@ -496,6 +587,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_star_and_interval, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_password_and_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ban_spares_other_users, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_domain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_taken_as_given, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flow_bindings_die_with_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expiry_restore_and_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_order_cseq, setup, teardown),

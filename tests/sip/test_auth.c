@@ -1,0 +1,424 @@
+/* tests/sip/test_auth.c - digest checks, nonce binding and bans as attackers
+ * and office phones meet them. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+
+#include "fake_transport.h"
+#include "sip/auth.h"
+#include "sip/stack.h"
+
+#define REALM "ovoz.test"
+
+static int64_t fake_now = 1800000000;
+
+static int64_t clock_fake(void)
+{
+	return fake_now;
+}
+
+struct fixture {
+	struct sip_stack *st;
+	struct sip_auth *auth;
+	struct sip_transport *udp, *ws1, *ws2;
+	struct fake_transport *udp_f, *ws1_f, *ws2_f;
+	enum sip_auth_verdict last;
+	char detail[256];
+	unsigned cseq;
+};
+
+/* Who sends: a transport and the address it comes from. */
+struct peer {
+	struct sip_transport *tp;
+	struct fake_transport *ft;
+	struct sip_addr addr;
+};
+
+static int creds(void *ctx, const char *user, char *md5, char *sha)
+{
+	if (strcmp(user, "1001") && strcmp(user, "2000"))
+		return ENOENT;
+	g_autofree char *pw = g_strdup_printf("pw-%s", user);
+	sip_digest_ha1(SIP_DIGEST_MD5, user, REALM, pw, md5);
+	sip_digest_ha1(SIP_DIGEST_SHA256, user, REALM, pw, sha);
+	return 0;
+}
+
+/* A REGISTER handler doing nothing but authentication. */
+static void on_register(struct sip_stack *st, const struct sip_request *req,
+			void *arg)
+{
+	struct fixture *f = arg;
+	sip_t *sip = sip_message_sip(req->msg);
+	struct sip_auth_result res;
+
+	f->last = sip_auth_check(f->auth, req, sip->sip_to->a_url->url_user,
+				 false, &res);
+	g_strlcpy(f->detail, res.detail, sizeof(f->detail));
+	if (f->last == SIP_AUTH_OK)
+		sip_stack_reply(st, req, 200, "OK", NULL);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = g_new0(struct fixture, 1);
+	struct sip_auth_config cfg = {
+		.realm = REALM, .nonce_ttl = 300, .ban_failures = 5,
+		.ban_window = 60, .ban_time = 300, .trust_time = 3600,
+		.algs = {SIP_DIGEST_MD5}, .n_algs = 1};
+
+	fake_now = 1800000000;
+	sip_stack_new(&f->st, NULL);
+	assert_int_equal(sip_auth_new(&f->auth, &cfg, f->st, creds, f), 0);
+	sip_auth_set_clock(f->auth, clock_fake);
+	sip_stack_set_handler(f->st, "REGISTER", on_register, f);
+	f->udp = fake_transport_new(SIP_TRANSPORT_UDP, "udp", &f->udp_f);
+	f->ws1 = fake_transport_new(SIP_TRANSPORT_WSS, "wss-1", &f->ws1_f);
+	f->ws2 = fake_transport_new(SIP_TRANSPORT_WSS, "wss-2", &f->ws2_f);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	sip_auth_free(f->auth);
+	sip_stack_free(f->st);
+	sip_transport_unref(f->udp);
+	sip_transport_unref(f->ws1);
+	sip_transport_unref(f->ws2);
+	g_free(f);
+	return 0;
+}
+
+static struct peer udp_peer(struct fixture *f, const char *addr)
+{
+	struct peer p = {.tp = f->udp, .ft = f->udp_f};
+
+	assert_int_equal(sip_addr_parse(&p.addr, addr), 0);
+	return p;
+}
+
+static struct peer ws_peer(struct fixture *f, int n, const char *addr)
+{
+	struct peer p = {.tp = n == 1 ? f->ws1 : f->ws2,
+			 .ft = n == 1 ? f->ws1_f : f->ws2_f};
+
+	assert_int_equal(sip_addr_parse(&p.addr, addr), 0);
+	return p;
+}
+
+static char *md5_hex(const char *s)
+{
+	return g_compute_checksum_for_string(G_CHECKSUM_MD5, s, -1);
+}
+
+static char *authorization(const char *user, const char *pw,
+			   const char *nonce, unsigned nc)
+{
+	char ha1[SIP_DIGEST_HEX_MAX];
+	g_autofree char *ha2 = md5_hex("REGISTER:sip:" REALM);
+	g_autofree char *in = NULL, *resp = NULL;
+
+	sip_digest_ha1(SIP_DIGEST_MD5, user, REALM, pw, ha1);
+	in = g_strdup_printf("%s:%s:%08x:c0ffee:auth:%s", ha1, nonce, nc, ha2);
+	resp = md5_hex(in);
+	return g_strdup_printf(
+		"Digest username=\"%s\", realm=\"" REALM "\", nonce=\"%s\", "
+		"uri=\"sip:" REALM "\", response=\"%s\", algorithm=MD5, "
+		"cnonce=\"c0ffee\", qop=auth, nc=%08x",
+		user, nonce, resp, nc);
+}
+
+/* Send a REGISTER for @user from @p; the reply's status. *@nonce gets the
+ * nonce of a 401 (may be NULL). */
+static int send_reg(struct fixture *f, const struct peer *p, const char *user,
+		    const char *auth, char **nonce)
+{
+	g_autofree char *msg = g_strdup_printf(
+		"REGISTER sip:" REALM " SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bK%u;rport\r\n"
+		"Max-Forwards: 70\r\nFrom: <sip:%s@" REALM ">;tag=ft\r\n"
+		"To: <sip:%s@" REALM ">\r\nCall-ID: c-%u\r\n"
+		"CSeq: 1 REGISTER\r\n%s%s%sContent-Length: 0\r\n\r\n",
+		f->cseq, user, user, f->cseq, auth ? "Authorization: " : "",
+		auth ? auth : "", auth ? "\r\n" : "");
+	struct sip_message *r;
+	int status;
+
+	f->cseq++;
+	sip_stack_receive(f->st, p->tp, &p->addr, (const uint8_t *)msg,
+			  strlen(msg));
+	r = fake_transport_pop(p->ft);
+	assert_non_null(r);
+	status = sip_message_status(r);
+	if (nonce && status == 401) {
+		g_autofree char *www = sip_message_header_text(
+			r, "WWW-Authenticate");
+		const char *s = strstr(www, "nonce=\"") + 7;
+		*nonce = g_strndup(s, strcspn(s, "\""));
+	}
+	sip_message_unref(r);
+	return status;
+}
+
+static char *challenge(struct fixture *f, const struct peer *p,
+		       const char *user)
+{
+	char *nonce = NULL;
+
+	assert_int_equal(send_reg(f, p, user, NULL, &nonce), 401);
+	return nonce;
+}
+
+/* A full REGISTER, 401, REGISTER with credentials: the final status. */
+static int login(struct fixture *f, const struct peer *p, const char *user,
+		 const char *pw)
+{
+	g_autofree char *nonce = challenge(f, p, user);
+	g_autofree char *auth = authorization(user, pw, nonce, 1);
+
+	return send_reg(f, p, user, auth, NULL);
+}
+
+static void test_nonce_bound_to_source(void **state)
+{
+	struct fixture *f = *state;
+	struct peer a = udp_peer(f, "192.0.2.10:5060");
+	struct peer a2 = udp_peer(f, "192.0.2.10:5062");
+	struct peer b = udp_peer(f, "192.0.2.11:5060");
+	struct peer w1 = ws_peer(f, 1, "192.0.2.10:40000");
+	struct peer w2 = ws_peer(f, 2, "192.0.2.10:40001");
+	g_autofree char *nonce = challenge(f, &a, "1001");
+	g_autofree char *wnonce = challenge(f, &w1, "1001");
+	g_autofree char *auth = authorization("1001", "pw-1001", nonce, 1);
+	g_autofree char *wauth = authorization("1001", "pw-1001", wnonce, 1);
+
+	/* Another address, or a flow, cannot use a UDP address's nonce. */
+	assert_int_equal(send_reg(f, &b, "1001", auth, NULL), 401);
+	assert_int_equal(f->last, SIP_AUTH_BAD_NONCE);
+	assert_int_equal(send_reg(f, &w1, "1001", auth, NULL), 401);
+	assert_int_equal(f->last, SIP_AUTH_BAD_NONCE);
+	/* A flow's nonce is not good on another flow of the same address,
+	 * nor over UDP from it. */
+	assert_int_equal(send_reg(f, &w2, "1001", wauth, NULL), 401);
+	assert_int_equal(f->last, SIP_AUTH_BAD_NONCE);
+	assert_int_equal(send_reg(f, &a, "1001", wauth, NULL), 401);
+	/* The address it was issued to (any port: NATs remap) and the flow. */
+	assert_int_equal(send_reg(f, &a2, "1001", auth, NULL), 200);
+	assert_int_equal(send_reg(f, &w1, "1001", wauth, NULL), 200);
+	assert_int_equal(sip_auth_failures(f->auth), 0);
+}
+
+/* The blind lockout: forged datagrams with made-up, foreign, expired or
+ * replayed nonces from the victim's own source never count. */
+static void test_forged_nonce_does_not_count(void **state)
+{
+	struct fixture *f = *state;
+	struct peer victim = udp_peer(f, "192.0.2.20:5060");
+	struct peer attacker = udp_peer(f, "203.0.113.9:5060");
+	g_autofree char *theirs = challenge(f, &attacker, "1001");
+	g_autofree char *mine = challenge(f, &victim, "1001");
+
+	for (unsigned i = 0; i < 10; i++) {
+		g_autofree char *bogus = authorization("1001", "guess", "bogus",
+						       1);
+		g_autofree char *unknown = authorization("9999", "x", "bogus",
+							 1);
+		g_autofree char *foreign = authorization("1001", "guess",
+							 theirs, i + 1);
+		assert_int_equal(send_reg(f, &victim, "1001", bogus, NULL), 401);
+		assert_int_equal(send_reg(f, &victim, "9999", unknown, NULL),
+				 401);
+		assert_int_equal(send_reg(f, &victim, "1001", foreign, NULL),
+				 401);
+		assert_int_equal(f->last, SIP_AUTH_BAD_NONCE);
+	}
+	/* A wrong answer counts once; sent again, it is a replay. */
+	g_autofree char *wrong = authorization("1001", "guess", mine, 1);
+	assert_int_equal(send_reg(f, &victim, "1001", wrong, NULL), 403);
+	for (int i = 0; i < 10; i++) {
+		assert_int_equal(send_reg(f, &victim, "1001", wrong, NULL), 401);
+		assert_int_equal(f->last, SIP_AUTH_NONCE_REPLAY);
+	}
+	/* Expired nonces are only re-challenged. */
+	fake_now += 301;
+	for (unsigned i = 0; i < 10; i++) {
+		g_autofree char *old = authorization("1001", "guess", mine,
+						     i + 2);
+		assert_int_equal(send_reg(f, &victim, "1001", old, NULL), 401);
+		assert_int_equal(f->last, SIP_AUTH_STALE_NONCE);
+	}
+	assert_int_equal(sip_auth_failures(f->auth), 1);
+	assert_int_equal(sip_auth_bans(f->auth), 0);
+	assert_int_equal(login(f, &victim, "1001", "pw-1001"), 200);
+}
+
+/* One colleague behind the office NAT guesses 2000's password: that source
+ * is refused for 2000, the real 2000 on another port is not. */
+static void test_nat_colleague(void **state)
+{
+	struct fixture *f = *state;
+	struct peer real = udp_peer(f, "198.51.100.7:5060");
+	struct peer colleague = udp_peer(f, "198.51.100.7:5070");
+
+	assert_int_equal(login(f, &real, "2000", "pw-2000"), 200);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(login(f, &colleague, "2000", "guess"), 403);
+	assert_int_equal(f->last, SIP_AUTH_WRONG_PASSWORD);
+	assert_non_null(strstr(f->detail, "ban #1"));
+	assert_int_equal(send_reg(f, &colleague, "2000", NULL, NULL), 403);
+	assert_int_equal(f->last, SIP_AUTH_BANNED);
+	assert_non_null(strstr(f->detail, "5 wrong passwords for 2000"));
+	/* Still refused with the right password, but only that source. */
+	assert_int_equal(send_reg(f, &colleague, "2000", NULL, NULL), 403);
+	assert_int_equal(login(f, &real, "2000", "pw-2000"), 200);
+	assert_int_equal(login(f, &colleague, "1001", "pw-1001"), 200);
+	assert_int_equal(sip_auth_bans_active(f->auth), 1);
+	fake_now += 301;
+	assert_int_equal(login(f, &colleague, "2000", "pw-2000"), 200);
+}
+
+/* Scanning unknown extensions is throttled per source even from an address
+ * that authenticates; the office's other phones carry on. */
+static void test_scanning_throttled(void **state)
+{
+	struct fixture *f = *state;
+	struct peer phone = udp_peer(f, "198.51.100.8:5060");
+	struct peer scanner = udp_peer(f, "198.51.100.8:5080");
+	struct peer flow = ws_peer(f, 1, "198.51.100.8:40000");
+
+	assert_int_equal(login(f, &phone, "1001", "pw-1001"), 200);
+	for (int i = 0; i < 5; i++) {
+		g_autofree char *ext = g_strdup_printf("90%02d", i);
+		assert_int_equal(login(f, &scanner, ext, "x"), 403);
+		assert_int_equal(f->last, SIP_AUTH_UNKNOWN_USER);
+	}
+	assert_int_equal(send_reg(f, &scanner, "9100", NULL, NULL), 403);
+	assert_int_equal(f->last, SIP_AUTH_BANNED);
+	assert_int_equal(send_reg(f, &scanner, "1001", NULL, NULL), 403);
+	assert_int_equal(login(f, &phone, "1001", "pw-1001"), 200);
+	/* A WebSocket flow is a source of its own. */
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(login(f, &flow, "9000", "x"), 403);
+	assert_int_equal(send_reg(f, &flow, "1001", NULL, NULL), 403);
+	assert_int_equal(login(f, &phone, "1001", "pw-1001"), 200);
+	assert_int_equal(sip_auth_bans_active(f->auth), 2);
+}
+
+/* An address where nothing authenticated is banned as a whole, whatever
+ * port each attempt comes from. */
+static void test_address_ban(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int i = 0; i < 5; i++) {
+		g_autofree char *a = g_strdup_printf("203.0.113.5:%d", 6000 + i);
+		struct peer p = udp_peer(f, a);
+		assert_int_equal(login(f, &p, "1001", "guess"), 403);
+	}
+	struct peer fresh = udp_peer(f, "203.0.113.5:7000");
+	assert_int_equal(send_reg(f, &fresh, "2000", NULL, NULL), 403);
+	assert_int_equal(f->last, SIP_AUTH_BANNED);
+	assert_non_null(strstr(f->detail, "this address"));
+}
+
+struct ban_list {
+	unsigned n;
+	struct sip_ban_info info[4];
+	char source[4][64];
+};
+
+static void collect(const struct sip_ban_info *b, void *arg)
+{
+	struct ban_list *l = arg;
+
+	if (l->n >= 4)
+		return;
+	l->info[l->n] = *b;
+	g_strlcpy(l->source[l->n], b->source ? b->source : "",
+		  sizeof(l->source[0]));
+	l->n++;
+}
+
+static void test_ban_listing_and_lifting(void **state)
+{
+	struct fixture *f = *state;
+	struct peer real = udp_peer(f, "198.51.100.9:5060");
+	struct peer colleague = udp_peer(f, "198.51.100.9:5070");
+	struct ban_list l = {0};
+
+	assert_int_equal(login(f, &real, "1001", "pw-1001"), 200);
+	for (int i = 0; i < 5; i++)
+		login(f, &colleague, "2000", "guess");
+	sip_auth_bans_foreach(f->auth, collect, &l);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.info[0].scope, SIP_BAN_SOURCE_EXTENSION);
+	assert_string_equal(l.source[0], "198.51.100.9:5070");
+	assert_int_equal(l.info[0].until, fake_now + 300);
+	assert_int_equal(l.info[0].failures, 5);
+	assert_int_equal(send_reg(f, &colleague, "2000", NULL, NULL), 403);
+	assert_int_equal(sip_auth_ban_lift(f->auth, l.info[0].id), 0);
+	assert_int_equal(sip_auth_ban_lift(f->auth, l.info[0].id), ENOENT);
+	assert_int_equal(login(f, &colleague, "2000", "pw-2000"), 200);
+	l.n = 0;
+	sip_auth_bans_foreach(f->auth, collect, &l);
+	assert_int_equal(l.n, 0);
+}
+
+static void test_config_taken_as_given(void **state)
+{
+	struct sip_stack *st = NULL;
+	struct sip_auth *a = NULL;
+	struct sip_auth_config ok = {
+		.realm = REALM, .nonce_ttl = 300, .ban_failures = 5,
+		.ban_window = 60, .ban_time = 300, .trust_time = 3600,
+		.algs = {SIP_DIGEST_MD5}, .n_algs = 1};
+	struct sip_auth_config bad;
+
+	sip_stack_new(&st, NULL);
+	bad = ok;
+	bad.n_algs = 0;
+	assert_int_equal(sip_auth_new(&a, &bad, st, creds, NULL), EINVAL);
+	bad = ok;
+	bad.nonce_ttl = 0;
+	assert_int_equal(sip_auth_new(&a, &bad, st, creds, NULL), EINVAL);
+	bad = ok;
+	bad.ban_time = 0;
+	assert_int_equal(sip_auth_new(&a, &bad, st, creds, NULL), EINVAL);
+	bad = ok;
+	bad.trust_time = 0;
+	assert_int_equal(sip_auth_new(&a, &bad, st, creds, NULL), EINVAL);
+	assert_null(a);
+	assert_int_equal(sip_auth_new(&a, &ok, st, creds, NULL), 0);
+	sip_auth_free(a);
+	sip_stack_free(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_nonce_bound_to_source,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_nonce_does_not_count,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nat_colleague, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_scanning_throttled, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_address_ban, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ban_listing_and_lifting,
+						setup, teardown),
+		cmocka_unit_test(test_config_taken_as_given),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
