@@ -402,7 +402,10 @@ static int store_prepare_all(struct gateway_store *s)
 /*
  * The file holds HA1 values, which are as good as passwords for our realm:
  * create it owner-only before sqlite does (sqlite gives -wal and -shm the
- * same mode as the main file).
+ * same mode as the main file). Only if it does not exist: closing any
+ * descriptor of an open database drops every POSIX lock this process
+ * holds on it, and another program would then take our connections'
+ * WAL away (a checkpoint and unlink "as the last connection").
  */
 static void store_create_private(const char *path)
 {
@@ -410,7 +413,7 @@ static void store_create_private(const char *path)
 
 	if (g_strcmp0(path, ":memory:") == 0 || g_str_has_prefix(path, "file:"))
 		return;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd >= 0)
 		close(fd);
 }
@@ -421,7 +424,6 @@ int store_conn_open(struct gateway_store **out, const char *path)
 	int err;
 
 	s = g_new0(struct gateway_store, 1);
-	store_create_private(path);
 	if (sqlite3_open_v2(path, &s->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				    SQLITE_OPEN_NOMUTEX,
@@ -467,6 +469,7 @@ int gateway_store_open(struct gateway_store **out, const char *path)
 
 	if (!out || !path)
 		return EINVAL;
+	store_create_private(path);
 	err = store_conn_open(&s, path);
 	if (err)
 		return err;
