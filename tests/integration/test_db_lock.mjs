@@ -38,6 +38,15 @@ async function holdWriteLock(db) {
 
 const count = (db, sql) => sqlite(db, sql)[0].n;
 
+/** The value of an unlabelled series from /metrics. */
+async function metric(o, name) {
+  const r = await o.api('GET', '/metrics');
+  assert.equal(r.status, 200);
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(r.text);
+  assert.ok(m, `${name} missing`);
+  return Number(m[1]);
+}
+
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
@@ -83,6 +92,9 @@ test('100 UDP phones register during a 5 s database lock; their rows land after 
   assert.equal((await o.api('GET', `/api/extensions/${exts[0]}/status`)).json.registered, true);
   assert.equal(count(o.db, 'SELECT count(*) AS n FROM locations'), 0);
   await o.waitLog(/database locked by another connection/);
+  // Each phone queued one binding and two attempts (401, 200).
+  assert.equal(await metric(o, 'ovoz_db_busy'), 1);
+  assert.equal(await metric(o, 'ovoz_db_queued_writes'), 3 * PHONES);
 
   await sleep(Math.max(0, LOCK_MS - (Date.now() - lock.at)));
   const released = Date.now();
@@ -96,6 +108,9 @@ test('100 UDP phones register during a 5 s database lock; their rows land after 
   assert.deepEqual(rows, [{ extension: exts[7], source: `127.0.0.1:${phones[7].peer.port}`, user_agent: 'MicroSIP/3.21' }]);
   assert.equal(count(o.db, "SELECT count(*) AS n FROM register_attempts WHERE outcome = 'challenged'"), PHONES);
   await o.waitLog(/database free again/);
+  assert.equal(await metric(o, 'ovoz_db_busy'), 0);
+  assert.equal(await metric(o, 'ovoz_db_queued_writes'), 0);
+  assert.equal(await metric(o, 'ovoz_db_dropped_writes_total'), 0);
   // The REST write that was refused works now.
   assert.equal((await o.api('POST', '/api/extensions', { extension: '3999', password: 'pw-3999' })).status, 201);
 
