@@ -27,6 +27,7 @@ static const char api_err_token[] = "missing or invalid admin token";
 static const char api_err_not_found[] = "not found";
 static const char api_err_method[] = "method not allowed";
 const char api_err_internal[] = "internal error (see server log)";
+static const char api_err_busy[] = "database busy";
 static const char api_err_ext_id[] =
 	"extension must be 1-32 characters of A-Z, a-z, 0-9, '_', '.', '-'";
 
@@ -62,6 +63,16 @@ void G_GNUC_PRINTF(3, 4)
 	api_reply(resp, status, b);
 }
 
+/* A store failure: 503 while the database is locked (the request gave up
+ * after GATEWAY_STORE_API_BUSY_MS rather than hold the loop), else 500. */
+void api_store_fail(struct gateway_api_response *resp, int err)
+{
+	if (err == EBUSY)
+		api_error(resp, 503, "%s", api_err_busy);
+	else
+		api_error(resp, 500, "%s", api_err_internal);
+}
+
 /* Map a store error that is not a client's fault. */
 static void api_store_error(struct gateway_api_response *resp, int err,
 			    const char *ext)
@@ -69,7 +80,7 @@ static void api_store_error(struct gateway_api_response *resp, int err,
 	if (err == ENOENT)
 		api_error(resp, 404, "extension %s not found", ext);
 	else
-		api_error(resp, 500, "%s", api_err_internal);
+		api_store_fail(resp, err);
 }
 
 void api_add_string_or_null(JsonBuilder *b, const char *name,
@@ -250,9 +261,10 @@ static void api_extension_list(struct gateway_api *api, const char *ext,
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	g_autoptr(GPtrArray) list = NULL;
+	int err = gateway_store_extension_list(api->store, &list);
 
-	if (gateway_store_extension_list(api->store, &list)) {
-		api_error(resp, 500, "%s", api_err_internal);
+	if (err) {
+		api_store_fail(resp, err);
 		return;
 	}
 	json_builder_begin_object(b);
@@ -299,7 +311,7 @@ static void api_extension_create(struct gateway_api *api, const char *unused,
 		return;
 	}
 	if (err) {
-		api_error(resp, 500, "%s", api_err_internal);
+		api_store_fail(resp, err);
 		return;
 	}
 	g_message("extension %s created", ext);
@@ -454,11 +466,13 @@ static void api_extension_attempts(struct gateway_api *api, const char *ext,
 	g_autoptr(JsonBuilder) b = NULL;
 	g_autoptr(GPtrArray) list = NULL;
 	unsigned limit;
+	int err;
 
 	if (!api_query_limit(req->query, &limit, resp))
 		return;
-	if (gateway_store_attempt_list(api->store, ext, limit, &list)) {
-		api_error(resp, 500, "%s", api_err_internal);
+	err = gateway_store_attempt_list(api->store, ext, limit, &list);
+	if (err) {
+		api_store_fail(resp, err);
 		return;
 	}
 	b = json_builder_new();

@@ -17,7 +17,9 @@
  *   GET    /api/calls/active              live calls
  *   GET    /api/bans                      authentication bans in force
  *   DELETE /api/bans/{id}                 lift one
- * Errors: {"error": "<message>"} with 400, 401, 404, 405, 409, 413, 500.
+ * Errors: {"error": "<message>"} with 400, 401, 404, 405, 409, 413, 500,
+ * and 503 {"error": "database busy"} when the database stays locked for
+ * GATEWAY_STORE_API_BUSY_MS (the request is not done; retry it).
  *
  * Threading: signalling thread only.
  */

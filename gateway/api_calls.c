@@ -209,11 +209,13 @@ void api_calls_list(struct gateway_api *api, const char *unused,
 	g_autoptr(GPtrArray) list = NULL;
 	struct api_calls_query q = {0};
 	unsigned total = 0;
+	int err;
 
 	if (!api_calls_query_parse(req->query, &q, resp))
 		goto out;
-	if (gateway_store_call_list(api->store, &q.filter, &list, &total)) {
-		api_error(resp, 500, "%s", api_err_internal);
+	err = gateway_store_call_list(api->store, &q.filter, &list, &total);
+	if (err) {
+		api_store_fail(resp, err);
 		goto out;
 	}
 	b = json_builder_new();

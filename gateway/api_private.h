@@ -45,6 +45,8 @@ void api_reply(struct gateway_api_response *resp, int status, JsonBuilder *b);
 void G_GNUC_PRINTF(3, 4) api_error(struct gateway_api_response *resp,
 				   int status, const char *fmt, ...);
 void api_add_string_or_null(JsonBuilder *b, const char *name, const char *v);
+/* A store error: 503 "database busy" for EBUSY, else 500. */
+void api_store_fail(struct gateway_api_response *resp, int err);
 
 /* gateway/api_calls.c - the call-log routes. */
 void api_calls_list(struct gateway_api *api, const char *unused,

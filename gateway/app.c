@@ -19,22 +19,23 @@
 
 /* ---- registrar hooks ---- */
 
+/* From the store's memory: a locked database never delays a REGISTER. */
 static int app_credentials(void *ctx, const char *user, char *ha1_md5,
 			   char *ha1_sha256)
 {
 	struct gateway *gw = ctx;
-	struct gateway_extension e = {0};
-	int err = gateway_store_extension_get(gw->store, user, &e);
+	const char *md5, *sha256;
+	int err = gateway_store_credentials(gw->store, user, &md5, &sha256);
 
 	if (err)
 		return err;
-	g_strlcpy(ha1_md5, e.ha1_md5, SIP_DIGEST_HEX_MAX);
-	g_strlcpy(ha1_sha256, e.ha1_sha256, SIP_DIGEST_HEX_MAX);
-	gateway_extension_clear(&e);
+	g_strlcpy(ha1_md5, md5, SIP_DIGEST_HEX_MAX);
+	g_strlcpy(ha1_sha256, sha256, SIP_DIGEST_HEX_MAX);
 	return 0;
 }
 
-/* UDP bindings survive restarts; WebSocket ones die with their flow. */
+/* UDP bindings survive restarts; WebSocket ones die with their flow.
+ * Written behind, by the store's writer thread, within milliseconds. */
 static void app_binding(void *ctx, const struct sip_binding *b,
 			enum sip_binding_event ev)
 {
@@ -43,7 +44,8 @@ static void app_binding(void *ctx, const struct sip_binding *b,
 	if (b->flow)
 		return;
 	if (ev == SIP_BINDING_REMOVED) {
-		gateway_store_location_delete(gw->store, b->user, b->contact);
+		gateway_store_writer_location_delete(gw->store, b->user,
+						     b->contact);
 		return;
 	}
 	struct gateway_location l = {
@@ -58,17 +60,7 @@ static void app_binding(void *ctx, const struct sip_binding *b,
 		.updated_at = g_get_real_time() / G_USEC_PER_SEC,
 		.path = b->path,
 	};
-	gateway_store_location_put(gw->store, &l);
-}
-
-/* Attempts reach sqlite within 200 ms, in one transaction per batch. */
-static gboolean app_flush_attempts(gpointer data)
-{
-	struct gateway *gw = data;
-
-	gw->flush_timer = 0;
-	gateway_store_attempt_flush(gw->store);
-	return G_SOURCE_REMOVE;
+	gateway_store_writer_location_put(gw->store, &l);
 }
 
 static void app_attempt(void *ctx, const struct sip_reg_attempt *a)
@@ -85,9 +77,7 @@ static void app_attempt(void *ctx, const struct sip_reg_attempt *a)
 		.detail = (char *)a->detail,
 	};
 
-	gateway_store_attempt_add(gw->store, &row, gw->cfg->attempts_keep);
-	if (!gw->flush_timer)
-		gw->flush_timer = g_timeout_add(200, app_flush_attempts, gw);
+	gateway_store_writer_attempt(gw->store, &row, gw->cfg->attempts_keep);
 }
 
 /* ---- API hooks ---- */
@@ -363,6 +353,9 @@ int gateway_new(struct gateway **out, struct gateway_config *cfg,
 	rc_err = gateway_server_start(gw, err);
 	if (rc_err)
 		goto fail;
+	/* Started: from now on a locked database answers the API with 503
+	 * instead of holding the loop (start-up could wait 2 s). */
+	gateway_store_set_busy_timeout(gw->store, GATEWAY_STORE_API_BUSY_MS);
 	*out = gw;
 	return 0;
 fail:
@@ -383,8 +376,6 @@ void gateway_free(struct gateway *gw)
 	sip_registrar_free(gw->registrar);
 	sip_auth_free(gw->auth);
 	sip_stack_free(gw->stack);
-	if (gw->flush_timer)
-		g_source_remove(gw->flush_timer);
 	gateway_store_close(gw->store);
 	g_hash_table_destroy(gw->ws_per_ip);
 	g_hash_table_destroy(gw->flows);

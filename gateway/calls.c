@@ -1,9 +1,11 @@
 /*
  * gateway/calls.c - live calls and the call log, driven by proxy events.
  *
- * Every event is written to the store as it happens rather than once at
- * the end: a call in progress is then already in the log if Ovoz dies, and
- * the next start closes it as cut (gateway_store_call_close_cut). The live
+ * Every event is queued to the store's writer as it happens rather than
+ * once at the end: a call in progress is then already in the log if Ovoz
+ * dies (unless it dies within the writer's few milliseconds, or while the
+ * database is locked), and the next start closes it as cut
+ * (gateway_store_call_close_cut). Nothing here waits for sqlite. The live
  * table is memory only; it answers GET /api/calls/active without a query.
  */
 #define G_LOG_DOMAIN "ovoz-calls"
@@ -80,7 +82,6 @@ static void calls_on_start(struct gateway_calls *c,
 {
 	struct calls_entry *e;
 	g_autofree char *label = NULL;
-	int err;
 
 	if (!ev->caller || !ev->caller_transport || !ev->callee) {
 		g_warning("call %s: start without caller, transport or callee,"
@@ -104,16 +105,11 @@ static void calls_on_start(struct gateway_calls *c,
 	g_hash_table_insert(c->live, e->call_id, e);
 	label = calls_label(e);
 	g_message("call %s: ringing", label);
-	/* The call is live whatever the log says: still list it. */
-	err = gateway_store_call_start(c->store, e->call_id, e->caller,
-				       e->caller_transport, e->callee,
-				       e->started_at);
-	if (err == EEXIST)
-		g_warning("call %s: Call-ID %s is already in the call log;"
-			  " this call is not logged",
-			  label, e->call_id);
-	else if (err)
-		g_warning("call %s: not written to the call log", label);
+	/* Written behind; the writer says if the row cannot be stored
+	 * (a Call-ID already in the log). The call is live either way. */
+	gateway_store_writer_call_start(c->store, e->call_id, e->caller,
+					e->caller_transport, e->callee,
+					e->started_at);
 }
 
 static void calls_on_answer(struct gateway_calls *c,
@@ -131,10 +127,8 @@ static void calls_on_answer(struct gateway_calls *c,
 	label = calls_label(e);
 	g_message("call %s answered on %s", label,
 		  e->callee_transport ? e->callee_transport : "?");
-	if (gateway_store_call_answer(c->store, e->call_id,
-				      e->callee_transport, e->answered_at))
-		g_warning("call %s: answer not written to the call log",
-			  label);
+	gateway_store_writer_call_answer(c->store, e->call_id,
+					 e->callee_transport, e->answered_at);
 }
 
 static void calls_log_end(const char *label, const char *disposition,
@@ -170,9 +164,8 @@ static void calls_on_end(struct gateway_calls *c,
 		duration = MAX(now - e->answered_at, 0);
 	label = calls_label(e);
 	calls_log_end(label, disposition, ev, e, duration);
-	if (gateway_store_call_end(c->store, e->call_id, now, disposition,
-				   ev->status, ev->hangup_by))
-		g_warning("call %s: end not written to the call log", label);
+	gateway_store_writer_call_end(c->store, e->call_id, now, disposition,
+				      ev->status, ev->hangup_by);
 	g_hash_table_remove(c->live, ev->call_id);
 }
 

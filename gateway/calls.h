@@ -2,7 +2,8 @@
  * gateway/calls.h - the live call table and the call log writer.
  *
  * The proxy reports each call's progress as events (start, answer, end);
- * this module writes the log row at once (gateway/store_calls.c), keeps
+ * this module queues the log row to the store's writer at once
+ * (gateway_store_writer_call_*, never waiting for sqlite), keeps
  * the table of live calls for GET /api/calls/active, and logs one line per
  * event (domain "ovoz-calls").
  *
@@ -57,7 +58,7 @@ int gateway_calls_new(struct gateway_calls **out, struct gateway_store *store);
 /** Free the table. Calls still live stay open in the log and are closed
  *  as cut by the next gateway_calls_new(). NULL is fine. */
 void gateway_calls_free(struct gateway_calls *c);
-/** Apply one event: write the log row and update the live table (START
+/** Apply one event: queue the log row and update the live table (START
  *  adds, ANSWER marks answered, END removes). Events for calls that are
  *  not live are logged as warnings and change nothing. */
 void gateway_calls_event(struct gateway_calls *c,

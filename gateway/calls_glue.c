@@ -15,12 +15,8 @@
 static bool glue_is_extension(void *ctx, const char *user)
 {
 	struct gateway *gw = ctx;
-	struct gateway_extension e = {0};
 
-	if (gateway_store_extension_get(gw->store, user, &e))
-		return false;
-	gateway_extension_clear(&e);
-	return true;
+	return gateway_store_has_extension(gw->store, user); /* memory */
 }
 
 static struct sip_transport *glue_flow(void *ctx, const char *id)

@@ -54,7 +54,6 @@ struct gateway {
 	GHashTable *ws_per_ip; /* ip -> GUINT count of open WS connections */
 	unsigned ws_open;
 	unsigned ws_next_id;
-	guint flush_timer; /* pending REGISTER attempts */
 	struct gateway_counters counters;
 };
 

@@ -85,6 +85,18 @@ char *gateway_metrics_render(struct gateway *gw)
 	metric(s, "ovoz_keepalive_dropped_total", "counter",
 	       "UDP contacts dropped for not answering keep-alive pings.",
 	       gw->keepalive ? sip_keepalive_dropped(gw->keepalive) : 0);
+	struct gateway_store_writer_stats ws;
+
+	gateway_store_writer_stats(gw->store, &ws);
+	metric(s, "ovoz_db_queued_writes", "gauge",
+	       "Rows (bindings, attempts, call log) waiting to be written.",
+	       ws.queued);
+	metric(s, "ovoz_db_dropped_writes_total", "counter",
+	       "Queued rows never written (queue full, failing database).",
+	       ws.dropped);
+	metric(s, "ovoz_db_busy", "gauge",
+	       "1 while the database is locked by another program.",
+	       ws.busy ? 1 : 0);
 	metric(s, "ovoz_http_requests_total", "counter", "HTTP requests.",
 	       gw->counters.http_requests);
 	metric(s, "ovoz_http_unauthorized_total", "counter",

@@ -1,7 +1,9 @@
 /*
- * gateway/store.c - sqlite persistence: opening, migrations, extensions,
- * locations and settings (REGISTER attempts: gateway/store_attempts.c;
- * the call log: gateway/store_calls.c).
+ * gateway/store.c - sqlite persistence: opening, migrations, extensions
+ * and settings (UDP bindings: gateway/store_locations.c; REGISTER
+ * attempts: gateway/store_attempts.c; the call log: gateway/store_calls.c;
+ * the HA1 cache: gateway/store_cache.c; the write-behind thread:
+ * gateway/store_writer.c).
  *
  * Schema versions live in a schema_migrations(version, applied_at) table
  * rather than PRAGMA user_version: a row per step records when it ran, and
@@ -198,9 +200,14 @@ int64_t store_now(void)
 	return g_get_real_time() / G_USEC_PER_SEC;
 }
 
-/* Log the sqlite error for @what and map it to EIO. */
 int store_fail(struct gateway_store *s, const char *what)
 {
+	int rc = sqlite3_errcode(s->db);
+
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+		g_debug("%s: %s", what, sqlite3_errmsg(s->db));
+		return EBUSY;
+	}
 	g_warning("%s: %s", what, sqlite3_errmsg(s->db));
 	return EIO;
 }
@@ -395,7 +402,10 @@ static int store_prepare_all(struct gateway_store *s)
 /*
  * The file holds HA1 values, which are as good as passwords for our realm:
  * create it owner-only before sqlite does (sqlite gives -wal and -shm the
- * same mode as the main file).
+ * same mode as the main file). Only if it does not exist: closing any
+ * descriptor of an open database drops every POSIX lock this process
+ * holds on it, and another program would then take our connections'
+ * WAL away (a checkpoint and unlink "as the last connection").
  */
 static void store_create_private(const char *path)
 {
@@ -403,25 +413,17 @@ static void store_create_private(const char *path)
 
 	if (g_strcmp0(path, ":memory:") == 0 || g_str_has_prefix(path, "file:"))
 		return;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd >= 0)
 		close(fd);
 }
 
-/**
- * gateway_store_open() - open or create the database at @path, switch it to
- * WAL and apply pending migrations. Sets *@out only on success; EIO (with a
- * warning) if the file cannot be opened or migrated, EINVAL for NULL args.
- */
-int gateway_store_open(struct gateway_store **out, const char *path)
+int store_conn_open(struct gateway_store **out, const char *path)
 {
 	struct gateway_store *s;
 	int err;
 
-	if (!out || !path)
-		return EINVAL;
 	s = g_new0(struct gateway_store, 1);
-	store_create_private(path);
 	if (sqlite3_open_v2(path, &s->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				    SQLITE_OPEN_NOMUTEX,
@@ -438,6 +440,43 @@ int gateway_store_open(struct gateway_store **out, const char *path)
 		err = store_prepare_all(s);
 out:
 	if (err) {
+		store_conn_close(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+void store_conn_close(struct gateway_store *s)
+{
+	for (int i = 0; i < STMT_COUNT; i++)
+		sqlite3_finalize(s->stmt[i]);
+	if (s->db && sqlite3_close(s->db) != SQLITE_OK)
+		g_warning("close: %s", sqlite3_errmsg(s->db));
+	g_free(s);
+}
+
+/**
+ * gateway_store_open() - open or create the database at @path, switch it to
+ * WAL, apply pending migrations, load the credentials cache and start the
+ * writer. Sets *@out only on success; EIO (with a warning) if the file
+ * cannot be opened or migrated, EINVAL for NULL args.
+ */
+int gateway_store_open(struct gateway_store **out, const char *path)
+{
+	struct gateway_store *s = NULL;
+	int err;
+
+	if (!out || !path)
+		return EINVAL;
+	store_create_private(path);
+	err = store_conn_open(&s, path);
+	if (err)
+		return err;
+	err = store_cache_load(s);
+	if (!err)
+		err = store_writer_start(s, path);
+	if (err) {
 		gateway_store_close(s);
 		return err;
 	}
@@ -445,20 +484,22 @@ out:
 	return 0;
 }
 
-/** gateway_store_close() - finalize statements and close. NULL is fine. */
+/** gateway_store_close() - flush and stop the writer, drop the cache,
+ *  close. NULL is fine. */
 void gateway_store_close(struct gateway_store *s)
 {
 	if (!s)
 		return;
-	if (s->pending) {
-		gateway_store_attempt_flush(s);
-		g_ptr_array_unref(s->pending);
-	}
-	for (int i = 0; i < STMT_COUNT; i++)
-		sqlite3_finalize(s->stmt[i]);
-	if (s->db && sqlite3_close(s->db) != SQLITE_OK)
-		g_warning("close: %s", sqlite3_errmsg(s->db));
-	g_free(s);
+	store_writer_stop(s);
+	store_cache_free(s);
+	store_conn_close(s);
+}
+
+/** gateway_store_set_busy_timeout() - how long a statement on the
+ *  caller's connection waits for a lock before failing with EBUSY. */
+void gateway_store_set_busy_timeout(struct gateway_store *s, unsigned ms)
+{
+	sqlite3_busy_timeout(s->db, (int)MIN(ms, (unsigned)G_MAXINT));
 }
 
 /** gateway_store_schema_version() - highest applied migration, -1 on error. */
@@ -532,6 +573,8 @@ int gateway_store_extension_create(struct gateway_store *s, const char *ext,
 			err = store_fail(s, "extension create");
 	}
 	store_done(st);
+	if (!err)
+		store_cache_put(s, ext, ha1_md5, ha1_sha256);
 	return err;
 }
 
@@ -556,6 +599,8 @@ int gateway_store_extension_update(struct gateway_store *s, const char *ext,
 	else if (sqlite3_changes(s->db) == 0)
 		err = ENOENT;
 	store_done(st);
+	if (!err)
+		store_cache_put(s, ext, ha1_md5, ha1_sha256);
 	return err;
 }
 
@@ -568,7 +613,7 @@ int gateway_store_extension_delete(struct gateway_store *s, const char *ext)
 
 	if (!ext)
 		return EINVAL;
-	gateway_store_attempt_flush(s); /* queued attempts go with it */
+	store_writer_settle(s); /* queued attempts go with it */
 	err = store_begin(s);
 	if (err)
 		return err;
@@ -588,6 +633,8 @@ int gateway_store_extension_delete(struct gateway_store *s, const char *ext)
 		err = store_commit(s);
 	if (err)
 		store_rollback(s);
+	else
+		store_cache_remove(s, ext);
 	return err;
 }
 
@@ -636,119 +683,6 @@ int gateway_store_extension_list(struct gateway_store *s, GPtrArray **out)
 	}
 	*out = arr;
 	return 0;
-}
-
-/* ---- locations ---- */
-
-/** gateway_location_free() - free a location and its strings. */
-void gateway_location_free(struct gateway_location *l)
-{
-	if (!l)
-		return;
-	g_free(l->extension);
-	g_free(l->contact);
-	g_free(l->transport);
-	g_free(l->source);
-	g_free(l->user_agent);
-	g_free(l->call_id);
-	g_free(l->path);
-	g_free(l);
-}
-
-/**
- * gateway_store_location_put() - insert or replace (extension, contact).
- * updated_at 0 stores the current time; transport NULL stores "udp".
- * ENOENT if the extension does not exist (foreign key).
- */
-int gateway_store_location_put(struct gateway_store *s,
-			       const struct gateway_location *l)
-{
-	sqlite3_stmt *st = store_stmt(s, STMT_LOC_PUT);
-	int err = 0;
-
-	if (!l || !l->extension || !l->contact)
-		return EINVAL;
-	store_bind_text(st, 1, l->extension);
-	store_bind_text(st, 2, l->contact);
-	store_bind_text(st, 3, l->transport ? l->transport : "udp");
-	store_bind_text(st, 4, l->source);
-	store_bind_text(st, 5, l->user_agent);
-	store_bind_text(st, 6, l->call_id);
-	sqlite3_bind_int64(st, 7, l->cseq);
-	sqlite3_bind_int64(st, 8, l->expires_at);
-	sqlite3_bind_int64(st, 9, l->updated_at ? l->updated_at : store_now());
-	store_bind_text(st, 10, l->path);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		if (sqlite3_extended_errcode(s->db) ==
-		    SQLITE_CONSTRAINT_FOREIGNKEY)
-			err = ENOENT;
-		else
-			err = store_fail(s, "location put");
-	}
-	store_done(st);
-	return err;
-}
-
-/** gateway_store_location_delete() - ENOENT if there was no such row. */
-int gateway_store_location_delete(struct gateway_store *s, const char *ext,
-				  const char *contact)
-{
-	sqlite3_stmt *st = store_stmt(s, STMT_LOC_DELETE);
-	int err = 0;
-
-	if (!ext || !contact)
-		return EINVAL;
-	store_bind_text(st, 1, ext);
-	store_bind_text(st, 2, contact);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		err = store_fail(s, "location delete");
-	else if (sqlite3_changes(s->db) == 0)
-		err = ENOENT;
-	store_done(st);
-	return err;
-}
-
-/** gateway_store_location_list() - all rows, ordered by extension and
- *  contact, expired ones included (purge decides, not the reader). */
-int gateway_store_location_list(struct gateway_store *s, GPtrArray **out)
-{
-	sqlite3_stmt *st = store_stmt(s, STMT_LOC_LIST);
-	GPtrArray *arr;
-	int rc;
-
-	arr = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)gateway_location_free);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct gateway_location *l = g_new0(struct gateway_location, 1);
-
-		l->extension = store_column_text(st, 0);
-		l->contact = store_column_text(st, 1);
-		l->transport = store_column_text(st, 2);
-		l->source = store_column_text(st, 3);
-		l->user_agent = store_column_text(st, 4);
-		l->call_id = store_column_text(st, 5);
-		l->cseq = (uint32_t)sqlite3_column_int64(st, 6);
-		l->expires_at = sqlite3_column_int64(st, 7);
-		l->updated_at = sqlite3_column_int64(st, 8);
-		l->path = store_column_text(st, 9);
-		g_ptr_array_add(arr, l);
-	}
-	store_done(st);
-	if (rc != SQLITE_DONE) {
-		g_ptr_array_unref(arr);
-		return store_fail(s, "location list");
-	}
-	*out = arr;
-	return 0;
-}
-
-/** gateway_store_location_purge() - drop rows with expires_at <= @now. */
-int gateway_store_location_purge(struct gateway_store *s, int64_t now)
-{
-	sqlite3_stmt *st = store_stmt(s, STMT_LOC_PURGE);
-
-	sqlite3_bind_int64(st, 1, now);
-	return store_exec_stmt(s, st, "location purge");
 }
 
 /* ---- settings ---- */

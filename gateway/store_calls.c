@@ -2,10 +2,11 @@
  * gateway/store_calls.c - the call log: one row per call, written as the
  * call progresses (start, answer, end) so that it survives a restart.
  *
- * Unlike REGISTER attempts, calls are written through, not behind: there
- * are few of them, each is worth keeping, and a row left open by a crash
- * is exactly what gateway_store_call_close_cut() looks for at the next
- * start.
+ * The daemon queues these writes (gateway_store_writer_call_*): the
+ * writer thread runs the functions below on its own connection, in order,
+ * so a call's start, answer and end land in that order. A row left open by
+ * a crash is exactly what gateway_store_call_close_cut() looks for at the
+ * next start.
  */
 #define G_LOG_DOMAIN "ovoz-store"
 
@@ -200,6 +201,7 @@ int gateway_store_call_list(struct gateway_store *s,
 		return EINVAL;
 	if (!f)
 		f = &none;
+	store_writer_settle(s);
 	limit = f->limit ? MIN(f->limit, STORE_CALLS_MAX_LIMIT)
 			 : STORE_CALLS_DEFAULT_LIMIT;
 	if (total) {

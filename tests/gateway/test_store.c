@@ -546,7 +546,8 @@ static void test_no_plain_password(void **state)
 	assert_false(file_contains(wal, PASSWORD));
 }
 
-/* Attempts are written behind: queued, then one transaction. */
+/* A direct add is in the file at once; the daemon's queued path is
+ * tested in test_store_writer.c. */
 static int count_attempt_rows(const char *path)
 {
 	sqlite3 *db;
@@ -566,32 +567,14 @@ static int count_attempt_rows(const char *path)
 	return n;
 }
 
-static void test_attempts_write_behind(void **state)
+static void test_attempt_add_is_direct(void **state)
 {
 	struct fixture *f = *state;
-	g_autoptr(GPtrArray) atts = NULL;
 
 	for (int i = 0; i < 10; i++)
-		add_attempt(f, "1001", "queued", 100);
-	assert_int_equal(gateway_store_attempt_pending(f->store), 10);
-	/* Not yet in the file: another reader sees nothing. */
-	assert_int_equal(count_attempt_rows(f->path), 0);
-	assert_int_equal(gateway_store_attempt_flush(f->store), 0);
-	assert_int_equal(gateway_store_attempt_pending(f->store), 0);
+		add_attempt(f, "1001", "direct", 100);
+	/* Another reader sees them without any flush or close. */
 	assert_int_equal(count_attempt_rows(f->path), 10);
-	/* A full queue flushes by itself; reads flush first. */
-	for (int i = 0; i < 600; i++)
-		add_attempt(f, "1002", "burst", 100000);
-	assert_true(gateway_store_attempt_pending(f->store) < 512);
-	assert_int_equal(gateway_store_attempt_list(f->store, "1002", 1000,
-						    &atts), 0);
-	assert_int_equal(atts->len, 600);
-	/* Close flushes what is still queued. */
-	add_attempt(f, "1003", "at close", 100000);
-	gateway_store_close(f->store);
-	f->store = NULL;
-	assert_int_equal(count_attempt_rows(f->path), 611);
-	assert_int_equal(gateway_store_open(&f->store, f->path), 0);
 }
 
 /* ---- call log ---- */
@@ -921,7 +904,7 @@ int main(void)
 		T(test_delete_cascades),
 		T(test_attempts_bounded),
 		T(test_attempts_per_extension),
-		T(test_attempts_write_behind),
+		T(test_attempt_add_is_direct),
 		T(test_settings),
 		T(test_survives_reopen),
 		T(test_no_plain_password),

@@ -5,6 +5,8 @@
 #include <string.h>
 
 GPtrArray *test_log_lines;
+/* The store's writer thread logs too. */
+static GMutex test_log_lock;
 
 static GLogWriterOutput test_log_write(GLogLevelFlags level,
 				       const GLogField *fields, gsize n,
@@ -18,7 +20,11 @@ static GLogWriterOutput test_log_write(GLogLevelFlags level,
 		else if (strcmp(fields[i].key, "MESSAGE") == 0)
 			msg = fields[i].value;
 	}
-	g_ptr_array_add(test_log_lines, g_strdup_printf("%s: %s", domain, msg));
+	g_mutex_lock(&test_log_lock);
+	if (test_log_lines)
+		g_ptr_array_add(test_log_lines,
+				g_strdup_printf("%s: %s", domain, msg));
+	g_mutex_unlock(&test_log_lock);
 	return g_log_writer_default(level, fields, n, data);
 }
 
@@ -30,28 +36,38 @@ void test_log_start(void)
 
 void test_log_stop(void)
 {
+	g_mutex_lock(&test_log_lock);
 	g_clear_pointer(&test_log_lines, g_ptr_array_unref);
+	g_mutex_unlock(&test_log_lock);
 }
 
 void test_log_clear(void)
 {
+	g_mutex_lock(&test_log_lock);
 	g_ptr_array_set_size(test_log_lines, 0);
+	g_mutex_unlock(&test_log_lock);
+}
+
+static bool test_log_find(const char *s, bool whole)
+{
+	bool found = false;
+
+	g_mutex_lock(&test_log_lock);
+	for (guint i = 0; !found && i < test_log_lines->len; i++)
+		found = whole ? strcmp(test_log_lines->pdata[i], s) == 0
+			      : strstr(test_log_lines->pdata[i], s) != NULL;
+	g_mutex_unlock(&test_log_lock);
+	return found;
 }
 
 bool test_logged(const char *line)
 {
-	for (guint i = 0; i < test_log_lines->len; i++)
-		if (strcmp(test_log_lines->pdata[i], line) == 0)
-			return true;
-	return false;
+	return test_log_find(line, true);
 }
 
 bool test_logged_substring(const char *needle)
 {
-	for (guint i = 0; i < test_log_lines->len; i++)
-		if (strstr(test_log_lines->pdata[i], needle))
-			return true;
-	return false;
+	return test_log_find(needle, false);
 }
 
 void test_remove_dir(const char *path)
