@@ -26,7 +26,6 @@ struct ice_addr {
 };
 
 struct media_ice {
-	StunAgent agent;
 	char ufrag[MEDIA_ICE_CRED_MAX + 1];
 	char pwd[MEDIA_ICE_CRED_MAX + 1];
 	char remote_ufrag[MEDIA_ICE_CRED_MAX + 1]; /* "" when unknown */
@@ -53,6 +52,26 @@ static const uint16_t known_attributes[] = {
 };
 
 /* RFC 8445 15.4: ice-char = ALPHA / DIGIT / "+" / "/" (64 symbols). */
+/*
+ * A responder's StunAgent keeps no per-stream state (its table of sent
+ * transactions is for requests, and a lite agent sends none), yet the
+ * table makes it 11 KiB. One per thread serves every stream on a worker.
+ */
+static _Thread_local StunAgent thread_agent;
+static _Thread_local bool thread_agent_ready;
+
+static StunAgent *stun_agent(void)
+{
+	if (!thread_agent_ready) {
+		stun_agent_init(&thread_agent, known_attributes,
+				STUN_COMPATIBILITY_RFC5389,
+				STUN_AGENT_USAGE_SHORT_TERM_CREDENTIALS |
+					STUN_AGENT_USAGE_USE_FINGERPRINT);
+		thread_agent_ready = true;
+	}
+	return &thread_agent;
+}
+
 static const char ice_chars[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -122,10 +141,6 @@ int media_ice_new(struct media_ice **out, const struct media_ice_config *cfg,
 					  ? cfg->consent_timeout_us
 					  : MEDIA_ICE_CONSENT_TIMEOUT_US;
 	ice->last_consent_us = now_us;
-	stun_agent_init(&ice->agent, known_attributes,
-			STUN_COMPATIBILITY_RFC5389,
-			STUN_AGENT_USAGE_SHORT_TERM_CREDENTIALS |
-				STUN_AGENT_USAGE_USE_FINGERPRINT);
 	*out = ice;
 	return 0;
 }
@@ -235,9 +250,9 @@ static size_t error_reply(struct media_ice *ice, StunMessage *req,
 {
 	StunMessage msg;
 
-	if (!stun_agent_init_error(&ice->agent, &msg, reply, cap, req, code))
+	if (!stun_agent_init_error(stun_agent(), &msg, reply, cap, req, code))
 		return 0;
-	return stun_agent_finish_message(&ice->agent, &msg, NULL, 0);
+	return stun_agent_finish_message(stun_agent(), &msg, NULL, 0);
 }
 
 /* The authenticated Binding request @req from @from: answer and learn. */
@@ -261,7 +276,7 @@ static enum media_ice_result valid_request(struct media_ice *ice,
 	}
 	memcpy(&src, from, from_len);
 	r = stun_usage_ice_conncheck_create_reply(
-		&ice->agent, req, &msg, reply, reply_len, &src, from_len,
+		stun_agent(), req, &msg, reply, reply_len, &src, from_len,
 		&control, 0, STUN_USAGE_ICE_COMPATIBILITY_RFC5245);
 	if (r != STUN_USAGE_ICE_RETURN_SUCCESS || *reply_len == 0) {
 		*reply_len = 0;
@@ -294,7 +309,7 @@ enum media_ice_result media_ice_receive(struct media_ice *ice,
 	    !usable_source(from, from_len) ||
 	    from_len > (socklen_t)sizeof(struct sockaddr_storage))
 		return MEDIA_ICE_IGNORED;
-	v = stun_agent_validate(&ice->agent, &req, buf, len, ice_validater,
+	v = stun_agent_validate(stun_agent(), &req, buf, len, ice_validater,
 				ice);
 	/* Only requests are answered; we send no requests of our own. */
 	if (v == STUN_VALIDATION_NOT_STUN ||
@@ -314,7 +329,7 @@ enum media_ice_result media_ice_receive(struct media_ice *ice,
 		return MEDIA_ICE_UNAUTHORIZED;
 	case STUN_VALIDATION_UNKNOWN_REQUEST_ATTRIBUTE:
 		*reply_len = stun_agent_build_unknown_attributes_error(
-			&ice->agent, &(StunMessage){0}, reply, cap, &req);
+			stun_agent(), &(StunMessage){0}, reply, cap, &req);
 		return MEDIA_ICE_REJECTED;
 	default:
 		/* No FINGERPRINT or credentials at all: not an ICE check. */
