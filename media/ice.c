@@ -133,10 +133,7 @@ int media_ice_new(struct media_ice **out, const struct media_ice_config *cfg,
 		return err;
 	}
 	ice->ufrag_len = strlen(ice->ufrag);
-	if (cfg->remote_ufrag) {
-		strcpy(ice->remote_ufrag, cfg->remote_ufrag);
-		ice->remote_ufrag_len = strlen(ice->remote_ufrag);
-	}
+	media_ice_set_remote_ufrag(ice, cfg->remote_ufrag);
 	ice->consent_timeout_us = cfg->consent_timeout_us
 					  ? cfg->consent_timeout_us
 					  : MEDIA_ICE_CONSENT_TIMEOUT_US;
@@ -151,6 +148,15 @@ void media_ice_free(struct media_ice *ice)
 		return;
 	OPENSSL_cleanse(ice->pwd, sizeof(ice->pwd));
 	g_free(ice);
+}
+
+int media_ice_set_remote_ufrag(struct media_ice *ice, const char *ufrag)
+{
+	if (ufrag && !is_ice_string(ufrag, 4))
+		return EINVAL;
+	strcpy(ice->remote_ufrag, ufrag ? ufrag : "");
+	ice->remote_ufrag_len = strlen(ice->remote_ufrag);
+	return 0;
 }
 
 const char *media_ice_local_ufrag(const struct media_ice *ice)

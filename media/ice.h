@@ -73,6 +73,12 @@ const char *media_ice_local_ufrag(const struct media_ice *ice);
 const char *media_ice_local_pwd(const struct media_ice *ice);
 
 /**
+ * media_ice_set_remote_ufrag() - the browser's ufrag, once its SDP is known
+ * (NULL: stop checking it). Returns 0 or EINVAL. The stream's thread.
+ */
+int media_ice_set_remote_ufrag(struct media_ice *ice, const char *ufrag);
+
+/**
  * media_ice_receive() - process one datagram received from @from.
  * @reply has room for *@reply_len bytes (MEDIA_ICE_REPLY_MAX is enough);
  * on return *@reply_len is the length of the response to send back to

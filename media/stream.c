@@ -23,6 +23,9 @@ static void stream_clear(gpointer data)
 {
 	struct media_stream *s = data;
 
+	/* Only reached once both sources dropped their references. */
+	g_clear_pointer(&s->io, g_source_unref);
+	g_clear_pointer(&s->consent, g_source_unref);
 	media_ice_free(s->ice);
 	media_port_free(s->ports);
 	media_worker_load_add(s->worker, -1);

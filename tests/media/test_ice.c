@@ -395,6 +395,32 @@ static void test_wrong_credentials_no_hijack(void **state)
 					    f->blen));
 }
 
+/* The browser's ufrag can come later (its answer); until then any. */
+static void test_remote_ufrag_set_later(void **state)
+{
+	struct fixture *f = *state;
+	struct media_ice *ice = ice_new(NULL, NULL, NULL, 0);
+	g_autofree char *any = g_strdup_printf("%s:whatever",
+					       media_ice_local_ufrag(ice));
+	g_autofree char *good = g_strdup_printf("%s:brws",
+						media_ice_local_ufrag(ice));
+	const char *pwd = media_ice_local_pwd(ice);
+
+	media_ice_free(f->ice);
+	f->ice = ice;
+	assert_int_equal(send_check(f, any, pwd, false, false, 0),
+			 MEDIA_ICE_CHECK);
+	assert_int_equal(media_ice_set_remote_ufrag(ice, "brws"), 0);
+	assert_int_equal(send_check(f, any, pwd, false, false, 0),
+			 MEDIA_ICE_UNAUTHORIZED);
+	assert_int_equal(send_check(f, good, pwd, false, false, 0),
+			 MEDIA_ICE_CHECK);
+	assert_int_equal(media_ice_set_remote_ufrag(ice, "b:d"), EINVAL);
+	assert_int_equal(media_ice_set_remote_ufrag(ice, NULL), 0);
+	assert_int_equal(send_check(f, any, pwd, false, false, 0),
+			 MEDIA_ICE_CHECK);
+}
+
 static void test_role_conflict_keeps_state(void **state)
 {
 	struct fixture *f = *state;
@@ -525,6 +551,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_wrong_credentials_no_hijack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remote_ufrag_set_later,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_role_conflict_keeps_state,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_never_accepted,
