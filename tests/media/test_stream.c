@@ -331,6 +331,38 @@ static int stream_send(struct env *e, const uint8_t *buf, size_t len)
 	return e->seen.send_result;
 }
 
+struct stats_job {
+	struct env *e;
+	struct media_stream_stats st;
+	bool done;
+};
+
+static gboolean do_stats(gpointer data)
+{
+	struct stats_job *j = data;
+
+	g_mutex_lock(&j->e->seen.lock);
+	media_stream_stats(j->e->stream, &j->st);
+	j->done = true;
+	g_mutex_unlock(&j->e->seen.lock);
+	return G_SOURCE_REMOVE;
+}
+
+static bool stats_done(struct seen *s, const void *arg)
+{
+	return ((const struct stats_job *)arg)->done;
+}
+
+/* The stream's counters, read on its worker. */
+static struct media_stream_stats stream_stats(struct env *e)
+{
+	struct stats_job j = {.e = e};
+
+	media_worker_invoke(e->w, do_stats, &j, NULL);
+	assert_true(wait_for(e, NULL, stats_done, &j, 5000));
+	return j.st;
+}
+
 /* --- a plain UDP socket as a scripted peer ---------------------------- */
 
 static int udp_socket(struct sockaddr_in *self)
@@ -472,6 +504,37 @@ static void test_libnice_full_agent_connects(void **state)
 	env_stop(&e);
 }
 
+/* From a validated address: DTLS and RTCP pass with their kind; an
+ * unknown first byte and an oversized datagram do not. */
+static void check_kinds(struct env *e, int fd)
+{
+	uint8_t dtls[25] = {22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12, 1};
+	uint8_t rtcp[28] = {0x80, 200, 0, 6};
+	uint8_t junk[40] = {100, 1, 2, 3};
+	static uint8_t big[3000] = {0x80, 0};
+	struct media_stream_stats st;
+	int one = 1, two = 2;
+
+	udp_send(fd, e, dtls, sizeof(dtls));
+	assert_true(wait_for(e, NULL, has_packets, &one, 2000));
+	assert_int_equal(e->seen.last_kind, MEDIA_DEMUX_DTLS);
+	assert_memory_equal(e->seen.last, dtls, sizeof(dtls));
+	udp_send(fd, e, junk, sizeof(junk));
+	udp_send(fd, e, big, sizeof(big));
+	udp_send(fd, e, rtcp, sizeof(rtcp));
+	assert_true(wait_for(e, NULL, has_packets, &two, 2000));
+	assert_int_equal(e->seen.last_kind, MEDIA_DEMUX_RTCP);
+	assert_int_equal(e->seen.last_len, sizeof(rtcp));
+	st = stream_stats(e);
+	assert_int_equal(e->seen.packets, 2);
+	assert_int_equal(st.packets[MEDIA_DEMUX_DROP], 1);
+	assert_int_equal(st.truncated, 1);
+	assert_int_equal(st.packets[MEDIA_DEMUX_DTLS], 1);
+	assert_int_equal(st.packets[MEDIA_DEMUX_RTCP], 1);
+	assert_true(st.checks >= 5);
+	assert_int_equal(st.bad_checks, 0);
+}
+
 /* Checks every 200 ms keep a 1 s consent alive; silence ends it. */
 static void test_consent_kept_then_expires(void **state)
 {
@@ -508,6 +571,7 @@ static void test_consent_kept_then_expires(void **state)
 	assert_int_equal(e.seen.selected_events, 1);
 	g_mutex_unlock(&e.seen.lock);
 	stopped = g_get_monotonic_time();
+	check_kinds(&e, fd);
 	assert_true(wait_for(&e, NULL, has_expired, NULL, 3000));
 	/* Not before the timeout, and at most a tick (timeout/4) after. */
 	assert_true(e.seen.expired_at - stopped >= SEC - SEC / 4);
