@@ -437,6 +437,33 @@ static void test_role_conflict_keeps_state(void **state)
 	assert_false(media_ice_selected(f->ice, NULL, NULL));
 }
 
+/* An authenticated check with a comprehension-required attribute we do
+ * not know gets 420 (RFC 5389 7.3.1) and changes nothing. */
+static void test_unknown_mandatory_attribute(void **state)
+{
+	struct fixture *f = *state;
+	StunMessage msg;
+
+	stun_agent_init_request(&f->peer.agent, &msg, f->req, sizeof(f->req),
+				STUN_BINDING);
+	stun_message_append32(&msg, 0x7f01, 1);
+	stun_message_append_flag(&msg, STUN_ATTRIBUTE_USE_CANDIDATE);
+	stun_message_append64(&msg, STUN_ATTRIBUTE_ICE_CONTROLLING, 1);
+	stun_message_append_bytes(&msg, STUN_ATTRIBUTE_USERNAME, f->username,
+				  strlen(f->username));
+	f->req_len = stun_agent_finish_message(&f->peer.agent, &msg,
+					       (const uint8_t *)f->pwd,
+					       strlen(f->pwd));
+	assert_true(f->req_len > 0);
+	assert_int_equal(feed(f->ice, f->req, f->req_len, &f->a, f->alen, 0,
+			      f->reply, &f->reply_len),
+			 MEDIA_ICE_REJECTED);
+	assert_int_equal(stun_peer_read(&f->peer, f->reply, f->reply_len, &msg),
+			 STUN_VALIDATION_SUCCESS);
+	assert_int_equal(stun_peer_error(&msg), STUN_ERROR_UNKNOWN_ATTRIBUTE);
+	assert_false(media_ice_selected(f->ice, NULL, NULL));
+}
+
 static void test_malformed_never_accepted(void **state)
 {
 	struct fixture *f = *state;
@@ -462,7 +489,6 @@ static void test_malformed_never_accepted(void **state)
 		assert_true(r != MEDIA_ICE_CHECK && r != MEDIA_ICE_NOMINATED);
 	}
 	/* Our own success response fed back is not a request. */
-	memcpy(copy, f->reply, 0);
 	assert_int_equal(send_check(f, f->username, f->pwd, false, false, 2),
 			 MEDIA_ICE_CHECK);
 	memcpy(copy, f->reply, f->reply_len);
@@ -555,6 +581,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_role_conflict_keeps_state,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_unknown_mandatory_attribute, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_never_accepted,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_consent_timing, setup,
