@@ -182,7 +182,9 @@ int media_stream_new(struct media_stream **out, struct media_worker *w,
 	s->io = g_unix_fd_source_new(ports->rtp_fd, G_IO_IN);
 	g_source_set_callback(s->io, G_SOURCE_FUNC(stream_readable),
 			      media_stream_ref(s), source_unref);
-	s->consent = g_timeout_source_new((guint)tick_ms);
+	/* Whole-second ticks share wakeups across every stream of a worker. */
+	s->consent = tick_ms >= 1000 ? g_timeout_source_new_seconds(1)
+				     : g_timeout_source_new((guint)tick_ms);
 	g_source_set_callback(s->consent, consent_tick, media_stream_ref(s),
 			      source_unref);
 	g_source_attach(s->io, media_worker_context(w));
