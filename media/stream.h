@@ -1,0 +1,96 @@
+/*
+ * media/stream.h - one media stream's socket on a worker: reads datagrams in
+ * batches (recvmmsg), sorts them (media/demux.h), answers ICE checks
+ * (media/ice.h) and hands DTLS, RTP and RTCP from validated addresses to a
+ * callback. The packet path allocates nothing and logs nothing.
+ *
+ * Threads: created on any thread; everything after runs on its worker.
+ * Handlers are called on the worker thread; they must not block, and reach
+ * other threads by message passing.
+ */
+#ifndef OVOZ_MEDIA_STREAM_H
+#define OVOZ_MEDIA_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "media/demux.h"
+#include "media/ice.h"
+#include "media/port.h"
+#include "media/worker.h"
+
+struct media_stream;
+
+enum media_stream_event {
+	/* A nomination chose a (new) remote address: see media_stream_ice(). */
+	MEDIA_STREAM_EVENT_SELECTED,
+	/* No valid check within the consent timeout (RFC 7675): stop sending.
+	 * Reported once; media_stream_send() fails from then on. */
+	MEDIA_STREAM_EVENT_CONSENT_EXPIRED,
+};
+
+/** A DTLS, RTP or RTCP datagram from a validated address (all borrowed,
+ *  valid during the call only). */
+typedef void (*media_stream_packet_h)(struct media_stream *s,
+				      enum media_demux_kind kind,
+				      const uint8_t *buf, size_t len,
+				      const struct sockaddr *from,
+				      socklen_t from_len, void *arg);
+typedef void (*media_stream_event_h)(struct media_stream *s,
+				     enum media_stream_event event, void *arg);
+
+struct media_stream_handlers {
+	media_stream_packet_h packet; /* NULL: drop them */
+	media_stream_event_h event;   /* NULL: ignore */
+	void *arg;
+};
+
+struct media_stream_stats {
+	uint64_t packets[MEDIA_DEMUX_RTCP + 1]; /* indexed by kind; [DROP] */
+	uint64_t unvalidated; /* non-STUN from an address no check came from */
+	uint64_t truncated;   /* larger than MEDIA_WORKER_RX_SIZE */
+	uint64_t checks;      /* valid checks answered */
+	uint64_t bad_checks;  /* ignored or answered with an error */
+};
+
+/**
+ * media_stream_new() - start a stream on @w reading @ports->rtp_fd. Takes
+ * @ports and @ice on success (freed with the stream); the consent timer
+ * ticks on @w's context. Returns 0 or EINVAL; *@out (a new reference) only
+ * on success. Any thread.
+ */
+int media_stream_new(struct media_stream **out, struct media_worker *w,
+		     struct media_ports *ports, struct media_ice *ice,
+		     const struct media_stream_handlers *h);
+
+/**
+ * media_stream_destroy() - stop reading and timers (idempotent, any
+ * thread). The stop runs on the worker: called there, no handler runs after
+ * it returns; from elsewhere, a handler already running may finish.
+ */
+void media_stream_destroy(struct media_stream *s);
+
+/** New / dropped reference (any thread); the last one frees the ICE state
+ *  and returns the ports to their pool. unref(NULL) is fine. */
+struct media_stream *media_stream_ref(struct media_stream *s);
+void media_stream_unref(struct media_stream *s);
+
+/** The stream's worker, ports and ICE responder (borrowed; the ICE state
+ *  only on the worker thread, apart from its local credentials). */
+struct media_worker *media_stream_worker(struct media_stream *s);
+const struct media_ports *media_stream_ports(struct media_stream *s);
+struct media_ice *media_stream_ice(struct media_stream *s);
+
+/**
+ * media_stream_send() - send @buf to the selected pair. Worker thread.
+ * Returns 0, ENOTCONN before a nomination, ETIMEDOUT after consent
+ * expired, or sendto()'s errno.
+ */
+int media_stream_send(struct media_stream *s, const uint8_t *buf, size_t len);
+
+/** Counters so far (copied). Worker thread. */
+void media_stream_stats(struct media_stream *s, struct media_stream_stats *out);
+
+#endif

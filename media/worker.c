@@ -1,0 +1,164 @@
+/* media/worker.c - N threads, one GMainContext + GMainLoop each. */
+#define G_LOG_DOMAIN "ovoz-media"
+
+#include "worker.h"
+
+#include <errno.h>
+
+struct media_worker {
+	unsigned index;
+	GThread *thread;
+	GMainContext *ctx;
+	GMainLoop *loop;
+	gint load;
+	/* One batch of datagrams; streams on this thread take turns. */
+	uint8_t rx[MEDIA_WORKER_RX_BATCH][MEDIA_WORKER_RX_SIZE];
+};
+
+struct media_workers {
+	unsigned n;
+	gint next; /* round-robin cursor for ties */
+	struct media_worker **w;
+};
+
+static gpointer worker_main(gpointer data)
+{
+	struct media_worker *w = data;
+
+	/* GLib code that asks for "the thread default" lands here too. */
+	g_main_context_push_thread_default(w->ctx);
+	g_main_loop_run(w->loop);
+	g_main_context_pop_thread_default(w->ctx);
+	return NULL;
+}
+
+static gboolean worker_quit(gpointer data)
+{
+	struct media_worker *w = data;
+
+	g_main_loop_quit(w->loop);
+	return G_SOURCE_REMOVE;
+}
+
+static void worker_stop(struct media_worker *w)
+{
+	if (w->thread) {
+		/*
+		 * Quit from inside the loop: a g_main_loop_quit() from here
+		 * could land before g_main_loop_run() starts and be lost.
+		 */
+		media_worker_invoke(w, worker_quit, w, NULL);
+		g_thread_join(w->thread);
+	}
+	g_main_loop_unref(w->loop);
+	g_main_context_unref(w->ctx);
+	g_free(w);
+}
+
+int media_workers_new(struct media_workers **out, unsigned n)
+{
+	struct media_workers *ws;
+
+	if (n == 0)
+		n = g_get_num_processors();
+	if (n == 0 || n > 1024)
+		return EINVAL;
+	ws = g_new0(struct media_workers, 1);
+	ws->w = g_new0(struct media_worker *, n);
+	for (unsigned i = 0; i < n; i++) {
+		struct media_worker *w = g_new0(struct media_worker, 1);
+		g_autofree char *name = g_strdup_printf("ovoz-media-%u", i);
+		g_autoptr(GError) err = NULL;
+
+		w->index = i;
+		w->ctx = g_main_context_new();
+		w->loop = g_main_loop_new(w->ctx, FALSE);
+		ws->w[ws->n++] = w;
+		w->thread = g_thread_try_new(name, worker_main, w, &err);
+		if (!w->thread) {
+			g_warning("cannot start media worker %u: %s", i,
+				  err->message);
+			media_workers_free(ws);
+			return EAGAIN;
+		}
+	}
+	*out = ws;
+	return 0;
+}
+
+void media_workers_free(struct media_workers *ws)
+{
+	if (!ws)
+		return;
+	for (unsigned i = 0; i < ws->n; i++)
+		worker_stop(ws->w[i]);
+	g_free(ws->w);
+	g_free(ws);
+}
+
+unsigned media_workers_count(const struct media_workers *ws)
+{
+	return ws->n;
+}
+
+struct media_worker *media_workers_get(struct media_workers *ws, unsigned i)
+{
+	return i < ws->n ? ws->w[i] : NULL;
+}
+
+struct media_worker *media_workers_pick(struct media_workers *ws)
+{
+	unsigned start = (guint)g_atomic_int_add(&ws->next, 1) % ws->n;
+	struct media_worker *best = ws->w[start];
+
+	for (unsigned k = 1; k < ws->n; k++) {
+		struct media_worker *w = ws->w[(start + k) % ws->n];
+
+		if (g_atomic_int_get(&w->load) < g_atomic_int_get(&best->load))
+			best = w;
+	}
+	return best;
+}
+
+GMainContext *media_worker_context(struct media_worker *w)
+{
+	return w->ctx;
+}
+
+gboolean media_worker_is_current(struct media_worker *w)
+{
+	return g_main_context_is_owner(w->ctx);
+}
+
+void media_worker_invoke(struct media_worker *w, GSourceFunc fn,
+			 gpointer data, GDestroyNotify notify)
+{
+	g_main_context_invoke_full(w->ctx, G_PRIORITY_DEFAULT, fn, data,
+				   notify);
+}
+
+GSource *media_worker_timeout_add(struct media_worker *w, guint interval_ms,
+				  GSourceFunc fn, gpointer data,
+				  GDestroyNotify notify)
+{
+	GSource *src = g_timeout_source_new(interval_ms);
+
+	g_source_set_callback(src, fn, data, notify);
+	g_source_attach(src, w->ctx);
+	return src;
+}
+
+void media_worker_load_add(struct media_worker *w, int delta)
+{
+	g_atomic_int_add(&w->load, delta);
+}
+
+int media_worker_load(struct media_worker *w)
+{
+	return g_atomic_int_get(&w->load);
+}
+
+uint8_t (*media_worker_rx_buffers(struct media_worker *w))[MEDIA_WORKER_RX_SIZE]
+{
+	return w->rx;
+}
