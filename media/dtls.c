@@ -387,7 +387,7 @@ static int dtls_set_fingerprint(struct media_dtls *d, const char *fp)
 	return 0;
 }
 
-static int dtls_make_ssl(struct media_dtls *d)
+static int dtls_make_ssl(struct media_dtls *d, const char *profiles)
 {
 	BIO *bio;
 
@@ -401,6 +401,9 @@ static int dtls_make_ssl(struct media_dtls *d)
 	SSL_set_bio(d->ssl, bio, bio);
 	SSL_set_app_data(d->ssl, d);
 	if (!SSL_set_mtu(d->ssl, d->mtu))
+		return EINVAL;
+	/* Like the context's setter, 0 means success. */
+	if (profiles && SSL_set_tlsext_use_srtp(d->ssl, profiles) != 0)
 		return EINVAL;
 	DTLS_set_timer_cb(d->ssl, dtls_timer_cb);
 	if (d->role == MEDIA_DTLS_CLIENT)
@@ -444,7 +447,7 @@ int media_dtls_new(struct media_dtls **out,
 		     ? dtls_set_fingerprint(d, cfg->remote_fingerprint)
 		     : 0;
 	if (rc == 0)
-		rc = dtls_make_ssl(d);
+		rc = dtls_make_ssl(d, cfg->srtp_profiles);
 	if (rc != 0) {
 		ERR_clear_error();
 		media_dtls_unref(d);

@@ -71,6 +71,9 @@ struct media_dtls_config {
 	const char *remote_fingerprint; /* SDP value, or NULL: set later */
 	GMainContext *context;          /* timers; NULL = the default one */
 	unsigned mtu;                   /* 0 = MEDIA_DTLS_MTU */
+	/* OpenSSL use_srtp list to offer/accept instead of the certificate
+	 * context's ("SRTP_AES128_CM_SHA1_80" for peers without GCM). */
+	const char *srtp_profiles;
 	media_dtls_send_h send_h;
 	media_dtls_event_h event_h;
 	void *arg;
@@ -78,8 +81,9 @@ struct media_dtls_config {
 
 /**
  * media_dtls_new() - an endpoint in state NEW. Nothing is sent yet.
- * Returns 0; EINVAL (MTU below MEDIA_DTLS_MTU_MIN, missing callbacks or a
- * malformed fingerprint), ENOTSUP (unknown fingerprint hash) or EIO.
+ * Returns 0; EINVAL (MTU below MEDIA_DTLS_MTU_MIN, missing callbacks,
+ * unknown SRTP profiles or a malformed fingerprint), ENOTSUP (unknown
+ * fingerprint hash) or EIO.
  */
 int media_dtls_new(struct media_dtls **out,
 		   const struct media_dtls_config *cfg);
