@@ -514,10 +514,13 @@ void media_dtls_receive(struct media_dtls *d, const uint8_t *buf, size_t len)
 
 int media_dtls_set_remote_fingerprint(struct media_dtls *d, const char *fp)
 {
-	int rc = dtls_set_fingerprint(d, fp);
+	int rc;
 
-	if (rc == 0 && d->handshake_done && d->peer &&
-	    d->state == MEDIA_DTLS_CONNECTING && d->tx.len) {
+	/* Verified already: a new fingerprint in SDP means a new endpoint. */
+	if (d->state != MEDIA_DTLS_NEW && d->state != MEDIA_DTLS_CONNECTING)
+		return EALREADY;
+	rc = dtls_set_fingerprint(d, fp);
+	if (rc == 0 && d->handshake_done && d->peer && d->tx.len) {
 		media_dtls_ref(d);
 		dtls_verify(d);
 		media_dtls_unref(d);

@@ -109,7 +109,9 @@ void media_dtls_receive(struct media_dtls *d, const uint8_t *buf, size_t len);
  * media_dtls_set_remote_fingerprint() - the peer's SDP fingerprint when it
  * was not known at creation (our offer went out before the answer came);
  * if the handshake already finished it is verified now, and the event
- * callback runs from inside this call. Returns 0, EINVAL, ENOTSUP.
+ * callback runs from inside this call. Returns 0, EINVAL, ENOTSUP, or
+ * EALREADY once connected, failed or closed (a new fingerprint in SDP
+ * needs a new endpoint).
  */
 int media_dtls_set_remote_fingerprint(struct media_dtls *d, const char *fp);
 /** Send close_notify (if connected) and stop. Idempotent. */

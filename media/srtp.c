@@ -34,17 +34,20 @@ static bool srtp_profile_valid(enum media_srtp_profile p)
 	return p > MEDIA_SRTP_NONE && p < G_N_ELEMENTS(srtp_profiles);
 }
 
-static void srtp_once(void)
+/* libsrtp's global state (crypto kernel, NSS) is set up once. */
+static int srtp_once(void)
 {
-	static gsize done;
+	static gsize status;
 
-	if (g_once_init_enter(&done)) {
+	if (g_once_init_enter(&status)) {
 		srtp_err_status_t st = srtp_init();
 
 		if (st != srtp_err_status_ok)
-			g_error("libsrtp initialisation failed (%d)", st);
-		g_once_init_leave(&done, 1);
+			g_warning("libsrtp initialisation failed (status %d)",
+				  st);
+		g_once_init_leave(&status, st == srtp_err_status_ok ? 1 : 2);
 	}
+	return status == 1 ? 0 : EIO;
 }
 
 static void srtp_set_crypto(srtp_policy_t *pol, enum media_srtp_profile p)
@@ -91,7 +94,8 @@ int media_srtp_new(struct media_srtp **out, const struct media_srtp_key *tx,
 		replay_window = MEDIA_SRTP_REPLAY_WINDOW;
 	if (replay_window < 64 || replay_window >= 0x8000)
 		return EINVAL;
-	srtp_once();
+	if (srtp_once() != 0)
+		return EIO;
 	s = g_new0(struct media_srtp, 1);
 	s->profile = tx->profile;
 	s->rtp_trailer = srtp_profiles[s->profile].tag_len;

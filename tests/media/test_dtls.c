@@ -307,6 +307,10 @@ static void test_fingerprint_after_handshake(void **state)
 			 0);
 	assert_int_equal(a.connected, 1);
 	assert_int_equal(media_dtls_keys(a.d, &tx, &rx), 0);
+	assert_int_equal(media_dtls_set_remote_fingerprint(
+				 a.d, media_cert_fingerprint(ca)),
+			 EALREADY);
+	assert_int_equal(media_dtls_state(a.d), MEDIA_DTLS_CONNECTED);
 	peer_clear(&a);
 	peer_clear(&b);
 	media_cert_unref(ca);
@@ -426,6 +430,29 @@ static void test_garbage_then_handshake(void **state)
 	run_until_settled(&a, &b, 5000);
 	assert_int_equal(a.connected, 1);
 	assert_int_equal(b.connected, 1);
+	peer_clear(&a);
+	peer_clear(&b);
+	media_cert_unref(ca);
+	media_cert_unref(cb);
+}
+
+/* Both sides think they are the client: both fail, with a reason. */
+static void test_role_conflict(void **state)
+{
+	struct media_cert *ca = new_cert(), *cb = new_cert();
+	struct peer a, b;
+
+	peer_init(&a, ca, MEDIA_DTLS_CLIENT, media_cert_fingerprint(cb), 0,
+		  NULL);
+	peer_init(&b, cb, MEDIA_DTLS_CLIENT, media_cert_fingerprint(ca), 0,
+		  NULL);
+	media_dtls_start(a.d);
+	media_dtls_start(b.d);
+	run_until_settled(&a, &b, 3000);
+	assert_int_equal(a.connected + b.connected, 0);
+	assert_int_equal(a.failed, 1);
+	assert_int_equal(b.failed, 1);
+	assert_non_null(strstr(a.reason, "DTLS handshake failed: "));
 	peer_clear(&a);
 	peer_clear(&b);
 	media_cert_unref(ca);
@@ -741,6 +768,7 @@ int main(void)
 		cmocka_unit_test(test_small_mtu_and_loss),
 		cmocka_unit_test(test_handshake_timeout_and_destroy),
 		cmocka_unit_test(test_garbage_then_handshake),
+		cmocka_unit_test(test_role_conflict),
 		cmocka_unit_test(test_close_notify),
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test_teardown(test_interop_openssl_s_server,
