@@ -142,7 +142,8 @@ static void dtls_wipe_keys(struct media_dtls *d)
 static void dtls_emit(struct media_dtls *d, enum media_dtls_event ev)
 {
 	if (!d->destroyed && d->event_h)
-		d->event_h(d, ev, ev == MEDIA_DTLS_EVENT_FAILED ? d->error : NULL,
+		d->event_h(d, ev,
+			   ev == MEDIA_DTLS_EVENT_FAILED ? d->error : NULL,
 			   d->arg);
 }
 
@@ -174,16 +175,15 @@ static char *dtls_ssl_reason(const char *what)
 static void dtls_rearm(struct media_dtls *d)
 {
 	struct timeval tv;
+	gint64 us;
 
 	if (d->destroyed)
 		return;
 	if (d->state == MEDIA_DTLS_CONNECTING && !d->handshake_done &&
-	    DTLSv1_get_timeout(d->ssl, &tv) == 1)
-		g_source_set_ready_time(d->timer,
-					g_get_monotonic_time() +
-						(gint64)tv.tv_sec * G_USEC_PER_SEC +
-						tv.tv_usec);
-	else
+	    DTLSv1_get_timeout(d->ssl, &tv) == 1) {
+		us = (gint64)tv.tv_sec * G_USEC_PER_SEC + tv.tv_usec;
+		g_source_set_ready_time(d->timer, g_get_monotonic_time() + us);
+	} else
 		g_source_set_ready_time(d->timer, -1);
 }
 
@@ -240,7 +240,8 @@ static void dtls_verify(struct media_dtls *d)
 
 	if (media_cert_fingerprint_of(d->peer, d->fp_hash, got, &got_len,
 				      got_text) != 0) {
-		dtls_fail(d, g_strdup("DTLS: cannot hash the peer certificate"));
+		dtls_fail(d, g_strdup("DTLS: cannot hash the peer "
+				      "certificate"));
 		return;
 	}
 	if (got_len != d->fp_len || CRYPTO_memcmp(got, d->fp, got_len) != 0) {

@@ -535,9 +535,10 @@ static char *run_openssl(const char *const *argv)
 	char *out = NULL;
 	int status = 0;
 
-	assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH |
-				 G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
-				 NULL, &status, NULL));
+	assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
+				 G_SPAWN_SEARCH_PATH |
+					 G_SPAWN_STDERR_TO_DEV_NULL,
+				 NULL, NULL, &out, NULL, &status, NULL));
 	assert_true(g_spawn_check_wait_status(status, NULL));
 	return out;
 }

@@ -410,7 +410,8 @@ static void test_round_trip(void **state)
 		len = sizeof(want);
 		want[3] = 99;
 		memcpy(pkt, want, len);
-		assert_int_equal(media_srtp_protect(b, pkt, &len, sizeof(pkt)), 0);
+		assert_int_equal(media_srtp_protect(b, pkt, &len, sizeof(pkt)),
+				 0);
 		assert_int_equal(media_srtp_unprotect(b, pkt, &len), EBADMSG);
 		media_srtp_free(a);
 		media_srtp_free(b);
@@ -471,7 +472,8 @@ static void test_sdes_inline(void **state)
 	assert_int_equal(k.profile, cm);
 	assert_int_equal(k.len, 30);
 	assert_memory_equal(k.master, want.data, 30);
-	assert_int_equal(media_srtp_inline_parse(life, strlen(life), cm, &k), 0);
+	assert_int_equal(media_srtp_inline_parse(life, strlen(life), cm, &k),
+			 0);
 	assert_memory_equal(k.master, want.data, 30);
 	assert_int_equal(media_srtp_inline_parse(mki, strlen(mki), cm, &k),
 			 ENOTSUP);
