@@ -40,7 +40,8 @@ struct peer {
 	bool have_to;
 };
 
-static GMainContext *ctx;
+/* Each thread drives its own context, as media workers do. */
+static __thread GMainContext *ctx;
 
 static void on_send(const uint8_t *buf, size_t len, void *arg)
 {
@@ -509,6 +510,60 @@ static void test_bad_config(void **state)
 	media_cert_unref(c);
 }
 
+struct worker {
+	struct media_cert *ca, *cb; /* shared by every thread */
+	unsigned connected;
+	unsigned keys_match;
+};
+
+static gpointer worker_main(gpointer data)
+{
+	struct worker *w = data;
+
+	ctx = g_main_context_new();
+	g_main_context_push_thread_default(ctx);
+	for (int i = 0; i < 3; i++) {
+		struct peer a, b;
+		struct media_srtp_key atx, arx, btx, brx;
+
+		peer_init(&a, w->ca, MEDIA_DTLS_CLIENT,
+			  media_cert_fingerprint(w->cb), 0, NULL);
+		peer_init(&b, w->cb, MEDIA_DTLS_SERVER,
+			  media_cert_fingerprint(w->ca), 0, NULL);
+		media_dtls_start(a.d);
+		run_until_settled(&a, &b, 5000);
+		w->connected += a.connected + b.connected;
+		if (media_dtls_keys(a.d, &atx, &arx) == 0 &&
+		    media_dtls_keys(b.d, &btx, &brx) == 0 &&
+		    memcmp(atx.master, brx.master, atx.len) == 0 &&
+		    memcmp(arx.master, btx.master, arx.len) == 0)
+			w->keys_match++;
+		peer_clear(&a);
+		peer_clear(&b);
+	}
+	g_main_context_pop_thread_default(ctx);
+	g_main_context_unref(ctx);
+	return NULL;
+}
+
+/* Two workers handshake at once with one shared pair of certificates. */
+static void test_worker_threads(void **state)
+{
+	struct media_cert *ca = new_cert(), *cb = new_cert();
+	struct worker w[2] = {{ca, cb, 0, 0}, {ca, cb, 0, 0}};
+	GThread *t[2];
+
+	for (int i = 0; i < 2; i++)
+		t[i] = g_thread_new("media-worker", worker_main, &w[i]);
+	for (int i = 0; i < 2; i++) {
+		g_thread_join(t[i]);
+		assert_int_equal(w[i].connected, 6);
+		assert_int_equal(w[i].keys_match, 3);
+	}
+	media_cert_unref(ca);
+	media_cert_unref(cb);
+}
+
 /* --- interop with the openssl command line tool */
 
 static int udp_socket(uint16_t *port)
@@ -772,6 +827,7 @@ int main(void)
 		cmocka_unit_test(test_role_conflict),
 		cmocka_unit_test(test_close_notify),
 		cmocka_unit_test(test_bad_config),
+		cmocka_unit_test(test_worker_threads),
 		cmocka_unit_test_teardown(test_interop_openssl_s_server,
 					  kill_live_child),
 		cmocka_unit_test_teardown(test_interop_openssl_s_client,
