@@ -28,9 +28,8 @@ char *proxy_token(struct sip_transport *tp, const struct sip_addr *src)
 }
 
 /* Resolve a token back to a transport and address. */
-static struct sip_transport *proxy_resolve(struct sip_proxy *px,
-					   const char *token,
-					   struct sip_addr *dst)
+struct sip_transport *proxy_resolve(struct sip_proxy *px, const char *token,
+				    struct sip_addr *dst)
 {
 	memset(dst, 0, sizeof(*dst));
 	if (g_str_has_prefix(token, "u~")) {
@@ -121,6 +120,8 @@ void sip_proxy_handle_response(struct sip_stack *st, struct sip_message *msg,
 	g_autofree char *key = NULL;
 	struct proxy_branch *b;
 	struct proxy_fork *f;
+	struct proxy_media_leg leg;
+	const char *reason;
 
 	if (!sip->sip_via || !sip->sip_via->v_branch)
 		return;
@@ -159,10 +160,16 @@ void sip_proxy_handle_response(struct sip_stack *st, struct sip_message *msg,
 		return;
 	if (status == 100)
 		return;
+	leg = (struct proxy_media_leg){
+		.fork = f, .branch = b->id, .from_caller = false,
+		.from_kind = sip_transport_kind(tp),
+		.to_kind = sip_transport_kind(f->tp), .source = src,
+	};
+	if (!f->is_call)
+		proxy_dialog_leg(px, sip, false, &leg.branch, &leg.from_caller);
 	if (status < 200) {
 		if (!f->done) {
-			proxy_sdp(px, msg, sip_transport_kind(tp),
-				  sip_transport_kind(f->tp), b->id);
+			proxy_media_body(px, msg, &leg, &reason);
 			proxy_fork_respond(f, msg);
 		}
 		return;
@@ -175,8 +182,7 @@ void sip_proxy_handle_response(struct sip_stack *st, struct sip_message *msg,
 		/* 2xx to INVITE go to the caller every time: they are the
 		 * UAS's retransmissions (RFC 6026). */
 		if (first || f->is_invite) {
-			proxy_sdp(px, msg, sip_transport_kind(tp),
-				  sip_transport_kind(f->tp), b->id);
+			proxy_media_body(px, msg, &leg, &reason);
 			proxy_fork_respond(f, msg);
 		}
 		return;
@@ -291,7 +297,8 @@ static void proxy_relay(struct sip_proxy *px, const struct sip_request *req,
 	proxy_dialog_early(px, f, false);
 	if (err)
 		proxy_fork_branch_final(f, g_ptr_array_index(f->branches, 0),
-					NULL, 503);
+					NULL, f->refusal_status
+						? f->refusal_status : 503);
 }
 
 static void proxy_to_upstream(struct sip_proxy *px,
@@ -427,8 +434,11 @@ static void proxy_initial(struct sip_proxy *px, const struct sip_request *req,
 	if (sent)
 		proxy_dialog_early(px, f, true);
 	if (!sent) {
-		proxy_fork_reply(f, 480, "Temporarily Unavailable");
-		proxy_call_event(px, f, SIP_CALL_END, "failed", 480);
+		int st = f->refusal_status ? f->refusal_status : 480;
+		proxy_fork_reply(f, st, f->refusal_status
+					 ? f->refusal_reason
+					 : "Temporarily Unavailable");
+		proxy_call_event(px, f, SIP_CALL_END, "failed", st);
 		return;
 	}
 	if (f->is_invite && px->cfg.no_answer)
@@ -526,9 +536,14 @@ static void proxy_in_dialog(struct sip_proxy *px,
 		g_autofree char *via = proxy_via(px, tp, branch);
 		size_t len;
 		g_autofree char *bytes = NULL;
+		struct proxy_media_leg leg = {
+			.from_kind = sip_transport_kind(req->tp),
+			.to_kind = sip_transport_kind(tp), .source = &req->src,
+		};
+		const char *reason;
 		proxy_insert(m, sip_via_class, via);
-		proxy_sdp(px, m, sip_transport_kind(req->tp),
-			  sip_transport_kind(tp), branch);
+		proxy_dialog_leg(px, sip, true, &leg.branch, &leg.from_caller);
+		proxy_media_body(px, m, &leg, &reason);
 		bytes = sip_message_serialize(m, &len);
 		if (bytes)
 			proxy_send(tp, &dst, bytes, len);
@@ -536,12 +551,14 @@ static void proxy_in_dialog(struct sip_proxy *px,
 		g_free(key);
 		return;
 	}
+	proxy_dialog_cseq(px, sip);
 	struct proxy_fork *f = proxy_fork_new(px, req, key);
 	if (f->is_invite)
 		proxy_fork_reply(f, 100, "Trying");
 	if (proxy_fork_add_branch(f, m, tp, &dst))
-		proxy_fork_branch_final(f, g_ptr_array_index(f->branches, 0), NULL,
-				  503);
+		proxy_fork_branch_final(f, g_ptr_array_index(f->branches, 0),
+					NULL, f->refusal_status
+						? f->refusal_status : 503);
 }
 
 static void proxy_cancel(struct sip_proxy *px, const struct sip_request *req)
@@ -706,6 +723,8 @@ void sip_proxy_free(struct sip_proxy *px)
 {
 	if (!px)
 		return;
+	/* Teardown releases nothing: the media side goes with the proxy. */
+	px->hooks.media_release = NULL;
 	proxy_due_clear(px);
 	if (px->dialog_sweep)
 		g_source_remove(px->dialog_sweep);

@@ -43,17 +43,39 @@ struct sip_call_event {
 	/* END: "answered", "busy", "no-answer", "cancelled", "failed" */
 	const char *disposition;
 	int status;            /* END without answer: final status sent */
-	const char *hangup_by; /* END after answer: "caller" or "callee" */
+	const char *hangup_by; /* END after answer: "caller", "callee" or
+				* "ovoz" */
+	const char *reason;    /* END by Ovoz: why ("media timeout"), or NULL */
 };
 
-/** Where an SDP body is going, for the media hook. Borrowed. */
-struct sip_sdp_event {
+/** What an SDP body is in its offer/answer exchange (RFC 3264). */
+enum sip_media_kind {
+	SIP_MEDIA_OFFER,  /* INVITE, re-INVITE, UPDATE; a 1xx/2xx to a
+			   * body-less INVITE (late offer) */
+	SIP_MEDIA_ANSWER, /* a 1xx/2xx to an offer; ACK or PRACK after a
+			   * late offer */
+};
+
+/**
+ * An SDP body crossing the proxy, keyed as rtpengine's ng protocol keys
+ * its offer/answer/delete: Call-ID, both tags, and the branch. Borrowed
+ * strings, valid during the hook call only.
+ */
+struct sip_media_event {
+	enum sip_media_kind kind;
 	const char *call_id;
-	const char *from_tag, *to_tag; /* to_tag NULL in an initial offer */
-	const char *branch;            /* our Via branch of that leg */
+	const char *from_tag, *to_tag; /* of the message; to_tag NULL in an
+					* initial INVITE */
+	/* The callee-side leg this body belongs to: our Via branch of the
+	 * INVITE branch towards that callee. In-dialog bodies carry the
+	 * answering branch, so a call keeps one key per leg. */
+	const char *branch;
+	bool from_caller;     /* travels from the caller's side */
 	bool is_request;
-	int status;                    /* responses */
+	const char *method;   /* of the request, or of the CSeq */
+	int status;           /* responses */
 	enum sip_transport_kind from_kind, to_kind;
+	const struct sip_addr *source; /* where the message came from */
 };
 
 struct sip_proxy_hooks {
@@ -62,10 +84,30 @@ struct sip_proxy_hooks {
 	/** The live WebSocket flow called @id ("wss-12"), borrowed, or NULL. */
 	struct sip_transport *(*flow)(void *ctx, const char *id);
 	void (*call)(void *ctx, const struct sip_call_event *ev);
-	/** Rewrite an SDP body: return a new body (g_malloc'd, *@len set) or
-	 *  NULL to pass it unchanged. May be NULL. */
-	char *(*sdp)(void *ctx, const struct sip_sdp_event *ev,
-		     const char *body, size_t *len);
+	/**
+	 * An SDP body (offer or answer) crossing the proxy. Return 0 and set
+	 * *@out to a new body (g_malloc'd, *@out_len its length) or leave it
+	 * NULL to pass the body unchanged; or refuse it with a SIP status
+	 * (488 no common codec, 503 no media ports...) and *@reason (a static
+	 * reason phrase). A refused offer in a request fails that branch with
+	 * the status (the caller sees it when every branch has failed); a
+	 * refused body in a response or an ACK is logged and passed as it is,
+	 * since the other side already considers it sent. Called again with
+	 * the same body for retransmitted 2xx. May be NULL.
+	 */
+	int (*media)(void *ctx, const struct sip_media_event *ev,
+		     const char *body, size_t len, char **out, size_t *out_len,
+		     const char **reason);
+	/**
+	 * Nothing of call @call_id that belongs to @branch (a callee leg that
+	 * will never be answered: it failed, was cancelled or lost the fork)
+	 * or, with @branch NULL, to the whole call (its dialog ended: BYE,
+	 * closed flow, no answer, Timer C, max_call, hang-up by Ovoz) may
+	 * outlive this call. @why is static text. May be called for a call
+	 * that never had a body. May be NULL.
+	 */
+	void (*media_release)(void *ctx, const char *call_id,
+			      const char *branch, const char *why);
 };
 
 struct sip_proxy_config {
@@ -114,6 +156,16 @@ void sip_proxy_flow_closed(struct sip_proxy *px, struct sip_transport *flow);
 
 /** Calls being set up or talking. */
 unsigned sip_proxy_active_calls(const struct sip_proxy *px);
+
+/**
+ * sip_proxy_hangup() - end call @call_id from Ovoz itself (media timeout,
+ * DTLS failure): an answered call gets a BYE to each party, carrying
+ * "Reason: SIP;cause=...;text=@reason"; a ringing one is cancelled and its
+ * caller answered @status (or 480). The call log records @reason and
+ * hang-up by "ovoz". Returns 0, or ENOENT for an unknown call.
+ */
+int sip_proxy_hangup(struct sip_proxy *px, const char *call_id, int status,
+		     const char *reason);
 
 /** Tests: timer base T1 in ms (default 500). */
 void sip_proxy_set_t1(struct sip_proxy *px, unsigned t1_ms);

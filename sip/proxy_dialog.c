@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include <sofia-sip/sip_header.h>
+#include <sofia-sip/su_alloc.h>
+#include <sofia-sip/url.h>
 
 static void proxy_party_clear(struct proxy_party *p)
 {
@@ -30,6 +32,12 @@ static void proxy_party_free(gpointer data)
 
 void proxy_dialog_free(struct proxy_dialog *d)
 {
+	/* Nothing media holds may outlive its call. */
+	proxy_media_release(d->px, d->call_id, NULL,
+			    d->why ? d->why : "call over");
+	sip_message_unref(d->invite);
+	g_free(d->callee_contact);
+	g_free(d->why);
 	proxy_party_clear(&d->caller);
 	g_ptr_array_unref(d->callees);
 	g_free(d->call_id);
@@ -53,7 +61,10 @@ void proxy_dialog_early(struct sip_proxy *px, struct proxy_fork *f,
 	if (!f->is_call || g_hash_table_contains(px->dialogs, call_id))
 		return;
 	d = g_new0(struct proxy_dialog, 1);
+	d->px = px;
 	d->call_id = g_strdup(call_id);
+	d->invite = sip_message_ref(f->req);
+	d->caller_cseq = sip->sip_cseq ? sip->sip_cseq->cs_seq : 1;
 	d->caller_tag = g_strdup(sip->sip_from->a_tag);
 	d->caller.token = proxy_token(f->tp, &f->src);
 	d->callees = g_ptr_array_new_with_free_func(proxy_party_free);
@@ -113,7 +124,15 @@ void proxy_dialog_failed(struct sip_proxy *px, struct proxy_fork *f)
 	struct proxy_dialog *d = proxy_dialog_of(px, f);
 
 	if (d && !d->answered)
-		g_hash_table_remove(px->dialogs, d->call_id);
+		proxy_dialog_remove(px, d, "not answered");
+}
+
+void proxy_dialog_remove(struct sip_proxy *px, struct proxy_dialog *d,
+			 const char *why)
+{
+	g_free(d->why);
+	d->why = g_strdup(why);
+	g_hash_table_remove(px->dialogs, d->call_id);
 }
 
 void proxy_answered(struct sip_proxy *px, struct proxy_fork *f,
@@ -128,6 +147,12 @@ void proxy_answered(struct sip_proxy *px, struct proxy_fork *f,
 		return;
 	proxy_dialog_tag(px, b, sip_message_sip(resp)->sip_to->a_tag);
 	d->answerer = proxy_dialog_callee(d, b->id, NULL);
+	if (sip_message_sip(resp)->sip_contact) {
+		su_home_t home[1] = {SU_HOME_INIT(home)};
+		d->callee_contact = g_strdup(url_as_string(
+			home, sip_message_sip(resp)->sip_contact->m_url));
+		su_home_deinit(home);
+	}
 	d->fork = NULL;
 	d->callee_kind = f->callee_kind;
 	if (sip_transport_is_flow(f->tp))
@@ -214,7 +239,8 @@ int proxy_dialog_route(struct sip_proxy *px, const sip_t *sip,
 }
 
 static void proxy_dialog_report(struct sip_proxy *px, const char *call_id,
-				const struct proxy_dialog *d, const char *by)
+				const struct proxy_dialog *d, const char *by,
+				const char *reason)
 {
 	struct sip_call_event ev = {
 		.type = SIP_CALL_END,
@@ -226,10 +252,50 @@ static void proxy_dialog_report(struct sip_proxy *px, const char *call_id,
 		.disposition = "answered",
 		.status = 200,
 		.hangup_by = by,
+		.reason = reason,
 	};
 
 	if (px->hooks.call)
 		px->hooks.call(px->ctx, &ev);
+}
+
+void proxy_dialog_report_end(struct sip_proxy *px, struct proxy_dialog *d,
+			     const char *by, const char *reason)
+{
+	proxy_dialog_report(px, d->call_id, d, by, reason);
+}
+
+bool proxy_dialog_leg(struct sip_proxy *px, const sip_t *sip,
+		      bool is_request, const char **branch, bool *from_caller)
+{
+	struct proxy_dialog *d = sip->sip_call_id
+		? g_hash_table_lookup(px->dialogs, sip->sip_call_id->i_id)
+		: NULL;
+	bool caller_sent;
+
+	if (!d || !d->answerer || !sip->sip_from || !d->caller_tag)
+		return false;
+	/* A request from the caller carries its tag in From; a response
+	 * travels against its request. */
+	caller_sent = sip->sip_from->a_tag &&
+		      strcmp(sip->sip_from->a_tag, d->caller_tag) == 0;
+	*branch = d->answerer->branch;
+	*from_caller = is_request ? caller_sent : !caller_sent;
+	return true;
+}
+
+void proxy_dialog_cseq(struct sip_proxy *px, const sip_t *sip)
+{
+	struct proxy_dialog *d = g_hash_table_lookup(px->dialogs,
+						     sip->sip_call_id->i_id);
+	uint32_t *mine;
+
+	if (!d || !sip->sip_cseq || !sip->sip_from || !sip->sip_from->a_tag ||
+	    !d->caller_tag)
+		return;
+	mine = strcmp(sip->sip_from->a_tag, d->caller_tag) == 0
+		       ? &d->caller_cseq : &d->callee_cseq;
+	*mine = MAX(*mine, sip->sip_cseq->cs_seq);
 }
 
 void proxy_dialog_end(struct sip_proxy *px, const sip_t *sip)
@@ -243,8 +309,8 @@ void proxy_dialog_end(struct sip_proxy *px, const sip_t *sip)
 	by = sip->sip_from->a_tag && d->caller_tag &&
 			     strcmp(sip->sip_from->a_tag, d->caller_tag) == 0
 		     ? "caller" : "callee";
-	proxy_dialog_report(px, sip->sip_call_id->i_id, d, by);
-	g_hash_table_remove(px->dialogs, sip->sip_call_id->i_id);
+	proxy_dialog_report(px, sip->sip_call_id->i_id, d, by, NULL);
+	proxy_dialog_remove(px, d, "BYE");
 }
 
 /* Answered calls whose BYE never came are closed in the log after
@@ -264,7 +330,9 @@ gboolean proxy_dialog_sweep(gpointer data)
 			continue;
 		g_message("call %s -> %s: no BYE after %u s, closed in the log",
 			  d->caller_name, d->callee_name, px->cfg.max_call);
-		proxy_dialog_report(px, k, d, NULL);
+		proxy_dialog_report(px, k, d, NULL, NULL);
+		g_free(d->why);
+		d->why = g_strdup("no BYE within max_call_duration");
 		g_hash_table_iter_remove(&it);
 	}
 	return G_SOURCE_CONTINUE;
@@ -289,7 +357,10 @@ void sip_proxy_flow_closed(struct sip_proxy *px, struct sip_transport *flow)
 		g_message("call %s -> %s: %s's connection closed, call over",
 			  d->caller_name, d->callee_name,
 			  caller ? "caller" : "callee");
-		proxy_dialog_report(px, k, d, caller ? "caller" : "callee");
+		proxy_dialog_report(px, k, d, caller ? "caller" : "callee",
+				    NULL);
+		g_free(d->why);
+		d->why = g_strdup("connection closed");
 		g_hash_table_iter_remove(&it);
 	}
 	/* A caller that vanished while ringing cancels its call. */

@@ -35,6 +35,7 @@ struct proxy_branch {
 	struct sip_addr dst;
 	int status;              /* highest status received */
 	bool final, cancel_wanted, cancel_sent, is_invite;
+	bool released;           /* its media leg was released */
 	/* INVITE only: Timer C's deadline (monotonic us), pushed back by every
 	 * provisional response from 101 up. */
 	gint64 timer_c;
@@ -57,6 +58,10 @@ struct proxy_fork {
 	GPtrArray *branches;
 	struct sip_message *best;
 	int best_status;
+	/* A branch the media hook refused (488 no common codec...): answered
+	 * with this reason when it is the best. Static. */
+	int refusal_status;
+	const char *refusal_reason;
 	char *last;              /* last response sent, for retransmissions */
 	size_t last_len;
 	bool done, is_invite, is_call, cancelled, answered, no_answer;
@@ -85,6 +90,7 @@ struct proxy_party {
  * (sip/proxy_dialog.c). The table also tells the call log who hung up.
  */
 struct proxy_dialog {
+	struct sip_proxy *px;
 	char *call_id;
 	char *caller_tag;
 	struct proxy_party caller;
@@ -97,6 +103,21 @@ struct proxy_dialog {
 	 * whose party's connection closes is over. */
 	char *caller_flow, *callee_flow;
 	gint64 answered; /* monotonic seconds; 0 while early */
+	/* For BYEs from Ovoz: the INVITE as received, the callee's Contact
+	 * URI from its 2xx, the highest CSeq each party has used. */
+	struct sip_message *invite;
+	char *callee_contact;
+	uint32_t caller_cseq, callee_cseq;
+	char *why; /* why it ended, for the media release */
+};
+
+/* Where a body travels, for the media hook (borrowed). */
+struct proxy_media_leg {
+	struct proxy_fork *fork; /* the transaction it belongs to, or NULL */
+	const char *branch;      /* the callee leg's INVITE branch */
+	bool from_caller;
+	enum sip_transport_kind from_kind, to_kind;
+	const struct sip_addr *source;
 };
 
 struct sip_proxy {
@@ -143,9 +164,6 @@ char *proxy_via(struct sip_proxy *px, struct sip_transport *tp,
 int proxy_insert(struct sip_message *m, msg_hclass_t *hc,
 			const char *value);
 void proxy_max_forwards(struct sip_message *m);
-void proxy_sdp(struct sip_proxy *px, struct sip_message *m,
-		      enum sip_transport_kind from, enum sip_transport_kind to,
-		      const char *branch);
 void proxy_branch_free(struct proxy_branch *b);
 void proxy_fork_free(struct proxy_fork *f);
 void proxy_dialog_free(struct proxy_dialog *d);
@@ -182,6 +200,19 @@ gboolean proxy_fork_no_answer(gpointer data);
 
 /* How the party behind @tp/@src is reached: "wss-12" or "u~ip~port". */
 char *proxy_token(struct sip_transport *tp, const struct sip_addr *src);
+/* The transport (borrowed) and address a token names, or NULL. */
+struct sip_transport *proxy_resolve(struct sip_proxy *px, const char *token,
+				    struct sip_addr *dst);
+
+/* sip/proxy_media.c */
+/* Pass @m's SDP body through hooks.media. 0, or the status refusing an
+ * offer in a request (*@reason: static reason phrase). */
+int proxy_media_body(struct sip_proxy *px, struct sip_message *m,
+		     const struct proxy_media_leg *leg, const char **reason);
+void proxy_media_release(struct sip_proxy *px, const char *call_id,
+			 const char *branch, const char *why);
+/* The callee leg of INVITE branch @b will never be answered (once). */
+void proxy_branch_release(struct proxy_branch *b, const char *why);
 
 /* sip/proxy_dialog.c */
 /* An INVITE @f was forked to its branches: its call's early dialog. */
@@ -204,6 +235,18 @@ int proxy_dialog_route(struct sip_proxy *px, const sip_t *sip,
 		       const char *self, char **peer, const char **why);
 /* A BYE: report the end of its call (who hung up) and forget it. */
 void proxy_dialog_end(struct sip_proxy *px, const sip_t *sip);
+/* Report the end of answered @d (hung up by @by, Ovoz's @reason). */
+void proxy_dialog_report_end(struct sip_proxy *px, struct proxy_dialog *d,
+			     const char *by, const char *reason);
+/* Forget @d (frees it); @why goes to the media release. */
+void proxy_dialog_remove(struct sip_proxy *px, struct proxy_dialog *d,
+			 const char *why);
+/* The media leg of in-dialog message @sip: the answering branch, and
+ * whether it comes from the caller. False outside a known dialog. */
+bool proxy_dialog_leg(struct sip_proxy *px, const sip_t *sip,
+		      bool is_request, const char **branch, bool *from_caller);
+/* A request from a party inside its dialog: remember its CSeq. */
+void proxy_dialog_cseq(struct sip_proxy *px, const sip_t *sip);
 gboolean proxy_dialog_sweep(gpointer data);
 
 /* Queue @key on @q to come due 64*T1 from now. */

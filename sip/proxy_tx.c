@@ -77,48 +77,10 @@ void proxy_max_forwards(struct sip_message *m)
 	}
 }
 
-/* Pass an SDP body through the media hook. */
-void proxy_sdp(struct sip_proxy *px, struct sip_message *m,
-		      enum sip_transport_kind from, enum sip_transport_kind to,
-		      const char *branch)
-{
-	sip_t *sip = sip_message_sip(m);
-	msg_t *msg = sip_message_msg(m);
-	struct sip_sdp_event ev;
-	g_autofree char *body = NULL, *out = NULL;
-	size_t len = 0;
-
-	if (!px->hooks.sdp || !sip->sip_payload || !sip->sip_content_type ||
-	    !sip->sip_content_type->c_type ||
-	    g_ascii_strcasecmp(sip->sip_content_type->c_type,
-			       "application/sdp") != 0)
-		return;
-	ev = (struct sip_sdp_event){
-		.call_id = sip->sip_call_id ? sip->sip_call_id->i_id : "",
-		.from_tag = sip->sip_from ? sip->sip_from->a_tag : NULL,
-		.to_tag = sip->sip_to ? sip->sip_to->a_tag : NULL,
-		.branch = branch,
-		.is_request = sip->sip_request != NULL,
-		.status = sip_message_status(m),
-		.from_kind = from,
-		.to_kind = to,
-	};
-	body = g_strndup(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
-	out = px->hooks.sdp(px->ctx, &ev, body, &len);
-	if (!out)
-		return;
-	sip_payload_t *pl = sip_payload_create(msg_home(msg), out, (isize_t)len);
-	if (pl)
-		msg_header_replace(msg, (msg_pub_t *)sip,
-				   (msg_header_t *)sip->sip_payload,
-				   (msg_header_t *)pl);
-	if (sip->sip_content_length)
-		msg_header_remove(msg, (msg_pub_t *)sip,
-				  (msg_header_t *)sip->sip_content_length);
-}
-
 void proxy_branch_free(struct proxy_branch *b)
 {
+	if (b->status < 200 || b->status >= 300)
+		proxy_branch_release(b, "transaction over");
 	if (b->retrans)
 		g_source_remove(b->retrans);
 	if (b->cancel_timer)
@@ -429,6 +391,13 @@ int proxy_fork_add_branch(struct proxy_fork *f, struct sip_message *req,
 	struct proxy_branch *b = g_new0(struct proxy_branch, 1);
 	g_autofree char *via = NULL;
 	const char *method = proxy_method(sip_message_sip(req));
+	struct proxy_media_leg leg = {
+		.fork = f, .from_caller = true, .source = &f->src,
+		.from_kind = sip_transport_kind(f->tp),
+		.to_kind = sip_transport_kind(tp),
+	};
+	const char *reason = NULL;
+	int refused;
 
 	b->fork = f;
 	b->is_invite = strcmp(method, "INVITE") == 0;
@@ -441,12 +410,24 @@ int proxy_fork_add_branch(struct proxy_fork *f, struct sip_message *req,
 		b->dst = *dst;
 	via = proxy_via(px, tp, b->id);
 	proxy_insert(req, sip_via_class, via);
-	proxy_sdp(px, req, sip_transport_kind(f->tp), sip_transport_kind(tp),
-		  b->id);
+	/* A new call's branch is its own media leg; a request inside a
+	 * dialog belongs to the leg that answered. */
+	leg.branch = b->id;
+	if (!f->is_call)
+		proxy_dialog_leg(px, sip_message_sip(req), true, &leg.branch,
+				 &leg.from_caller);
+	refused = proxy_media_body(px, req, &leg, &reason);
 	b->req = req;
-	b->bytes = sip_message_serialize(req, &b->len);
 	g_ptr_array_add(f->branches, b);
 	g_hash_table_insert(px->branches, b->key, b);
+	if (refused) {
+		b->final = true;
+		b->status = refused;
+		f->refusal_status = refused;
+		f->refusal_reason = reason;
+		return EPROTO;
+	}
+	b->bytes = sip_message_serialize(req, &b->len);
 	if (!b->bytes || proxy_send(tp, &b->dst, b->bytes, b->len)) {
 		b->final = true;
 		b->status = 503;
@@ -491,6 +472,7 @@ void proxy_fork_branch_final(struct proxy_fork *f, struct proxy_branch *b,
 	b->final = true;
 	b->status = status;
 	proxy_branch_stop_retransmit(b);
+	proxy_branch_release(b, status == 487 ? "cancelled" : "failed");
 	if (f->done)
 		return;
 	if (proxy_better(status, f->best_status)) {
@@ -506,7 +488,9 @@ void proxy_fork_branch_final(struct proxy_fork *f, struct proxy_branch *b,
 	if (f->best)
 		proxy_fork_respond(f, f->best);
 	else
-		proxy_fork_reply(f, f->best_status ? f->best_status : 408, NULL);
+		proxy_fork_reply(f, f->best_status ? f->best_status : 408,
+				 f->best_status == f->refusal_status
+					 ? f->refusal_reason : NULL);
 	if (f->is_call)
 		g_debug("call %s -> %s: %d (%s)", f->caller, f->callee,
 			f->best_status, proxy_disposition(f, f->best_status));

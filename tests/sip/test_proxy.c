@@ -28,6 +28,12 @@ struct fixture {
 	struct fake_transport *caller_f, *ws2_f, *udp_f;
 	struct sip_addr caller_src, ws2_src, udp_src;
 	GPtrArray *events;
+	/* The media seam: what hooks.media saw and released, and how it
+	 * answers (0, or a status to refuse offers). */
+	const char *body;   /* SDP of the next invite(), or NULL */
+	GPtrArray *media;   /* "offer|answer <branch> <caller|callee>" */
+	GPtrArray *released; /* "<branch or *> <why>" */
+	int refuse;
 };
 
 static int creds(void *ctx, const char *user, char *md5, char *sha)
@@ -67,6 +73,39 @@ static void on_call(void *ctx, const struct sip_call_event *ev)
 					ev->disposition ? ev->disposition : ""));
 }
 
+static int on_media(void *ctx, const struct sip_media_event *ev,
+		    const char *body, size_t len, char **out, size_t *out_len,
+		    const char **reason)
+{
+	struct fixture *f = ctx;
+
+	g_ptr_array_add(f->media, g_strdup_printf(
+		"%s %s %s", ev->kind == SIP_MEDIA_OFFER ? "offer" : "answer",
+		ev->branch ? ev->branch : "-",
+		ev->from_caller ? "caller" : "callee"));
+	if (f->refuse && ev->kind == SIP_MEDIA_OFFER) {
+		*reason = "Not Acceptable Here - no common codec";
+		return f->refuse;
+	}
+	/* A rewritten body, as the media relay would write. */
+	*out = g_strdup_printf("v=0\r\no=ovoz 1 1 IN IP4 192.0.2.1\r\n"
+			       "s=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+			       "m=audio 20000 RTP/AVP 0\r\n");
+	*out_len = strlen(*out);
+	(void)body;
+	(void)len;
+	return 0;
+}
+
+static void on_release(void *ctx, const char *call_id, const char *branch,
+		       const char *why)
+{
+	struct fixture *f = ctx;
+
+	g_ptr_array_add(f->released, g_strdup_printf("%s %s",
+						     branch ? branch : "*", why));
+}
+
 static void feed(struct fixture *f, struct sip_transport *tp,
 		 const struct sip_addr *src, const char *text)
 {
@@ -101,7 +140,8 @@ static int setup(void **state)
 				      .udp_port = 5060, .ws_host = "192.0.2.1",
 				      .ws_port = 8443, .no_answer = 60};
 	static const struct sip_proxy_hooks hooks = {
-		.is_extension = is_ext, .flow = flow, .call = on_call};
+		.is_extension = is_ext, .flow = flow, .call = on_call,
+		.media = on_media, .media_release = on_release};
 
 	sip_stack_new(&f->st, NULL);
 	sip_auth_new(&f->auth, &ac, f->st, creds, f);
@@ -118,6 +158,8 @@ static int setup(void **state)
 	sip_stack_set_handler(f->st, "*", sip_proxy_handle_request, f->px);
 	sip_stack_set_response_handler(f->st, sip_proxy_handle_response, f->px);
 	f->events = g_ptr_array_new_with_free_func(g_free);
+	f->media = g_ptr_array_new_with_free_func(g_free);
+	f->released = g_ptr_array_new_with_free_func(g_free);
 	*state = f;
 	return 0;
 }
@@ -134,6 +176,8 @@ static int teardown(void **state)
 	sip_transport_unref(f->ws2);
 	sip_transport_unref(f->udp);
 	g_ptr_array_unref(f->events);
+	g_ptr_array_unref(f->media);
+	g_ptr_array_unref(f->released);
 	g_free(f);
 	return 0;
 }
@@ -189,8 +233,11 @@ static void invite(struct fixture *f, const char *branch)
 		"Proxy-Authorization: Digest username=\"2001\", realm=\"" REALM
 		"\", nonce=\"%s\", uri=\"sip:1001@" REALM "\", response=\"%s\", "
 		"algorithm=MD5, cnonce=\"cn\", qop=auth, nc=00000001\r\n"
-		"Content-Length: 0\r\n\r\n",
-		branch, branch, nonce, resp);
+		"%s"
+		"Content-Length: %zu\r\n\r\n%s",
+		branch, branch, nonce, resp,
+		f->body ? "Content-Type: application/sdp\r\n" : "",
+		f->body ? strlen(f->body) : 0, f->body ? f->body : "");
 	feed(f, f->caller, &f->caller_src, second);
 }
 
@@ -205,6 +252,23 @@ static char *answer(struct sip_message *req, int status, const char *tag)
 	bytes = sip_message_serialize(r, &len);
 	sip_message_unref(r);
 	return bytes;
+}
+
+/* A 2xx with a Contact and an SDP body to forwarded INVITE @req. */
+static char *answer_sdp(struct sip_message *req, const char *tag)
+{
+	g_autofree char *plain = answer(req, 200, tag);
+	const char *sdp = "v=0\r\no=- 2 2 IN IP4 192.0.2.7\r\ns=-\r\n"
+			  "c=IN IP4 192.0.2.7\r\nt=0 0\r\n"
+			  "m=audio 4000 RTP/AVP 0\r\n";
+	char *end = strstr(plain, "Content-Length: 0\r\n\r\n");
+
+	assert_non_null(end);
+	*end = '\0';
+	return g_strdup_printf("%sContact: <sip:1001@192.0.2.7:5062>\r\n"
+			       "Content-Type: application/sdp\r\n"
+			       "Content-Length: %zu\r\n\r\n%s",
+			       plain, strlen(sdp), sdp);
 }
 
 /* Pop until a message that is not a 100 Trying. */
@@ -377,6 +441,123 @@ static void test_fork_first_2xx_wins(void **state)
 	assert_int_equal(sip_proxy_active_calls(f->px), 1);
 }
 
+static const char offer_sdp[] =
+	"v=0\r\no=- 1 1 IN IP4 198.51.100.1\r\ns=-\r\n"
+	"c=IN IP4 198.51.100.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n";
+
+static bool has(GPtrArray *a, const char *text)
+{
+	for (guint i = 0; i < a->len; i++)
+		if (strcmp(g_ptr_array_index(a, i), text) == 0)
+			return true;
+	return false;
+}
+
+/* The media seam: an offer per branch, the answer on the answering
+ * branch, the losing branch released, Ovoz's hang-up BYEs both parties
+ * and releases the call. */
+static void test_media_offer_answer_release_hangup(void **state)
+{
+	struct fixture *f = *state;
+	struct sip_message *to_udp, *to_ws, *r, *m;
+	g_autofree char *b_udp = NULL, *b_ws = NULL, *ok = NULL, *ring = NULL,
+			*t = NULL, *term = NULL;
+	unsigned byes = 0;
+
+	bind_udp(f);
+	assert_int_equal(sip_registrar_restore(f->reg, "1001",
+					       "<sip:x@b.invalid;transport=ws>",
+					       NULL, NULL, "c2", 1,
+					       g_get_real_time() / G_USEC_PER_SEC + 600,
+					       NULL),
+			 0);
+	f->body = offer_sdp;
+	invite(f, "m1");
+	to_udp = fake_transport_pop(f->udp_f);
+	to_ws = fake_transport_pop(f->udp_f);
+	assert_non_null(to_ws);
+	b_udp = g_strdup(sip_message_sip(to_udp)->sip_via->v_branch);
+	b_ws = g_strdup(sip_message_sip(to_ws)->sip_via->v_branch);
+	/* Each branch carries the hook's body, and was offered apart. */
+	assert_non_null(strstr(sip_message_sip(to_udp)->sip_payload->pl_data,
+			       "m=audio 20000"));
+	t = g_strdup_printf("offer %s caller", b_udp);
+	assert_true(has(f->media, t));
+	g_clear_pointer(&t, g_free);
+	t = g_strdup_printf("offer %s caller", b_ws);
+	assert_true(has(f->media, t));
+	g_clear_pointer(&t, g_free);
+	ring = answer(to_ws, 180, "w");
+	feed(f, f->udp, &f->udp_src, ring);
+	ok = answer_sdp(to_udp, "u");
+	feed(f, f->udp, &f->udp_src, ok);
+	t = g_strdup_printf("answer %s callee", b_udp);
+	assert_true(has(f->media, t));
+	g_clear_pointer(&t, g_free);
+	sip_message_unref(next(f->caller_f)); /* 180 */
+	r = next(f->caller_f);
+	assert_int_equal(sip_message_status(r), 200);
+	assert_non_null(strstr(sip_message_sip(r)->sip_payload->pl_data,
+			       "m=audio 20000"));
+	sip_message_unref(r);
+	/* The losing branch answers our CANCEL with 487: released. */
+	term = answer(to_ws, 487, "w");
+	feed(f, f->udp, &f->udp_src, term);
+	t = g_strdup_printf("%s cancelled", b_ws);
+	assert_true(has(f->released, t));
+	g_clear_pointer(&t, g_free);
+	assert_false(has(f->released, "* BYE"));
+	/* Ovoz ends the call: a BYE to each party, with the Reason. */
+	while ((m = fake_transport_pop(f->udp_f)))
+		sip_message_unref(m);
+	assert_int_equal(sip_proxy_hangup(f->px, "call-m1", 408,
+					  "media timeout"), 0);
+	while ((m = fake_transport_pop(f->udp_f)) ||
+	       (m = fake_transport_pop(f->caller_f))) {
+		sip_t *sip = sip_message_sip(m);
+		if (sip_message_is_request(m) &&
+		    strcmp(sip_message_method(m), "BYE") == 0) {
+			assert_non_null(sip->sip_reason);
+			assert_string_equal(sip->sip_reason->re_protocol, "SIP");
+			assert_string_equal(sip->sip_reason->re_cause, "408");
+			assert_string_equal(sip->sip_reason->re_text,
+					    "\"media timeout\"");
+			assert_non_null(sip->sip_to->a_tag);
+			assert_non_null(sip->sip_from->a_tag);
+			byes++;
+		}
+		sip_message_unref(m);
+	}
+	assert_int_equal(byes, 2);
+	assert_true(has(f->released, "* media timeout"));
+	assert_int_equal(sip_proxy_hangup(f->px, "call-m1", 408, "again"),
+			 ENOENT);
+	assert_int_equal(sip_proxy_active_calls(f->px), 0);
+	sip_message_unref(to_udp);
+	sip_message_unref(to_ws);
+}
+
+/* A refused offer fails the branch: the caller gets the hook's 488 and
+ * the callee nothing. */
+static void test_media_refused_offer_gives_488(void **state)
+{
+	struct fixture *f = *state;
+	struct sip_message *r;
+
+	bind_udp(f);
+	f->body = offer_sdp;
+	f->refuse = 488;
+	invite(f, "m2");
+	assert_null(fake_transport_pop(f->udp_f));
+	r = next(f->caller_f);
+	assert_non_null(r);
+	assert_int_equal(sip_message_status(r), 488);
+	assert_string_equal(sip_message_sip(r)->sip_status->st_phrase,
+			    "Not Acceptable Here - no common codec");
+	sip_message_unref(r);
+	assert_string_equal(g_ptr_array_index(f->events, 1), "end failed");
+}
+
 static void test_best_response_and_ack(void **state)
 {
 	struct fixture *f = *state;
@@ -485,6 +666,8 @@ int main(void)
 		T(test_timer_c_cancels_a_silent_ringing_branch),
 		T(test_fork_first_2xx_wins),
 		T(test_best_response_and_ack),
+		T(test_media_offer_answer_release_hangup),
+		T(test_media_refused_offer_gives_488),
 		T(test_unknown_and_unregistered),
 		T(test_cancel_retransmitted_until_answered),
 #undef T
