@@ -59,7 +59,7 @@ export const noMedia = () => ({ getTracks: () => [], getAudioTracks: () => [], g
  * A started JsSIP UA for @ext on @o's WSS that registers at once.
  * Incoming calls are answered when @answer. Returns { ua, events (names
  * of registration events, in order), failures (SIP status of each
- * registrationFailed), incoming (RTCSessions), stop() }.
+ * registrationFailed), incoming (RTCSessions, each with .seen: its events), stop() }.
  */
 export function jssipPhone(o, { ext, password }, { answer = false } = {}) {
   const socket = new NodeWebSocket(`wss://${HOST}:${o.httpsPort}/ws`, { requestOptions: { ca } });
@@ -74,6 +74,8 @@ export function jssipPhone(o, { ext, password }, { answer = false } = {}) {
   ua.on('registrationFailed', (e) => { p.events.push('registrationFailed'); p.failures.push(e.response?.status_code ?? e.cause); });
   ua.on('newRTCSession', ({ originator, session }) => {
     if (originator !== 'remote') return;
+    session.seen = []; // its events, in order
+    for (const ev of ['accepted', 'confirmed', 'ended', 'failed']) session.on(ev, () => session.seen.push(ev));
     p.incoming.push(session);
     if (answer) session.answer({ mediaStream: noMedia() });
   });
