@@ -59,14 +59,15 @@ export function run(cmd, args, { cwd, env, stdin = 'ignore' } = {}) {
 /**
  * A sipp UAS reachable as extension @ext: its port is registered with
  * digest first (UDP, from that same port), then sipp binds it and answers
- * one call (sipp/uas.xml). Returns the run() handle plus { port }.
+ * one call: sipp/uas.xml (the caller hangs up) or uas_bye.xml (sipp does).
+ * Returns the run() handle plus { port }.
  */
-export async function sippUas(o, { ext, password }) {
+export async function sippUas(o, { ext, password }, { scenario = 'uas.xml' } = {}) {
   const port = await freePort();
   const r = await udpRegister(o, ext, password, { localPort: port });
   r.peer.close();
   if (r.final?.status !== 200) throw new Error(`REGISTER for the sipp UAS: ${r.final?.start}`);
-  const h = run('sipp', ['-sf', path.join(SIPP_DIR, 'uas.xml'), '-m', '1', '-i', HOST, '-p', String(port),
+  const h = run('sipp', ['-sf', path.join(SIPP_DIR, scenario), '-m', '1', '-i', HOST, '-p', String(port),
     '-mi', HOST, '-mp', String(port + 2), '-nostdin', '-aa', '-timeout', '30s', '-timeout_error']);
   h.port = port;
   await sleep(300); // sipp binds its port
