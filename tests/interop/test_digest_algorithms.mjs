@@ -19,7 +19,7 @@ const EXPECTED = {
   'MD5, SHA-256': { 'SIP.js': false, JsSIP: false, baresip: false, linphonec: true, sipp: true },
   'SHA-256, MD5': { 'SIP.js': true, JsSIP: true, baresip: false, linphonec: true, sipp: false },
 };
-const WAIT = 3000; // ms a client gets to register
+const WAIT = 4000; // ms a client gets to register
 
 const cleanups = [];
 after(async () => { for (const c of cleanups.reverse()) await c(); });
