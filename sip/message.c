@@ -437,8 +437,7 @@ char *sip_message_header_text(const struct sip_message *m, const char *name)
 	msg_href_t const *hr;
 	msg_header_t *h;
 	const sip_unknown_t *u;
-	isize_t n = 0, len;
-	char *out;
+	isize_t n = 0;
 
 	hr = msg_find_hclass(mc, line, &n);
 	if (!hr || n == 0)
@@ -451,13 +450,25 @@ char *sip_message_header_text(const struct sip_message *m, const char *name)
 		return NULL;
 	}
 	h = *(msg_header_t **)((char *)m->sip + hr->hr_offset);
+	return h ? sip_message_field_text(h) : NULL;
+}
+
+char *sip_message_field_text(const msg_header_t *h)
+{
+	isize_t len;
+	char *out;
+
 	if (!h)
 		return NULL;
 	len = msg_header_field_e(NULL, 0, h, 0);
 	if (len < 0)
 		return NULL;
-	out = g_malloc(len + 1);
-	msg_header_field_e(out, len + 1, h, 0);
+	/* sofia-sip's parameter encoder writes a parameter only when one
+	 * byte more than it needs is left: with exactly len + 1 bytes the
+	 * last parameter (";expires=300", ";+sip.instance=...") is left
+	 * unwritten, uninitialised, though the length counts it. */
+	out = g_malloc0(len + 2);
+	msg_header_field_e(out, len + 2, h, 0);
 	out[len] = '\0';
 	return out;
 }

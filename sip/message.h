@@ -98,4 +98,12 @@ char *sip_message_serialize(struct sip_message *m, size_t *len);
 /** Header value as text ("User-Agent"), or NULL. Free with g_free. */
 char *sip_message_header_text(const struct sip_message *m, const char *name);
 
+/**
+ * sip_message_field_text() - the value of the one header @h (its h_next
+ * is not followed), without the name, as a new string (free with g_free),
+ * or NULL. Use it instead of sip_header_as_string(), which loses the last
+ * parameter of a value longer than 127 bytes. Any thread; @h borrowed.
+ */
+char *sip_message_field_text(const msg_header_t *h);
+
 #endif

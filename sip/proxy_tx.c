@@ -242,6 +242,14 @@ void proxy_branch_stop_retransmit(struct proxy_branch *b)
 	}
 }
 
+/* "Name: value" of the one header @h (not its h_next) onto @s. */
+static void derive_header(GString *s, const char *name, const void *h)
+{
+	g_autofree char *v = sip_message_field_text((const msg_header_t *)h);
+
+	g_string_append_printf(s, "%s: %s\r\n", name, v ? v : "");
+}
+
 /* Build a request from the headers of @b's request (CANCEL, ACK). */
 struct sip_message *proxy_branch_derive(struct proxy_branch *b,
 					 const char *method,
@@ -254,23 +262,15 @@ struct sip_message *proxy_branch_derive(struct proxy_branch *b,
 	char *ruri = url_as_string(home, sip->sip_request->rq_url);
 
 	g_string_append_printf(s, "%s %s SIP/2.0\r\n", method, ruri);
-	g_string_append_printf(s, "Via: %s\r\n",
-			       sip_header_as_string(home, (sip_header_t *)sip->sip_via));
+	derive_header(s, "Via", sip->sip_via);
 	g_string_append(s, "Max-Forwards: 70\r\n");
-	g_string_append_printf(s, "From: %s\r\n",
-			       sip_header_as_string(home, (sip_header_t *)sip->sip_from));
-	g_string_append_printf(s, "To: %s\r\n",
-			       sip_header_as_string(home, (sip_header_t *)
-						    (to ? to : sip->sip_to)));
+	derive_header(s, "From", sip->sip_from);
+	derive_header(s, "To", to ? to : sip->sip_to);
 	g_string_append_printf(s, "Call-ID: %s\r\nCSeq: %u %s\r\n",
 			       sip->sip_call_id->i_id, sip->sip_cseq->cs_seq,
 			       method);
-	for (sip_route_t *r = sip->sip_route; r; r = r->r_next) {
-		sip_route_t one = *r;
-		one.r_next = NULL;
-		g_string_append_printf(s, "Route: %s\r\n",
-				       sip_header_as_string(home, (sip_header_t *)&one));
-	}
+	for (sip_route_t *r = sip->sip_route; r; r = r->r_next)
+		derive_header(s, "Route", r);
 	g_string_append(s, "Content-Length: 0\r\n\r\n");
 	if (sip_message_parse(&m, (const uint8_t *)s->str, s->len))
 		m = NULL;

@@ -197,14 +197,16 @@ static char *reg_contact_text(su_home_t *home, const sip_contact_t *m,
 	if (!c)
 		return NULL;
 	msg_header_remove_param(c->m_common, "expires");
-	text = sip_header_as_string(home, (sip_header_t *)c);
+	text = sip_message_field_text((const msg_header_t *)c);
 	uri = url_as_string(home, c->m_url);
-	if (!text || !uri)
+	if (!text || !uri) {
+		g_free(text);
 		return NULL;
+	}
 	inst = msg_params_find(c->m_params, "+sip.instance");
 	*uri_out = g_strdup(uri);
 	*instance_out = inst ? g_strdup(inst) : NULL;
-	return g_strdup(text);
+	return text;
 }
 
 /* The existing binding a contact replaces: same instance (RFC 5626), or
@@ -224,20 +226,17 @@ static int reg_find(GPtrArray *list, const char *uri, const char *instance)
 /* The REGISTER's Path list as one header value, or NULL (RFC 3327). */
 static char *reg_path_text(const sip_t *sip)
 {
-	su_home_t home[1] = {SU_HOME_INIT(home)};
 	GString *s = NULL;
 
 	for (const sip_path_t *p = sip->sip_path; p; p = p->r_next) {
-		sip_path_t one = *p;
-		one.r_next = NULL;
+		g_autofree char *one = sip_message_field_text(
+			(const msg_header_t *)p);
 		if (!s)
 			s = g_string_new(NULL);
 		else
 			g_string_append(s, ", ");
-		g_string_append(s, sip_header_as_string(home,
-							(sip_header_t *)&one));
+		g_string_append(s, one ? one : "");
 	}
-	su_home_deinit(home);
 	return s ? g_string_free(s, FALSE) : NULL;
 }
 

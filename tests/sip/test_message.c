@@ -71,6 +71,34 @@ static void test_parse_register(void **state)
 	sip_message_unref(m);
 }
 
+/* JsSIP's Contact: longer than 127 bytes, its last parameter must come
+ * out whole (sofia-sip's own sip_header_as_string() leaves it unwritten). */
+static void test_long_contact_text(void **state)
+{
+	static const char contact[] =
+		"<sip:nuk6n185@ssret33171rn.invalid;transport=ws>;+sip.ice;"
+		"reg-id=1;+sip.instance=\"<urn:uuid:1a5dfa1a-426c-43ad-b20d-"
+		"157b6bf57b4c>\";expires=300";
+	g_autofree char *text = g_strdup_printf(
+		"REGISTER sip:example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/WSS ssret33171rn.invalid;branch=z9hG4bK1\r\n"
+		"To: <sip:1003@example.com>\r\n"
+		"From: <sip:1003@example.com>;tag=ks676fr10t\r\n"
+		"Call-ID: dflab4j712nc9052o3p22o\r\nCSeq: 2 REGISTER\r\n"
+		"Contact: %s\r\nContent-Length: 0\r\n\r\n", contact);
+	struct sip_message *m = parse_text(text, strlen(text));
+	g_autofree char *v = sip_message_field_text(
+		(const msg_header_t *)sip_message_sip(m)->sip_contact);
+	g_autofree char *h = sip_message_header_text(m, "Contact");
+
+	(void)state;
+	assert_true(strlen(contact) > 128);
+	assert_string_equal(v, contact);
+	assert_string_equal(h, contact);
+	assert_null(sip_message_field_text(NULL));
+	sip_message_unref(m);
+}
+
 static void test_invite_body_byte_exact(void **state)
 {
 	g_autofree char *text = g_strdup_printf(
@@ -523,6 +551,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_register),
+		cmocka_unit_test(test_long_contact_text),
 		cmocka_unit_test(test_invite_body_byte_exact),
 		cmocka_unit_test(test_reply),
 		cmocka_unit_test(test_too_large),

@@ -9,11 +9,12 @@ import path from 'node:path';
 import { tempDir, freePort, waitFor, HOST } from './ovoz.mjs';
 
 /**
- * Start baresip registered as @ext/@password to @o. Resolves with
+ * Start baresip registered as @ext/@password to @o (@args: more baresip
+ * options, e.g. ['-e', '/dial 1002'] to run commands at start). Resolves with
  * { proc, pid, sipPort, log(), stop() } once /status shows it registered
  * (throws after @ms, baresip killed). Always call stop() (kills by PID).
  */
-export async function startBaresip(o, { ext, password, answer = 'auto', ms = 8000 }) {
+export async function startBaresip(o, { ext, password, answer = 'auto', ms = 8000, args = [] }) {
   const dir = tempDir('baresip-');
   const sipPort = await freePort();
   writeFileSync(path.join(dir, 'config'), [
@@ -33,7 +34,7 @@ export async function startBaresip(o, { ext, password, answer = 'auto', ms = 800
   writeFileSync(path.join(dir, 'accounts'),
     `<sip:${ext}@127.0.0.1;transport=udp>;auth_pass=${password};` +
     `outbound="sip:127.0.0.1:${o.udpPort};transport=udp";regint=60;answermode=${answer};audio_codecs=PCMU\n`);
-  const proc = spawn('baresip', ['-f', dir], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn('baresip', ['-f', dir, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stdout.on('data', (d) => { log += d; });
   proc.stderr.on('data', (d) => { log += d; });
