@@ -243,6 +243,20 @@ static int ws_receive(struct gateway *gw, struct lws *wsi, struct ws_conn *c,
 	return 0;
 }
 
+/*
+ * RFC 6455 8.1: a client fails the connection on a text frame that is not
+ * UTF-8, and SIP from UDP phones often is not (Latin-1 or cp1251 display
+ * names). RFC 7118 allows binary frames, and SIP.js and JsSIP decode them,
+ * so such a message goes as binary; everything else stays text.
+ * (g_utf8_validate_len() also refuses NUL bytes: binary for those too.)
+ */
+static enum lws_write_protocol ws_frame_type(const uint8_t *buf, size_t len)
+{
+	return g_utf8_validate_len((const char *)buf, len, NULL)
+		       ? LWS_WRITE_TEXT
+		       : LWS_WRITE_BINARY;
+}
+
 static int ws_writable(struct lws *wsi, struct ws_conn *c)
 {
 	GBytes *b = g_queue_pop_head(&c->out);
@@ -253,7 +267,8 @@ static int ws_writable(struct lws *wsi, struct ws_conn *c)
 	if (!b)
 		return 0;
 	data = (uint8_t *)g_bytes_get_data(b, &size);
-	n = lws_write(wsi, data + LWS_PRE, size - LWS_PRE, LWS_WRITE_TEXT);
+	n = lws_write(wsi, data + LWS_PRE, size - LWS_PRE,
+		      ws_frame_type(data + LWS_PRE, size - LWS_PRE));
 	g_bytes_unref(b);
 	if (n < (int)(size - LWS_PRE))
 		return -1;
