@@ -268,8 +268,6 @@ int gateway_new(struct gateway **out, struct gateway_config *cfg,
 		*err = g_strdup("cannot start the registrar");
 		goto fail;
 	}
-	sip_stack_set_handler(gw->stack, "REGISTER", sip_registrar_handle,
-			      gw->registrar);
 	app_restore(gw);
 
 	struct gateway_api_config ac = {
