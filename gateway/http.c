@@ -304,10 +304,12 @@ static int http_connection_event(struct gateway *gw, struct lws *wsi,
 		*ret = gateway_ws_confirm_upgrade(gw, wsi, in);
 		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		/* An upgrade without a subprotocol lands on protocols[0]:
-		 * refuse it, or it would dodge the Origin and per-address
-		 * checks of the "sip" protocol. (CONFIRM_UPGRADE already
-		 * refuses those; this stays as the last guard.) */
+		/* An upgrade bound to this protocol ("http, sip": lws takes
+		 * the first name it knows) must not dodge the Origin and
+		 * per-address checks of the "sip" protocol. Upgrades with no
+		 * "sip" at all never get here (CONFIRM_UPGRADE). */
+		g_message("WebSocket refused: it chose the http subprotocol "
+			  "(want sip first)");
 		gw->counters.ws_refused_subprotocol++;
 		*ret = -1;
 		return 0;
