@@ -57,7 +57,8 @@ char *sip_log_escape_len(const void *buf, size_t len, size_t max)
 			break;
 		}
 		if (n)
-			g_string_append_len(out, (const char *)p + i, (gssize)n);
+			g_string_append_len(out, (const char *)p + i,
+					    (gssize)n);
 		else
 			g_string_append_printf(out, "\\x%02x", p[i]);
 		shown += width;

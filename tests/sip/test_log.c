@@ -36,7 +36,8 @@ static void test_plain_text_unchanged(void **state)
 static void test_controls_escaped(void **state)
 {
 	CHECK("\x1b[31mred\x1b[0m", "\\x1b[31mred\\x1b[0m");
-	CHECK("ua\r\n2026-01-01 NOTICE forged", "ua\\x0d\\x0a2026-01-01 NOTICE forged");
+	CHECK("ua\r\n2026-01-01 NOTICE forged",
+	      "ua\\x0d\\x0a2026-01-01 NOTICE forged");
 	CHECK("a\tb\x7f", "a\\x09b\\x7f");
 	CHECK("nul\0here", "nul\\x00here");
 	/* C1 controls, a bidi override and the line separator. */
