@@ -124,10 +124,15 @@ static void server_log_refused(struct gateway *gw, const char *ip, guint n)
 		gw->conn_refused_unlogged++;
 		return;
 	}
-	g_message("connection from %s refused: %u connections open (limit %u)"
-		  "%s", ip, n, gw->cfg->http_max_per_ip,
-		  gw->conn_refused_unlogged ? ", and others since the last "
-					      "such line" : "");
+	if (gw->conn_refused_unlogged)
+		g_message("connection from %s refused: %u connections open "
+			  "(limit %u); %" G_GUINT64_FORMAT " more refused "
+			  "since the last such line", ip, n,
+			  gw->cfg->http_max_per_ip,
+			  gw->conn_refused_unlogged);
+	else
+		g_message("connection from %s refused: %u connections open "
+			  "(limit %u)", ip, n, gw->cfg->http_max_per_ip);
 	gw->conn_refused_logged = now;
 	gw->conn_refused_unlogged = 0;
 }
