@@ -29,7 +29,8 @@ static const char api_err_method[] = "method not allowed";
 const char api_err_internal[] = "internal error (see server log)";
 static const char api_err_busy[] = "database busy";
 static const char api_err_ext_id[] =
-	"extension must be 1-32 characters of A-Z, a-z, 0-9, '_', '.', '-'";
+	"extension must be 1-32 characters of A-Z, a-z, 0-9, '_', '.', '-',"
+	" not only dots";
 
 /* ---- responses ---- */
 
@@ -136,29 +137,58 @@ bool api_is_ext_char(char c)
 	return g_ascii_isalnum(c) || c == '_' || c == '.' || c == '-';
 }
 
+/* "." and ".." are path segments, not names: one character must be
+ * something else. */
 static bool api_ext_is_valid(const char *ext)
 {
 	size_t n = strlen(ext);
+	bool only_dots = true;
 
 	if (n < 1 || n > API_EXT_MAX)
 		return false;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (!api_is_ext_char(ext[i]))
 			return false;
-	return true;
+		if (ext[i] != '.')
+			only_dots = false;
+	}
+	return !only_dots;
+}
+
+static bool api_has_control(const char *s)
+{
+	for (const char *p = s; *p; p = g_utf8_next_char(p))
+		if (g_unichar_iscntrl(g_utf8_get_char(p)))
+			return true;
+	return false;
+}
+
+/*
+ * json-glib hands strings out as C strings, so "a\u0000b" would arrive as
+ * "a": a password cut short without a word. Refuse the escape in the
+ * body itself. Outside strings a backslash is a JSON syntax error anyway,
+ * and skipping the character after each backslash keeps "\\u0000" (a
+ * literal backslash, then "u0000") allowed.
+ */
+static bool api_json_has_nul_escape(const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (b[i] != '\\')
+			continue;
+		i++;
+		if (b[i] == 'u' && i + 4 < n && memcmp(b + i + 1, "0000", 4) == 0)
+			return true;
+	}
+	return false;
 }
 
 static bool api_display_name_is_valid(const char *name)
 {
-	const char *p;
 
 	if (!g_utf8_validate(name, -1, NULL) ||
 	    g_utf8_strlen(name, -1) > API_DISPLAY_NAME_MAX)
 		return false;
-	for (p = name; *p; p = g_utf8_next_char(p))
-		if (g_unichar_iscntrl(g_utf8_get_char(p)))
-			return false;
-	return true;
+	return !api_has_control(name);
 }
 
 /*
@@ -198,6 +228,12 @@ static bool api_password_check(struct gateway_api *api, const char *pw,
 			  API_PASSWORD_MAX);
 		return false;
 	}
+	/* Phones cannot type them, and some would end a C string. */
+	if (api_has_control(pw)) {
+		api_error(resp, 400,
+			  "password must not contain control characters");
+		return false;
+	}
 	return true;
 }
 
@@ -228,6 +264,11 @@ static JsonParser *api_parse_object(const struct gateway_api_request *req,
 
 	if (!req->body || req->body_len == 0) {
 		api_error(resp, 400, "invalid JSON: empty body");
+		return NULL;
+	}
+	if (api_json_has_nul_escape(req->body, req->body_len)) {
+		api_error(resp, 400, "invalid JSON: \\u0000 is not allowed in "
+			  "strings");
 		return NULL;
 	}
 	if (!json_parser_load_from_data(parser, (const char *)req->body,

@@ -310,6 +310,10 @@ int gateway_new(struct gateway **out, struct gateway_config *cfg,
 	gw->ws_per_ip = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					      NULL);
 	gw->flows = g_hash_table_new(g_str_hash, g_str_equal);
+	gw->conn_per_ip = g_hash_table_new_full(g_str_hash, g_str_equal,
+						g_free, NULL);
+	gw->conn_ip = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+					    NULL, g_free);
 	rc_err = app_open_store(gw, err);
 	if (!rc_err)
 		rc_err = app_admin_token(gw, err);
@@ -324,8 +328,6 @@ int gateway_new(struct gateway **out, struct gateway_config *cfg,
 		*err = g_strdup("cannot start the registrar");
 		goto fail;
 	}
-	sip_stack_set_handler(gw->stack, "REGISTER", sip_registrar_handle,
-			      gw->registrar);
 	app_restore(gw);
 
 	struct gateway_api_config ac = {
@@ -379,6 +381,9 @@ void gateway_free(struct gateway *gw)
 	gateway_store_close(gw->store);
 	g_hash_table_destroy(gw->ws_per_ip);
 	g_hash_table_destroy(gw->flows);
+	g_hash_table_destroy(gw->conn_ip);
+	g_hash_table_destroy(gw->conn_per_ip);
+	g_free(gw->conn_pending_ip);
 	g_free(gw->token_sha256);
 	g_free(gw);
 }

@@ -1,7 +1,9 @@
 /*
- * gateway/calls_glue.c - wires the SIP proxy to the rest of the gateway:
- * which users are extensions (store), which WebSocket flow a token names
- * (ws.c's flow table), and call progress into the call log (calls.c).
+ * gateway/calls_glue.c - wires the SIP stack's handlers (one table: which
+ * method goes to the registrar, the proxy or an answer of our own) and the
+ * proxy to the rest of the gateway: which users are extensions (store),
+ * which WebSocket flow a token names (ws.c's flow table), and call
+ * progress into the call log (calls.c).
  */
 #define G_LOG_DOMAIN "ovoz"
 
@@ -92,6 +94,15 @@ static void glue_register(struct sip_stack *st, const struct sip_request *req,
 		sip_registrar_handle(st, req, gw->registrar);
 }
 
+/* Everything else: the proxy's (INVITE, ACK, BYE, CANCEL, MESSAGE, ...). */
+static void glue_proxy(struct sip_stack *st, const struct sip_request *req,
+		       void *arg)
+{
+	struct gateway *gw = arg;
+
+	sip_proxy_handle_request(st, req, gw->proxy);
+}
+
 /* Responses: our keep-alive pings' answers, else the proxy's. */
 static void glue_response(struct sip_stack *st, struct sip_message *msg,
 			  struct sip_transport *tp, const struct sip_addr *src,
@@ -102,6 +113,25 @@ static void glue_response(struct sip_stack *st, struct sip_message *msg,
 	if (gw->keepalive && sip_keepalive_handle_response(gw->keepalive, msg))
 		return;
 	sip_proxy_handle_response(st, msg, tp, src, gw->proxy);
+}
+
+/* Who answers which SIP method: the one place handlers are registered.
+ * Every handler gets the gateway and picks registrar or proxy itself. */
+static const struct {
+	const char *method;
+	sip_stack_request_h handler;
+} glue_handlers[] = {
+	{"REGISTER", glue_register},
+	{"OPTIONS", glue_options},
+	{"*", glue_proxy},
+};
+
+static void glue_install_handlers(struct gateway *gw)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(glue_handlers); i++)
+		sip_stack_set_handler(gw->stack, glue_handlers[i].method,
+				      glue_handlers[i].handler, gw);
+	sip_stack_set_response_handler(gw->stack, glue_response, gw);
 }
 
 /* Our address as peers should write it in Via and Record-Route. */
@@ -160,14 +190,10 @@ int gateway_calls_start(struct gateway *gw, char **err)
 		*err = g_strdup("cannot start the proxy");
 		return rc;
 	}
-	sip_stack_set_handler(gw->stack, "OPTIONS", glue_options, gw);
-	sip_stack_set_handler(gw->stack, "REGISTER", glue_register, gw);
+	glue_install_handlers(gw);
 	if (cfg->upstream && *cfg->upstream)
 		g_message("upstream mode: WebSocket clients register with %s",
 			  cfg->upstream);
-	sip_stack_set_handler(gw->stack, "*", sip_proxy_handle_request,
-			      gw->proxy);
-	sip_stack_set_response_handler(gw->stack, glue_response, gw);
 	if (gw->udp && cfg->keepalive_interval) {
 		struct sip_keepalive_config kc = {
 			.interval = cfg->keepalive_interval,

@@ -45,6 +45,8 @@ static const struct config_key config_keys[] = {
 	{"http", "origins", KEY_LIST, OFF(origins), 0, 0},
 	{"http", "ws_max_message", KEY_UINT, OFF(ws_max_message), 1024, 1048576},
 	{"http", "ws_max_connections_per_ip", KEY_UINT, OFF(ws_max_per_ip), 1, 1000000},
+	{"http", "idle_timeout", KEY_UINT, OFF(http_idle_timeout), 2, 3600},
+	{"http", "max_connections_per_ip", KEY_UINT, OFF(http_max_per_ip), 1, 1000000},
 	{"store", "db", KEY_STRING, OFF(db), 0, 0},
 	{"store", "attempts_keep", KEY_UINT, OFF(attempts_keep), 10, 10000000},
 	{"admin", "token", KEY_STRING, OFF(admin_token), 0, 0},
@@ -85,6 +87,8 @@ static void config_defaults(struct gateway_config *cfg)
 	cfg->webroot = g_strdup("webphone");
 	cfg->ws_max_message = 65535;
 	cfg->ws_max_per_ip = 1000;
+	cfg->http_idle_timeout = 20;
+	cfg->http_max_per_ip = 2000;
 	cfg->db = g_strdup("var/ovoz.db");
 	cfg->attempts_keep = 10000;
 	cfg->min_password_len = 6;

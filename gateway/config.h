@@ -30,6 +30,9 @@ struct gateway_config {
 	char **origins;         /* extra allowed Origins */
 	unsigned ws_max_message;
 	unsigned ws_max_per_ip;
+	unsigned http_idle_timeout; /* seconds for a TLS handshake, headers, a
+				     * body, or an idle raw connection */
+	unsigned http_max_per_ip;   /* TCP connections per address, any kind */
 	/* [store] */
 	char *db;
 	unsigned attempts_keep;

@@ -31,9 +31,12 @@ struct gateway_counters {
 	uint64_t ws_refused_origin;
 	uint64_t ws_refused_limit;
 	uint64_t ws_refused_path;
+	uint64_t ws_refused_subprotocol;
 	uint64_t ws_oversized;
 	uint64_t http_requests;
 	uint64_t http_unauthorized;
+	uint64_t http_refused_limit; /* connections over max_connections_per_ip */
+	uint64_t http_refused_method; /* CONNECT: never a tunnel here */
 };
 
 struct gateway {
@@ -54,6 +57,14 @@ struct gateway {
 	GHashTable *ws_per_ip; /* ip -> GUINT count of open WS connections */
 	unsigned ws_open;
 	unsigned ws_next_id;
+	/* Every TCP connection on the HTTPS port, counted from accept(),
+	 * before TLS (gateway/server.c). */
+	GHashTable *conn_per_ip; /* ip -> GUINT count */
+	GHashTable *conn_ip;     /* struct lws * -> ip (g_free) */
+	char *conn_pending_ip;   /* accepted, its wsi not yet created */
+	unsigned conn_open;
+	gint64 conn_refused_logged; /* monotonic us of the last refusal line */
+	uint64_t conn_refused_unlogged;
 	struct gateway_counters counters;
 };
 
@@ -68,9 +79,22 @@ int gateway_server_start(struct gateway *gw, char **err);
 void gateway_server_stop(struct gateway *gw);
 /** A request header's whole value (g_free), or NULL if absent. */
 char *gateway_server_header(struct lws *wsi, enum lws_token_indexes t);
+/** LWS_CALLBACK_FILTER_NETWORK_CONNECTION: -1 to refuse a connection from
+ *  an address already at [http] max_connections_per_ip, before any TLS. */
+int gateway_server_conn_filter(struct gateway *gw,
+			       const struct lws_filter_network_conn_args *f);
+/** LWS_CALLBACK_WSI_CREATE / _DESTROY: count the connection just accepted
+ *  against its address, and release it. Other wsis are ignored. */
+void gateway_server_conn_created(struct gateway *gw, struct lws *wsi);
+void gateway_server_conn_destroyed(struct gateway *gw, struct lws *wsi);
 
 /* gateway/ws.c - the "sip" WebSocket protocol (RFC 7118). */
 extern const struct lws_protocols gateway_ws_protocol;
+/** LWS_CALLBACK_HTTP_CONFIRM_UPGRADE (on the HTTP protocol, before a
+ *  subprotocol is chosen): -1 to refuse a WebSocket upgrade that does not
+ *  offer the "sip" subprotocol (counted), 0 to let it go on. */
+int gateway_ws_confirm_upgrade(struct gateway *gw, struct lws *wsi,
+			       const char *upgrade);
 
 /* gateway/http.c - the HTTP protocol: REST API, /metrics, static files. */
 extern const struct lws_protocols gateway_http_protocol;

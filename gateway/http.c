@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "sip/log.h"
+
 
 struct http_session {
 	char method[8];
@@ -22,6 +24,7 @@ struct http_session {
 	char *resp;
 	const char *ctype;
 	int stage;
+	gint64 started; /* monotonic us: bounds a body sent a byte at a time */
 };
 
 static void http_session_clear(struct http_session *s)
@@ -186,6 +189,7 @@ static int http_begin(struct gateway *gw, struct lws *wsi,
 {
 	http_session_clear(s);
 	gw->counters.http_requests++;
+	s->started = g_get_monotonic_time();
 	s->method[0] = '\0';
 	for (size_t i = 0; i < G_N_ELEMENTS(http_methods); i++)
 		if (lws_hdr_total_length(wsi, http_methods[i].token) > 0)
@@ -256,28 +260,86 @@ static int http_write(struct lws *wsi, struct http_session *s)
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
+/*
+ * A body that keeps coming, a byte just before each per-read timeout, would
+ * hold the connection for ever: the whole body gets the idle limit too.
+ */
+static int http_body(struct gateway *gw, struct http_session *s,
+		     const void *in, size_t len)
+{
+	if (!s->body)
+		return 0;
+	if (g_get_monotonic_time() - s->started >
+	    (gint64)gw->cfg->http_idle_timeout * G_USEC_PER_SEC) {
+		g_autofree char *path = sip_log_escape(s->path, 64);
+		g_info("HTTP %s %s: body not complete after %u s, closing",
+		       s->method, path, gw->cfg->http_idle_timeout);
+		return -1;
+	}
+	if (s->body->len + len > GATEWAY_API_BODY_MAX)
+		s->too_large = true;
+	else
+		g_byte_array_append(s->body, in, (guint)len);
+	return 0;
+}
+
+/* Connection-level events, issued to this first protocol whatever the
+ * connection becomes. Returns 1 when @reason is not one of them. */
+static int http_connection_event(struct gateway *gw, struct lws *wsi,
+				 enum lws_callback_reasons reason,
+				 void *user, void *in, int *ret)
+{
+	*ret = 0;
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+		*ret = gateway_server_conn_filter(gw, user);
+		return 0;
+	case LWS_CALLBACK_WSI_CREATE:
+		gateway_server_conn_created(gw, wsi);
+		return 0;
+	case LWS_CALLBACK_WSI_DESTROY:
+		gateway_server_conn_destroyed(gw, wsi);
+		return 0;
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		*ret = gateway_ws_confirm_upgrade(gw, wsi, in);
+		return 0;
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		/* An upgrade bound to this protocol ("http, sip": lws takes
+		 * the first name it knows) must not dodge the Origin and
+		 * per-address checks of the "sip" protocol. Upgrades with no
+		 * "sip" at all never get here (CONFIRM_UPGRADE). */
+		g_message("WebSocket refused: it chose the http subprotocol "
+			  "(want sip first)");
+		gw->counters.ws_refused_subprotocol++;
+		*ret = -1;
+		return 0;
+	case LWS_CALLBACK_RAW_ADOPT:
+	case LWS_CALLBACK_RAW_RX:
+		/* lws turns a CONNECT request into a raw socket with no
+		 * timeout at all. Ovoz is no tunnel: hang up. */
+		gw->counters.http_refused_method++;
+		g_info("HTTP CONNECT refused, connection closed");
+		*ret = -1;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
 static int http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			 void *user, void *in, size_t len)
 {
 	struct gateway *gw = lws_context_user(lws_get_context(wsi));
 	struct http_session *s = user;
+	int ret;
 
+	if (http_connection_event(gw, wsi, reason, user, in, &ret) == 0)
+		return ret;
 	switch (reason) {
-	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		/* An upgrade without a subprotocol lands on protocols[0]:
-		 * refuse it, or it would dodge the Origin and per-address
-		 * checks of the "sip" protocol. */
-		return -1;
 	case LWS_CALLBACK_HTTP:
 		return http_begin(gw, wsi, s, in);
 	case LWS_CALLBACK_HTTP_BODY:
-		if (!s->body)
-			return 0;
-		if (s->body->len + len > GATEWAY_API_BODY_MAX)
-			s->too_large = true;
-		else
-			g_byte_array_append(s->body, in, (guint)len);
-		return 0;
+		return http_body(gw, s, in, len);
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		return s->path ? http_dispatch(gw, wsi, s) : -1;
 	case LWS_CALLBACK_HTTP_WRITEABLE:

@@ -1,11 +1,21 @@
 /*
  * gateway/log.c - GLib structured logging to stderr with a threshold.
  * One line per event: "2026-11-22T11:30:25.123Z INFO ovoz-registrar: ...".
+ *
+ * Fields a peer chooses (User-Agent, user names, URIs) are escaped and cut
+ * where they are logged (sip_log_escape()). As a last guard every line goes
+ * through the same escape here (which leaves escaped text as it is), cut
+ * at LOG_LINE_MAX characters: one event is always one line of text, even
+ * from a log call that forgot to escape a field.
  */
 #include "gateway/gateway.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include "sip/log.h"
+
+#define LOG_LINE_MAX 4096
 
 static GLogLevelFlags log_threshold = G_LOG_LEVEL_INFO;
 
@@ -31,7 +41,7 @@ static GLogWriterOutput log_write(GLogLevelFlags level,
 	const char *domain = "ovoz", *msg = "";
 	GLogLevelFlags l = level & G_LOG_LEVEL_MASK;
 	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-	g_autofree char *ts = NULL;
+	g_autofree char *ts = NULL, *line = NULL;
 
 	/* GLib's levels grow more verbose as the bit grows. */
 	if (l > log_threshold)
@@ -42,11 +52,12 @@ static GLogWriterOutput log_write(GLogLevelFlags level,
 		else if (strcmp(fields[i].key, "MESSAGE") == 0 && fields[i].value)
 			msg = fields[i].value;
 	}
+	line = sip_log_escape(msg, LOG_LINE_MAX);
 	ts = g_date_time_format(now, "%Y-%m-%dT%H:%M:%S.%fZ");
 	if (ts && strlen(ts) > 24)
 		memmove(ts + 23, ts + strlen(ts) - 1, 2); /* milliseconds */
 	fprintf(stderr, "%s %s %s: %s\n", ts ? ts : "", log_level_name(l),
-		domain, msg);
+		domain, line);
 	fflush(stderr);
 	return G_LOG_WRITER_HANDLED;
 }

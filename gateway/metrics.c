@@ -47,10 +47,12 @@ char *gateway_metrics_render(struct gateway *gw)
 			   "# TYPE ovoz_ws_refused_total counter\n");
 	g_string_append_printf(s, "ovoz_ws_refused_total{reason=\"origin\"} %" G_GUINT64_FORMAT "\n"
 			       "ovoz_ws_refused_total{reason=\"per_ip_limit\"} %" G_GUINT64_FORMAT "\n"
-			       "ovoz_ws_refused_total{reason=\"path\"} %" G_GUINT64_FORMAT "\n",
+			       "ovoz_ws_refused_total{reason=\"path\"} %" G_GUINT64_FORMAT "\n"
+			       "ovoz_ws_refused_total{reason=\"subprotocol\"} %" G_GUINT64_FORMAT "\n",
 			       gw->counters.ws_refused_origin,
 			       gw->counters.ws_refused_limit,
-			       gw->counters.ws_refused_path);
+			       gw->counters.ws_refused_path,
+			       gw->counters.ws_refused_subprotocol);
 	metric(s, "ovoz_ws_oversized_messages_total", "counter",
 	       "WebSocket messages over the size limit (connection closed).",
 	       gw->counters.ws_oversized);
@@ -102,5 +104,14 @@ char *gateway_metrics_render(struct gateway *gw)
 	metric(s, "ovoz_http_unauthorized_total", "counter",
 	       "HTTP requests refused for a missing or wrong admin token.",
 	       gw->counters.http_unauthorized);
+	metric(s, "ovoz_http_connections", "gauge",
+	       "Open TCP connections on the HTTPS/WSS port (any stage).",
+	       gw->conn_open);
+	g_string_append(s, "# HELP ovoz_http_connections_refused_total Connections on the HTTPS/WSS port refused, by reason.\n"
+			   "# TYPE ovoz_http_connections_refused_total counter\n");
+	g_string_append_printf(s, "ovoz_http_connections_refused_total{reason=\"per_ip_limit\"} %" G_GUINT64_FORMAT "\n"
+			       "ovoz_http_connections_refused_total{reason=\"connect\"} %" G_GUINT64_FORMAT "\n",
+			       gw->counters.http_refused_limit,
+			       gw->counters.http_refused_method);
 	return g_string_free(s, FALSE);
 }

@@ -70,7 +70,12 @@ int gateway_server_start(struct gateway *gw, char **err)
 	info.alpn = "http/1.1";
 	info.retry_and_idle_policy = &server_idle_policy;
 	info.user = gw;
-	info.timeout_secs = 20;
+	/* One limit for every stage a client can stall: the TLS handshake
+	 * (PENDING_TIMEOUT_SSL_ACCEPT), headers (HOLDING_AH) and each wait for
+	 * body bytes (HTTP_CONTENT). An idle keep-alive gets no longer. */
+	info.timeout_secs = gw->cfg->http_idle_timeout;
+	info.timeout_secs_ah_idle = gw->cfg->http_idle_timeout;
+	info.keepalive_timeout = (int)MIN(5u, gw->cfg->http_idle_timeout);
 	info.vhost_name = "ovoz";
 	info.server_string = OVOZ_SERVER_NAME;
 	info.pt_serv_buf_size = 32 * 1024;
@@ -93,6 +98,94 @@ void gateway_server_stop(struct gateway *gw)
 		lws_context_destroy(gw->lws);
 		gw->lws = NULL;
 	}
+}
+
+/* ---- connections per address ---- */
+
+static void server_count(GHashTable *per_ip, const char *ip, int delta)
+{
+	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(per_ip, ip));
+
+	n = delta > 0 ? n + 1 : (n ? n - 1 : 0);
+	if (n)
+		g_hash_table_replace(per_ip, g_strdup(ip), GUINT_TO_POINTER(n));
+	else
+		g_hash_table_remove(per_ip, ip);
+}
+
+/* A flood at the limit must not become a flood of log lines: one line a
+ * second at most, with the number refused since the last one. */
+static void server_log_refused(struct gateway *gw, const char *ip, guint n)
+{
+	gint64 now = g_get_monotonic_time();
+
+	if (gw->conn_refused_logged &&
+	    now - gw->conn_refused_logged < G_USEC_PER_SEC) {
+		gw->conn_refused_unlogged++;
+		return;
+	}
+	if (gw->conn_refused_unlogged)
+		g_message("connection from %s refused: %u connections open "
+			  "(limit %u); %" G_GUINT64_FORMAT " more refused "
+			  "since the last such line", ip, n,
+			  gw->cfg->http_max_per_ip,
+			  gw->conn_refused_unlogged);
+	else
+		g_message("connection from %s refused: %u connections open "
+			  "(limit %u)", ip, n, gw->cfg->http_max_per_ip);
+	gw->conn_refused_logged = now;
+	gw->conn_refused_unlogged = 0;
+}
+
+/*
+ * Runs right after accept(), before any TLS byte is read: an address that
+ * already holds its share of connections gets no handshake and no memory.
+ * The address is kept until LWS_CALLBACK_WSI_CREATE, which lws issues for
+ * the new connection before it returns to the loop.
+ */
+int gateway_server_conn_filter(struct gateway *gw,
+			       const struct lws_filter_network_conn_args *f)
+{
+	struct sip_addr a;
+	char ip[SIP_ADDR_STRLEN];
+	guint n;
+
+	memset(&a, 0, sizeof(a));
+	a.len = MIN((socklen_t)sizeof(a.ss), f->clilen);
+	memcpy(&a.ss, &f->cli_addr, a.len);
+	sip_addr_unmap(&a);
+	sip_addr_host(&a, ip, sizeof(ip));
+	n = GPOINTER_TO_UINT(g_hash_table_lookup(gw->conn_per_ip, ip));
+	g_clear_pointer(&gw->conn_pending_ip, g_free);
+	if (n >= gw->cfg->http_max_per_ip) {
+		gw->counters.http_refused_limit++;
+		server_log_refused(gw, ip, n);
+		return -1;
+	}
+	gw->conn_pending_ip = g_strdup(ip);
+	return 0;
+}
+
+void gateway_server_conn_created(struct gateway *gw, struct lws *wsi)
+{
+	char *ip = g_steal_pointer(&gw->conn_pending_ip);
+
+	if (!ip)
+		return;
+	server_count(gw->conn_per_ip, ip, +1);
+	g_hash_table_replace(gw->conn_ip, wsi, ip);
+	gw->conn_open++;
+}
+
+void gateway_server_conn_destroyed(struct gateway *gw, struct lws *wsi)
+{
+	gpointer ip;
+
+	if (!g_hash_table_steal_extended(gw->conn_ip, wsi, NULL, &ip))
+		return;
+	server_count(gw->conn_per_ip, ip, -1);
+	gw->conn_open--;
+	g_free(ip);
 }
 
 char *gateway_server_header(struct lws *wsi, enum lws_token_indexes t)

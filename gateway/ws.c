@@ -16,6 +16,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "sip/log.h"
+
 struct ws_conn {
 	struct lws *wsi;          /* NULL once closed */
 	struct gateway *gw;
@@ -142,8 +144,10 @@ static int ws_filter(struct gateway *gw, struct lws *wsi)
 	sip_addr_host(&peer, ip, sizeof(ip));
 	if (!ws_origin_allowed(gw, wsi)) {
 		g_autofree char *origin = gateway_server_header(wsi, WSI_TOKEN_ORIGIN);
-		g_message("WebSocket from %s refused: Origin %.200s not allowed",
-			  ip, origin ? origin : "(unreadable)");
+		g_autofree char *shown = sip_log_escape(origin,
+							SIP_LOG_FIELD_MAX);
+		g_message("WebSocket from %s refused: Origin %s not allowed",
+			  ip, shown ? shown : "(unreadable)");
 		gw->counters.ws_refused_origin++;
 		return -1;
 	}
@@ -155,6 +159,51 @@ static int ws_filter(struct gateway *gw, struct lws *wsi)
 		return -1;
 	}
 	return 0;
+}
+
+/* True if the Sec-WebSocket-Protocol list offers "sip" (case matters, as
+ * lws matches it). */
+static bool ws_offers_sip(const char *list)
+{
+	g_auto(GStrv) items = NULL;
+
+	if (!list)
+		return false;
+	items = g_strsplit(list, ",", -1);
+	for (char **i = items; *i; i++)
+		if (strcmp(g_strstrip(*i), "sip") == 0)
+			return true;
+	return false;
+}
+
+/*
+ * lws silently drops an upgrade whose subprotocols it does not know, and
+ * binds one that names none to the HTTP protocol: both are decided here,
+ * before that, so they are logged and counted like the other refusals.
+ */
+int gateway_ws_confirm_upgrade(struct gateway *gw, struct lws *wsi,
+			       const char *upgrade)
+{
+	g_autofree char *list = NULL, *shown = NULL;
+	struct sip_addr peer;
+	char ip[SIP_ADDR_STRLEN];
+
+	if (!upgrade || g_ascii_strcasecmp(upgrade, "websocket") != 0)
+		return -1; /* h2c or anything else: HTTP/1.1 only here */
+	list = gateway_server_header(wsi, WSI_TOKEN_PROTOCOL);
+	if (ws_offers_sip(list))
+		return 0;
+	ws_peer(wsi, &peer);
+	sip_addr_host(&peer, ip, sizeof(ip));
+	shown = list ? sip_log_escape(list, 64) : NULL;
+	if (shown)
+		g_message("WebSocket from %s refused: subprotocol %s, not sip",
+			  ip, shown);
+	else
+		g_message("WebSocket from %s refused: no subprotocol (want "
+			  "sip)", ip);
+	gw->counters.ws_refused_subprotocol++;
+	return -1;
 }
 
 static void ws_ip_count(struct gateway *gw, const char *ip, int delta)
@@ -243,6 +292,20 @@ static int ws_receive(struct gateway *gw, struct lws *wsi, struct ws_conn *c,
 	return 0;
 }
 
+/*
+ * RFC 6455 8.1: a client fails the connection on a text frame that is not
+ * UTF-8, and SIP from UDP phones often is not (Latin-1 or cp1251 display
+ * names). RFC 7118 allows binary frames, and SIP.js and JsSIP decode them,
+ * so such a message goes as binary; everything else stays text.
+ * (g_utf8_validate_len() also refuses NUL bytes: binary for those too.)
+ */
+static enum lws_write_protocol ws_frame_type(const uint8_t *buf, size_t len)
+{
+	return g_utf8_validate_len((const char *)buf, len, NULL)
+		       ? LWS_WRITE_TEXT
+		       : LWS_WRITE_BINARY;
+}
+
 static int ws_writable(struct lws *wsi, struct ws_conn *c)
 {
 	GBytes *b = g_queue_pop_head(&c->out);
@@ -253,7 +316,8 @@ static int ws_writable(struct lws *wsi, struct ws_conn *c)
 	if (!b)
 		return 0;
 	data = (uint8_t *)g_bytes_get_data(b, &size);
-	n = lws_write(wsi, data + LWS_PRE, size - LWS_PRE, LWS_WRITE_TEXT);
+	n = lws_write(wsi, data + LWS_PRE, size - LWS_PRE,
+		      ws_frame_type(data + LWS_PRE, size - LWS_PRE));
 	g_bytes_unref(b);
 	if (n < (int)(size - LWS_PRE))
 		return -1;

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "ovoz-keepalive"
 
 #include "keepalive.h"
+#include "log.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -76,8 +77,13 @@ void sip_keepalive_run(struct sip_keepalive *ka)
 	for (guint i = 0; i < round.drop->len; i++) {
 		const char *key = g_ptr_array_index(round.drop, i);
 		g_auto(GStrv) part = g_strsplit(key, "\n", 2);
+		g_autofree char *user = sip_log_escape(part[0],
+						       SIP_LOG_FIELD_MAX);
+		g_autofree char *contact = sip_log_escape(part[1],
+							  SIP_LOG_FIELD_MAX);
+
 		g_message("%s: contact %s stopped answering %u pings, dropped",
-			  part[0], part[1], ka->cfg.max_missed);
+			  user, contact, ka->cfg.max_missed);
 		sip_registrar_remove_contact(ka->registrar, part[0], part[1]);
 		g_hash_table_remove(ka->missed, key);
 		ka->dropped++;

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "ovoz-registrar"
 
 #include "registrar.h"
+#include "log.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -146,10 +147,13 @@ static void reg_log(struct reg_job *job, enum sip_reg_outcome outcome,
 		.detail = detail,
 	};
 
+	g_autofree char *user = sip_log_escape(job->user, SIP_LOG_FIELD_MAX);
+	g_autofree char *ua = sip_log_escape(job->user_agent,
+					     SIP_LOG_FIELD_MAX);
+
 	g_message("REGISTER %s from %s (%s%s%s): %d %s",
-		  job->user[0] ? job->user : "(no user)", job->source,
-		  job->transport, job->user_agent ? ", " : "",
-		  job->user_agent ? job->user_agent : "", status, detail);
+		  *user ? user : "(no user)", job->source, job->transport,
+		  ua ? ", " : "", ua ? ua : "", status, detail);
 	if (r->hooks.attempt)
 		r->hooks.attempt(r->ctx, &a);
 }

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "ovoz-sip"
 
 #include "stack.h"
+#include "log.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -208,7 +209,9 @@ static void stack_reject(struct sip_stack *st, struct sip_message *m,
 	}
 	struct sip_request req = {.msg = m, .tp = tp, .src = *src};
 	const char *hdrs[] = {"Unsupported", v->unsupported, NULL};
-	g_message("%s from %s (%s) refused: %d %s", method ? method : "request",
+	g_autofree char *shown = sip_log_escape(method, SIP_LOG_FIELD_MAX);
+
+	g_message("%s from %s (%s) refused: %d %s", shown ? shown : "request",
 		  a, sip_transport_id(tp), v->status, v->reason);
 	stack_stats(st, method)->requests_in++;
 	sip_stack_reply(st, &req, v->status, v->reason,

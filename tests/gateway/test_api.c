@@ -344,7 +344,7 @@ static void test_create_errors(void **state)
 {
 	struct fixture *f = *state;
 	static const char ext_msg[] = "extension must be 1-32 characters of "
-				      "A-Z, a-z, 0-9, '_', '.', '-'";
+				      "A-Z, a-z, 0-9, '_', '.', '-', not only dots";
 	static const struct {
 		const char *body;
 		const char *error;
@@ -372,6 +372,26 @@ static void test_create_errors(void **state)
 		{"{\"extension\":\"123456789012345678901234567890123\","
 		 "\"password\":\"" PASSWORD "\"}",
 		 ext_msg},
+		{"{\"extension\":\".\",\"password\":\"" PASSWORD "\"}", ext_msg},
+		{"{\"extension\":\"..\",\"password\":\"" PASSWORD "\"}", ext_msg},
+		{"{\"extension\":\"...\",\"password\":\"" PASSWORD "\"}", ext_msg},
+		{"{\"extension\":\"10\\u000001\",\"password\":\"" PASSWORD "\"}",
+		 "invalid JSON: \\u0000 is not allowed in strings"},
+		{"{\"extension\":\"1001\",\"password\":\"Correct\\u0000x\"}",
+		 "invalid JSON: \\u0000 is not allowed in strings"},
+		{"{\"extension\":\"1001\",\"password\":\"" PASSWORD "\","
+		 "\"displayName\":\"Al\\u0000\\u0007\"}",
+		 "invalid JSON: \\u0000 is not allowed in strings"},
+		{"{\"extension\":\"1001\",\"password\":\"Correct\\u0001Horse\"}",
+		 "password must not contain control characters"},
+		{"{\"extension\":\"1001\",\"password\":\"Correct\\tHorse\"}",
+		 "password must not contain control characters"},
+		{"{\"extension\":\"1001\",\"password\":\"Correct\\u007fHorse\"}",
+		 "password must not contain control characters"},
+		{"{\"extension\":\"1001\",\"password\":\"Correct\\u0085Horse\"}",
+		 "password must not contain control characters"},
+		{"{\"extension\":\"1001\",\"password\":\"Correct\x1bHorse\"}",
+		 "password must not contain control characters"},
 		{"[1,2]", "invalid JSON: request body must be a JSON object"},
 		{"\"1001\"", "invalid JSON: request body must be a JSON object"},
 	};
@@ -438,6 +458,18 @@ static void test_create_errors(void **state)
 	assert_stored_ha1(f, "1001", PASSWORD);
 }
 
+/* A literal backslash before "u0000" is text, not the escape. */
+static void test_password_backslash_is_text(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(call(f, "POST", "/api/extensions",
+			      "{\"extension\":\"1001\","
+			      "\"password\":\"back\\\\u0000slash\"}"),
+			 201);
+	assert_stored_ha1(f, "1001", "back\\u0000slash");
+}
+
 static void test_update(void **state)
 {
 	struct fixture *f = *state;
@@ -475,6 +507,14 @@ static void test_update(void **state)
 		     call(f, "PUT", "/api/extensions/1001",
 			  "{\"password\":true}"),
 		     "password must be a string");
+	assert_error(f, 400,
+		     call(f, "PUT", "/api/extensions/1001",
+			  "{\"password\":\"Battery\\u0000\"}"),
+		     "invalid JSON: \\u0000 is not allowed in strings");
+	assert_error(f, 400,
+		     call(f, "PUT", "/api/extensions/1001",
+			  "{\"password\":\"Battery\\nStaple\"}"),
+		     "password must not contain control characters");
 	st = call(f, "PUT", "/api/extensions/1001", "{oops");
 	assert_int_equal(st, 400);
 	assert_true(g_str_has_prefix(error_text(f), "invalid JSON: "));
@@ -488,7 +528,7 @@ static void test_update(void **state)
 		     call(f, "PUT", "/api/extensions/bad%20id",
 			  "{\"password\":\"" PASSWORD "\"}"),
 		     "extension must be 1-32 characters of A-Z, a-z, 0-9, "
-		     "'_', '.', '-'");
+		     "'_', '.', '-', not only dots");
 	gateway_extension_clear(&before);
 }
 
@@ -510,7 +550,7 @@ static void test_delete(void **state)
 	assert_int_equal(f->n_deleted, 1);
 	assert_error(f, 400, call(f, "DELETE", "/api/extensions/a:b", NULL),
 		     "extension must be 1-32 characters of A-Z, a-z, 0-9, "
-		     "'_', '.', '-'");
+		     "'_', '.', '-', not only dots");
 }
 
 static void test_status(void **state)
@@ -917,6 +957,7 @@ int main(void)
 		T(test_create_get_list),
 		T(test_create_errors),
 		T(test_update),
+		T(test_password_backslash_is_text),
 		T(test_delete),
 		T(test_status),
 		T(test_attempts),

@@ -101,16 +101,25 @@ test('max WebSocket connections per address: the 4th is refused; closing one fre
   await waitFor(async () => (await metric('ovoz_ws_connections')) === 0, 3000, 'ws count 0');
 });
 
-test('connections without the sip subprotocol count against the per-address limit', async () => {
-    const extra = [];
-    try {
-      for (let i = 0; i < 5; i++) {
-        const p = await WsPeer.open(o.httpsPort, { protocol: [] }).catch(() => null);
-        if (p) { extra.push(p); peers.push(p); }
-      }
-      assert.ok(extra.length <= 3, `${extra.length} connections without subprotocol accepted (limit 3)`);
-    } finally { for (const p of extra) p.ws.terminate(); }
-  });
+test('connections without the sip subprotocol are refused, counted, and take no per-address slot', async () => {
+  const key = 'ovoz_ws_refused_total{reason="subprotocol"}';
+  const refused0 = await metric(key);
+  const accepted = [];
+  try {
+    for (let i = 0; i < 5; i++) {
+      const p = await WsPeer.open(o.httpsPort, { protocol: i % 2 ? 'chat' : [] }).catch(() => null);
+      if (p) { accepted.push(p); peers.push(p); }
+    }
+    assert.equal(accepted.length, 0, `${accepted.length} connections without the sip subprotocol accepted`);
+    assert.equal(await metric(key), refused0 + 5, 'every refusal counted');
+    // The limit is 3: had the refused ones kept a slot, these would fail.
+    const ok = [];
+    for (let i = 0; i < 3; i++) { const p = await WsPeer.open(o.httpsPort); peers.push(p); ok.push(p); }
+    for (const p of ok) { p.send(options({ transport: 'WSS', host: p.host })); assert.equal((await p.recv())?.status, 200); }
+    for (const p of ok) await p.close();
+    await waitFor(async () => (await metric('ovoz_ws_connections')) === 0, 3000, 'ws count 0');
+  } finally { for (const p of accepted) p.ws.terminate(); }
+});
 
 test('unknown-extension scanning from an address that never authenticated bans the address, whatever the port', async () => {
   const bans0 = await metric('ovoz_bans_total');

@@ -135,3 +135,26 @@ test('a ban is counted in ovoz_bans_total and ovoz_bans_active', async () => {
   assert.equal(v(m, 'ovoz_bans_active'), 1);
   assert.ok(v(m, 'ovoz_auth_failures_total') - v(m0, 'ovoz_auth_failures_total') >= 2);
 });
+
+test('WebSocket upgrades without the sip subprotocol are refused and counted', async () => {
+  const m0 = await scrape();
+  const key = 'ovoz_ws_refused_total{reason="subprotocol"}';
+  // ['http', 'sip']: lws binds the first name it serves, http, which must
+  // not become a WebSocket that skipped the sip checks.
+  for (const protocol of [[], 'chat', ['chat', 'superchat'], 'http', 'SIP', ['http', 'sip']]) {
+    await assert.rejects(WsPeer.open(o.httpsPort, { protocol }), `subprotocol ${JSON.stringify(protocol)} accepted`);
+  }
+  await o.waitLog(/WebSocket from 127\.0\.0\.1 refused: no subprotocol \(want sip\)/, 2000);
+  await o.waitLog(/WebSocket from 127\.0\.0\.1 refused: subprotocol chat, ?superchat, not sip/, 2000);
+  const m = await scrape();
+  await o.waitLog(/WebSocket refused: it chose the http subprotocol/, 2000);
+  assert.equal(v(m, key) - v(m0, key), 6);
+  assert.equal(v(m, 'ovoz_ws_connections_total') - v(m0, 'ovoz_ws_connections_total'), 0);
+  // "sip" among others is accepted, and counts nowhere as refused.
+  const ok = await WsPeer.open(o.httpsPort, { protocol: ['chat', 'sip'] });
+  peers.push(ok);
+  assert.equal(ok.ws.protocol, 'sip');
+  const m2 = await scrape();
+  assert.equal(v(m2, key), v(m, key));
+  assert.equal(v(m2, 'ovoz_ws_connections_total') - v(m, 'ovoz_ws_connections_total'), 1);
+});

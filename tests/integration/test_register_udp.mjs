@@ -6,7 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startOvoz, stopClean, SHARED, HOST, freePort } from './lib/ovoz.mjs';
 import { startWithConfig } from './lib/calls.mjs';
-import { UdpPeer, register, registerWithAuth, parseChallenge, digestAuth, rand } from './lib/sip.mjs';
+import { UdpPeer, register, registerWithAuth, parseChallenge, parseSip, digestAuth, rand } from './lib/sip.mjs';
+import { options } from './lib/util.mjs';
 
 let o;
 before(async () => {
@@ -131,11 +132,40 @@ test('nonce count cannot be replayed', async () => {
   peer.close();
 });
 
-test('CRLF keep-alives are ignored silently', async () => {
+test('CRLF keep-alives get no answer, while an OPTIONS in the same window does', async () => {
+  const metric = async (name) => Number((await o.api('GET', '/metrics')).text
+    .split('\n').find((l) => l.startsWith(name + ' '))?.split(' ').at(-1));
+  const rejected0 = await metric('ovoz_sip_rejected_total');
   const peer = await UdpPeer.open();
+  const callId = rand(8);
   await peer.send(o.udpPort, '\r\n\r\n');
   await peer.send(o.udpPort, '\r\n');
-  assert.equal(await peer.recvRaw(500), null);
+  await peer.send(o.udpPort, options({ port: peer.port, callId }));
+  await peer.send(o.udpPort, '\r\n\r\n');
+  // Everything that comes back within the window: the OPTIONS answer only.
+  const got = [];
+  for (let m; (m = await peer.recvRaw(500)) !== null;) got.push(parseSip(m));
+  assert.deepEqual(got.map((m) => [m.status, m.header('call-id')]), [[200, callId]]);
+  // Keep-alives are not counted as malformed SIP either.
+  assert.equal(await metric('ovoz_sip_rejected_total'), rejected0);
+  peer.close();
+});
+
+test('a hostile User-Agent (ESC sequences, 60 KB) is logged escaped and cut', async () => {
+  const peer = await UdpPeer.open();
+  const ua = 'Evil\x1b[31mRED\x1b[0m\x07\x7fJos\xe9' + 'A'.repeat(60 * 1024);
+  const logFrom = o.logs.length;
+  await peer.send(o.udpPort, register({ user: '1001', viaHost: HOST, viaPort: peer.port,
+    contact: `<sip:1001@${HOST}:${peer.port}>`, userAgent: ua }));
+  const r = await peer.recv();
+  assert.equal(r?.status, 401, 'the REGISTER itself is served');
+  await o.waitLog(/REGISTER 1001 from .*Evil.*: 401 challenge sent/);
+  const lines = o.logs.slice(logFrom).split('\n');
+  const line = lines.find((l) => /REGISTER 1001 from .*Evil/.test(l));
+  assert.ok(line.includes('Evil\\x1b[31mRED\\x1b[0m\\x07\\x7fJos\\xe9AAA'), line.slice(0, 300));
+  assert.ok(line.length < 400, `log line of ${line.length} characters`);
+  assert.match(line, /A\u2026\): 401 challenge sent$/);
+  for (const l of lines) assert.doesNotMatch(l, /[\x00-\x08\x0b-\x1f\x7f]/, `raw control character in: ${l.slice(0, 200)}`);
   peer.close();
 });
 
