@@ -21,7 +21,7 @@ char *proxy_token(struct sip_transport *tp, const struct sip_addr *src)
 {
 	char host[SIP_ADDR_STRLEN];
 
-	if (sip_transport_is_flow(tp))
+	if (tp && sip_transport_is_flow(tp))
 		return g_strdup(sip_transport_id(tp));
 	sip_addr_host(src, host, sizeof(host));
 	return g_strdup_printf("u~%s~%u", host, sip_addr_port(src));

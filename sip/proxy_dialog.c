@@ -168,16 +168,8 @@ void proxy_answered(struct sip_proxy *px, struct proxy_fork *f,
 static void has_binding(const struct sip_binding *b, void *arg)
 {
 	const char **want = arg;
-	char host[SIP_ADDR_STRLEN];
-	g_autofree char *tok = NULL;
+	g_autofree char *tok = proxy_token(b->flow, &b->addr);
 
-	if (b->flow) {
-		if (strcmp(sip_transport_id(b->flow), want[0]) == 0)
-			want[1] = "";
-		return;
-	}
-	sip_addr_host(&b->addr, host, sizeof(host));
-	tok = g_strdup_printf("u~%s~%u", host, sip_addr_port(&b->addr));
 	if (strcmp(tok, want[0]) == 0)
 		want[1] = "";
 }

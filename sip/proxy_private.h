@@ -198,7 +198,8 @@ struct proxy_fork *proxy_fork_new(struct sip_proxy *px,
 				   const struct sip_request *req, char *key);
 gboolean proxy_fork_no_answer(gpointer data);
 
-/* How the party behind @tp/@src is reached: "wss-12" or "u~ip~port". */
+/* How the party behind @tp/@src is reached: "wss-12" or "u~ip~port"
+ * (@tp NULL: a UDP party at @src). */
 char *proxy_token(struct sip_transport *tp, const struct sip_addr *src);
 /* The transport (borrowed) and address a token names, or NULL. */
 struct sip_transport *proxy_resolve(struct sip_proxy *px, const char *token,
