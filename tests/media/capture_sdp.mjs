@@ -1,0 +1,54 @@
+// tests/media/capture_sdp.mjs - print a real Chromium offer (audio, max-bundle,
+// ICE gathered) and Chromium's answer to a given offer, for the SDP golden
+// files. Usage: node tests/media/capture_sdp.mjs [offer-to-answer.sdp]
+// Addresses are printed as gathered: replace non-loopback ones before
+// committing.
+import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+
+const args = ['--no-sandbox', '--disable-gpu', '--use-fake-ui-for-media-stream',
+	'--use-fake-device-for-media-stream', '--allow-loopback-in-peer-connection',
+	'--disable-background-networking', '--disable-component-update',
+	'--disable-sync', '--no-first-run'];
+const check = process.argv[2] === '--answer';
+const file = check ? process.argv[3] : process.argv[2];
+const remote = file ? readFileSync(file, 'utf8') : null;
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium',
+	headless: true, args });
+try {
+	const page = await browser.newPage();
+	// getUserMedia needs a secure context; localhost is one. The route
+	// answers in-process, so nothing listens and nothing is sent.
+	await page.route('http://localhost/', (r) => r.fulfill({
+		contentType: 'text/html', body: '<html></html>' }));
+	await page.goto('http://localhost/');
+	const out = await page.evaluate(async ([remoteSdp, check]) => {
+		const gathered = (pc) => new Promise((resolve) => {
+			if (pc.iceGatheringState === 'complete')
+				return resolve();
+			pc.onicegatheringstatechange = () => {
+				if (pc.iceGatheringState === 'complete')
+					resolve();
+			};
+		});
+		const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+		const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+		stream.getTracks().forEach((t) => pc.addTrack(t, stream));
+		if (check) {
+			await pc.setLocalDescription(await pc.createOffer());
+			await pc.setRemoteDescription({ type: 'answer', sdp: remoteSdp });
+			return 'answer accepted: ' + pc.signalingState + '\n';
+		}
+		if (remoteSdp) {
+			await pc.setRemoteDescription({ type: 'offer', sdp: remoteSdp });
+			await pc.setLocalDescription(await pc.createAnswer());
+		} else {
+			await pc.setLocalDescription(await pc.createOffer());
+		}
+		await gathered(pc);
+		return navigator.userAgent + '\n' + pc.localDescription.sdp;
+	}, [remote, check]);
+	process.stdout.write(out);
+} finally {
+	await browser.close();
+}
