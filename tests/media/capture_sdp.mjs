@@ -22,7 +22,8 @@ try {
 	await page.route('http://localhost/', (r) => r.fulfill({
 		contentType: 'text/html', body: '<html></html>' }));
 	await page.goto('http://localhost/');
-	const out = await page.evaluate(async ([remoteSdp, check]) => {
+	const opts = { video: !!process.env.OVOZ_VIDEO, mdns: !!process.env.OVOZ_MDNS };
+	const out = await page.evaluate(async ([remoteSdp, check, opts]) => {
 		const gathered = (pc) => new Promise((resolve) => {
 			if (pc.iceGatheringState === 'complete')
 				return resolve();
@@ -31,9 +32,17 @@ try {
 					resolve();
 			};
 		});
-		const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
 		const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
-		stream.getTracks().forEach((t) => pc.addTrack(t, stream));
+		if (opts.mdns) {
+			pc.addTransceiver('audio');
+		} else {
+			const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+			stream.getTracks().forEach((t) => pc.addTrack(t, stream));
+		}
+		if (opts.video) {
+			pc.addTransceiver('video', { direction: 'recvonly' });
+			pc.createDataChannel('chat');
+		}
 		if (check) {
 			await pc.setLocalDescription(await pc.createOffer());
 			await pc.setRemoteDescription({ type: 'answer', sdp: remoteSdp });
@@ -47,7 +56,7 @@ try {
 		}
 		await gathered(pc);
 		return navigator.userAgent + '\n' + pc.localDescription.sdp;
-	}, [remote, check]);
+	}, [remote, check, opts]);
 	process.stdout.write(out);
 } finally {
 	await browser.close();
