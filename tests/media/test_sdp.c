@@ -103,6 +103,28 @@ static void compare(const char *name, const char *got)
 	}
 }
 
+/* What the other side will read from Ovoz's SDP: its address and port,
+ * and for WebRTC its ICE credentials and fingerprint. */
+static void check_output(const char *out, const struct media_sdp_local *l)
+{
+	struct media_sdp *sdp = NULL;
+	const struct media_sdp_stream *s;
+
+	assert_int_equal(media_sdp_parse(&sdp, (const uint8_t *)out,
+					 strlen(out)), 0);
+	s = media_sdp_audio(sdp, NULL);
+	assert_non_null(s);
+	assert_string_equal(s->addr, l->addr);
+	assert_int_equal(s->port, l->port);
+	if (s->profile == MEDIA_SDP_WEBRTC) {
+		assert_string_equal(s->ice_ufrag, l->ice_ufrag);
+		assert_string_equal(s->fingerprint, l->fingerprint);
+		assert_int_equal(s->setup, l->setup);
+		assert_true(s->rtcp_mux);
+	}
+	media_sdp_free(sdp);
+}
+
 static void run_case(const char *name)
 {
 	g_autoptr(GKeyFile) kf = g_key_file_new();
@@ -135,6 +157,7 @@ static void run_case(const char *name)
 	} else {
 		assert_int_equal(rc, 0);
 		compare(name, out);
+		check_output(out, &local);
 		assert_int_equal(plan.ice_restart,
 				 g_key_file_get_boolean(kf, "case",
 							"ice_restart", NULL));
@@ -167,11 +190,231 @@ static void test_golden(void **state)
 	assert_true(n >= 10);
 }
 
+static struct media_sdp *parse_str(const char *text)
+{
+	struct media_sdp *sdp = NULL;
+
+	assert_int_equal(media_sdp_parse(&sdp, (const uint8_t *)text,
+					 strlen(text)), 0);
+	return sdp;
+}
+
+static const struct media_sdp_local webrtc_local = {
+	.profile = MEDIA_SDP_WEBRTC,
+	.addr = "127.0.0.1",
+	.port = 16100,
+	.ice_ufrag = "ovzu",
+	.ice_pwd = "ovozovozovozovozovozovoz",
+	.fingerprint = "AA:BB",
+	.setup = MEDIA_SDP_SETUP_PASSIVE,
+};
+
+static const struct media_sdp_local plain_local = {
+	.profile = MEDIA_SDP_AVP,
+	.addr = "127.0.0.1",
+	.port = 16102,
+};
+
+/* The model of a real Chromium offer holds what ICE and DTLS need. */
+static void test_parse_chrome(void **state)
+{
+	struct media_sdp *sdp = load("chrome_to_plain.in.sdp");
+	const struct media_sdp_stream *s = media_sdp_audio(sdp, NULL);
+
+	assert_non_null(s);
+	assert_true(sdp->bundle);
+	assert_string_equal(sdp->bundle_mids, "0");
+	assert_int_equal(s->profile, MEDIA_SDP_WEBRTC);
+	assert_string_equal(s->mid, "0");
+	assert_string_equal(s->ice_ufrag, "6lZF");
+	assert_string_equal(s->ice_pwd, "thyBQ3Nkxu6/fPqxbzSeZiN5");
+	assert_true(s->ice_trickle);
+	assert_string_equal(s->fingerprint, "4A:03:60:9A:02:70:FC:02:4A:77:7A:9D:"
+			    "DA:25:FD:41:20:33:42:95:D5:81:5D:1E:DE:02:F5:36:"
+			    "C6:8E:9D:DE");
+	assert_int_equal(s->setup, MEDIA_SDP_SETUP_ACTPASS);
+	assert_true(s->rtcp_mux);
+	assert_int_equal(s->dir, MEDIA_SDP_SENDRECV);
+	assert_int_equal(s->codecs[0].pt, 111);
+	assert_string_equal(s->codecs[0].name, "opus");
+	assert_int_equal(s->codecs[0].rate, 48000);
+	assert_int_equal(s->codecs[0].channels, 2);
+	assert_string_equal(s->codecs[0].fmtp, "minptime=10;useinbandfec=1");
+	/* 8 candidates, of which 4 TCP ones are dropped. */
+	assert_int_equal(s->n_candidates, 4);
+	assert_string_equal(s->candidates[0].addr, "127.0.0.1");
+	assert_int_equal(s->candidates[0].port, 58141);
+	assert_int_equal(s->candidates[0].priority, 2122194687);
+	assert_string_equal(s->candidates[0].type, "host");
+	media_sdp_free(sdp);
+}
+
+/* mDNS names are never resolved; TCP candidates are not used. */
+static void test_candidates_dropped(void **state)
+{
+	struct media_sdp *sdp = load("chrome_mdns.sdp");
+	const struct media_sdp_stream *s = media_sdp_audio(sdp, NULL);
+
+	assert_int_equal(s->n_candidates, 2);
+	assert_string_equal(s->candidates[0].addr, "127.0.0.1");
+	assert_string_equal(s->candidates[1].addr, "::1");
+	media_sdp_free(sdp);
+}
+
+/* The relay's view of a Chromium <-> softphone call: payload types per
+ * side, where to send plain RTP, RTCP multiplexing. */
+static void test_answer_plan(void **state)
+{
+	struct media_sdp *a = load("plain_answer_to_chrome.in.sdp");
+	struct media_sdp *b = load("plain_answer_to_chrome.answer.sdp");
+	const struct media_sdp_stream *sb = media_sdp_audio(b, NULL);
+	struct media_sdp_plan plan;
+	char *out = NULL;
+
+	assert_int_equal(media_sdp_answer(a, b, &webrtc_local, &plan, &out), 0);
+	assert_int_equal(plan.n_pts, 2);
+	assert_string_equal(plan.pts[0].name, "PCMU");
+	assert_int_equal(plan.pts[0].pt_a, 0);
+	assert_int_equal(plan.pts[0].pt_b, 0);
+	assert_string_equal(plan.pts[1].name, "telephone-event");
+	assert_int_equal(plan.pts[1].rate, 8000);
+	assert_int_equal(plan.pts[1].pt_a, 126);
+	assert_int_equal(plan.pts[1].pt_b, 101);
+	assert_true(plan.rtcp_mux_a);
+	assert_false(plan.rtcp_mux_b);
+	assert_int_equal(plan.dir, MEDIA_SDP_SENDRECV);
+	assert_string_equal(sb->addr, "127.0.0.1");
+	assert_int_equal(sb->port, 4002);
+	assert_int_equal(sb->rtcp_port, 4003);
+	assert_non_null(strstr(out, "a=setup:passive"));
+	g_free(out);
+	media_sdp_free(a);
+	media_sdp_free(b);
+}
+
+/* The offer to a softphone keeps Chromium's numbers: identity map. */
+static void test_offer_plan(void **state)
+{
+	struct media_sdp *a = load("chrome_to_plain.in.sdp");
+	struct media_sdp_plan plan;
+	char *out = NULL;
+
+	assert_int_equal(media_sdp_offer(a, NULL, &plain_local, &plan, &out), 0);
+	/* opus, G722, PCMU, PCMA, telephone-event/48000 and /8000. */
+	assert_int_equal(plan.n_pts, 6);
+	for (unsigned i = 0; i < plan.n_pts; i++)
+		assert_int_equal(plan.pts[i].pt_a, plan.pts[i].pt_b);
+	assert_false(plan.ice_restart);
+	assert_null(strstr(out, "red/"));
+	assert_null(strstr(out, "CN/"));
+	assert_null(strstr(out, "a=extmap"));
+	assert_null(strstr(out, "a=rtcp-fb"));
+	assert_null(strstr(out, "a=ssrc"));
+	g_free(out);
+	media_sdp_free(a);
+}
+
+static const char plain_offer[] =
+	"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+	"m=audio 4000 RTP/AVP 0 8 101\r\nc=IN IP4 127.0.0.1\r\n"
+	"a=rtpmap:101 telephone-event/8000\r\n";
+
+/* A softphone answering with a codec that was never offered, or
+ * rejecting the stream: nothing to relay. */
+static void test_answer_refused(void **state)
+{
+	struct media_sdp *a = parse_str(plain_offer);
+	struct media_sdp *g729 = parse_str(
+		"v=0\r\no=- 2 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+		"m=audio 4002 RTP/AVP 18\r\nc=IN IP4 127.0.0.1\r\n");
+	struct media_sdp *zero = parse_str(
+		"v=0\r\no=- 2 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+		"m=audio 0 RTP/AVP 0\r\nc=IN IP4 127.0.0.1\r\n");
+	struct media_sdp_plan plan;
+	char *out = NULL;
+
+	assert_int_equal(media_sdp_answer(a, g729, &plain_local, &plan, &out),
+			 ENOTSUP);
+	assert_int_equal(media_sdp_answer(a, zero, &plain_local, &plan, &out),
+			 ENOTSUP);
+	assert_null(out);
+	media_sdp_free(a);
+	media_sdp_free(g729);
+	media_sdp_free(zero);
+}
+
+/* Without its ICE and DTLS parameters Ovoz cannot write WebRTC SDP, and
+ * an answer never says actpass. */
+static void test_local_checked(void **state)
+{
+	struct media_sdp *a = parse_str(plain_offer);
+	struct media_sdp *chrome = load("chrome_to_plain.in.sdp");
+	struct media_sdp_local l = webrtc_local;
+	struct media_sdp_plan plan;
+	char *out = NULL;
+
+	l.fingerprint = NULL;
+	assert_int_equal(media_sdp_offer(a, NULL, &l, &plan, &out), EINVAL);
+	l = webrtc_local;
+	l.setup = MEDIA_SDP_SETUP_ACTPASS;
+	assert_int_equal(media_sdp_answer(chrome, a, &l, &plan, &out), EINVAL);
+	assert_null(out);
+	media_sdp_free(a);
+	media_sdp_free(chrome);
+}
+
+/* The SDES key the relay decrypts A's SRTP with. */
+static void test_sdes_plan(void **state)
+{
+	struct media_sdp *a = load("sdes_answer.in.sdp");
+	struct media_sdp *b = load("sdes_answer.answer.sdp");
+	struct media_sdp_local l = plain_local;
+	struct media_sdp_plan plan;
+	char *out = NULL;
+
+	l.crypto_key = "T3Zvek92b3pPdm96T3Zvek92b3pPdm96T3Zvek92";
+	assert_int_equal(media_sdp_answer(a, b, &l, &plan, &out), 0);
+	assert_int_equal(plan.crypto_a.tag, 2);
+	assert_string_equal(plan.crypto_a.suite, "AES_CM_128_HMAC_SHA1_80");
+	assert_string_equal(plan.crypto_a.key,
+			    "inline:Qm9vWnp3eFdvRjJ0T2pQd0ZyYU1hV1RkRmtYeU1u");
+	g_free(out);
+	media_sdp_free(a);
+	media_sdp_free(b);
+}
+
+static void test_parse_refused(void **state)
+{
+	struct media_sdp *sdp = NULL;
+	GString *many = g_string_new("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n"
+				     "s=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n");
+	g_autofree char *big = g_malloc0(MEDIA_SDP_MAX_BODY + 1);
+
+	assert_int_equal(media_sdp_parse(&sdp, (const uint8_t *)"hello", 5),
+			 EINVAL);
+	assert_int_equal(media_sdp_parse(&sdp, (const uint8_t *)big,
+					 MEDIA_SDP_MAX_BODY + 1), E2BIG);
+	for (int i = 0; i <= MEDIA_SDP_MAX_STREAMS; i++)
+		g_string_append(many, "m=audio 4000 RTP/AVP 0\r\n");
+	assert_int_equal(media_sdp_parse(&sdp, (const uint8_t *)many->str,
+					 many->len), EINVAL);
+	assert_null(sdp);
+	g_string_free(many, TRUE);
+}
+
 int main(void)
 {
 	const char *root = g_getenv("OVOZ_SOURCE_ROOT");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden),
+		cmocka_unit_test(test_parse_chrome),
+		cmocka_unit_test(test_candidates_dropped),
+		cmocka_unit_test(test_answer_plan),
+		cmocka_unit_test(test_offer_plan),
+		cmocka_unit_test(test_answer_refused),
+		cmocka_unit_test(test_local_checked),
+		cmocka_unit_test(test_sdes_plan),
+		cmocka_unit_test(test_parse_refused),
 	};
 	int rc;
 
