@@ -377,6 +377,28 @@ static void parse_session(struct media_sdp *sdp, const sdp_session_t *sess)
 	}
 }
 
+/* RFC 4566 token characters, '/' and ' ': all an m= line may hold. */
+static bool is_media_char(uint8_t c)
+{
+	return g_ascii_isalnum(c) || (c && strchr("!#$%&'*+-.^_`{|}~/ ", c));
+}
+
+/* sofia-sip 1.12.11 loops forever on an m= line with a non-token
+ * character before a '/' ("m=video 7 a:/"), found by fuzz_sdp.c. Such a
+ * line is invalid SDP anyway: refuse the body before sofia-sip sees it. */
+static bool media_lines_ok(const uint8_t *buf, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if ((i && buf[i - 1] != '\n' && buf[i - 1] != '\r') ||
+		    buf[i] != 'm' || buf[i + 1] != '=')
+			continue;
+		for (i += 2; i < len && buf[i] != '\r' && buf[i] != '\n'; i++)
+			if (!is_media_char(buf[i]))
+				return false;
+	}
+	return true;
+}
+
 int media_sdp_parse(struct media_sdp **out, const uint8_t *buf, size_t len)
 {
 	su_home_t home[1] = { SU_HOME_INIT(home) };
@@ -387,6 +409,10 @@ int media_sdp_parse(struct media_sdp **out, const uint8_t *buf, size_t len)
 
 	if (len > MEDIA_SDP_MAX_BODY)
 		return E2BIG;
+	/* SDP is text. sofia-sip 1.12.11 mis-sizes a body with a NUL inside
+	 * and asks for gigabytes (found by tests/fuzz/fuzz_sdp.c). */
+	if (!buf || memchr(buf, '\0', len) || !media_lines_ok(buf, len))
+		return EINVAL;
 	/* c=0.0.0.0 is the old (RFC 2543) way to put a call on hold. */
 	p = sdp_parse(home, (const char *)buf, len, sdp_f_mode_0000);
 	sess = p && !sdp_parsing_error(p) ? sdp_session(p) : NULL;

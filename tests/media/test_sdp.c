@@ -390,8 +390,18 @@ static void test_parse_refused(void **state)
 				     "s=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n");
 	g_autofree char *big = g_malloc0(MEDIA_SDP_MAX_BODY + 1);
 
+	static const char nul[] = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+		"c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\0\r\n";
+	static const char loop[] = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+		"c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=video 7 a:/\r\n";
+
 	assert_int_equal(media_sdp_parse(&sdp, (const uint8_t *)"hello", 5),
 			 EINVAL);
+	/* Both would hurt sofia-sip 1.12.11: gigabytes, an endless loop. */
+	assert_int_equal(media_sdp_parse(&sdp, (const uint8_t *)nul,
+					 sizeof(nul) - 1), EINVAL);
+	assert_int_equal(media_sdp_parse(&sdp, (const uint8_t *)loop,
+					 sizeof(loop) - 1), EINVAL);
 	assert_int_equal(media_sdp_parse(&sdp, (const uint8_t *)big,
 					 MEDIA_SDP_MAX_BODY + 1), E2BIG);
 	for (int i = 0; i <= MEDIA_SDP_MAX_STREAMS; i++)
