@@ -135,8 +135,8 @@ struct media_sdp_local {
 	const char *fingerprint;	/* sha-256 "AB:CD:..." */
 	enum media_sdp_setup setup;	/* role to write, decided by DTLS */
 	const char *crypto_key;		/* SDES: base64 of 30 bytes */
-	uint64_t sess_id;
-	uint64_t sess_version;
+	uint64_t sess_id;		/* o= id: the same for a whole call */
+	uint64_t sess_version;		/* o= version: one more per new SDP */
 	const struct media_sdp *prev_b;	/* offers: B's last SDP, whose m-lines
 					   a re-offer keeps; NULL at first */
 };

@@ -290,6 +290,18 @@ static void answer_codecs(struct media_sdp_stream *o,
 	}
 }
 
+/* RFC 3264 6.1: an answer to sendonly is recvonly or inactive, and so on.
+ * Some phones answer sendrecv to anything; Ovoz's answer to A stays valid
+ * by keeping only what A's offer allows. */
+static enum media_sdp_dir answer_dir(enum media_sdp_dir offered,
+				     enum media_sdp_dir answered)
+{
+	unsigned allowed = ((offered & MEDIA_SDP_SENDONLY) ? MEDIA_SDP_RECVONLY : 0) |
+			   ((offered & MEDIA_SDP_RECVONLY) ? MEDIA_SDP_SENDONLY : 0);
+
+	return answered & allowed;
+}
+
 /* The first SDES line of A's offer with a suite Ovoz takes. */
 static const struct media_sdp_crypto *pick_sdes(const struct media_sdp_stream *s)
 {
@@ -355,7 +367,7 @@ static int build_answer(struct media_sdp *model, const struct media_sdp *offer,
 	rc = answer_security(o, sa, local, plan);
 	if (rc)
 		return rc;
-	o->dir = sb->dir;
+	o->dir = answer_dir(sa->dir, sb->dir);
 	o->ptime = sb->ptime;
 	o->maxptime = sb->maxptime;
 	/* Chromium refuses an answer without BUNDLE to a max-bundle offer;
@@ -372,7 +384,7 @@ static int build_answer(struct media_sdp *model, const struct media_sdp *offer,
 		return rc;
 	plan->stream_a = ia;
 	plan->stream_b = ib;
-	plan->dir = sb->dir;
+	plan->dir = o->dir;
 	plan->rtcp_mux_a = o->rtcp_mux;
 	plan->rtcp_mux_b = sb->rtcp_mux;
 	if (sb->profile == MEDIA_SDP_SAVP && sb->n_crypto)
