@@ -377,24 +377,38 @@ static void parse_session(struct media_sdp *sdp, const sdp_session_t *sess)
 	}
 }
 
-/* RFC 4566 token characters, '/' and ' ': all an m= line may hold. */
-static bool is_media_char(uint8_t c)
+/* RFC 4566 token characters: what fields of an m= line are made of. */
+static bool is_token_char(uint8_t c)
 {
-	return g_ascii_isalnum(c) || (c && strchr("!#$%&'*+-.^_`{|}~/ ", c));
+	return g_ascii_isalnum(c) || (c && strchr("!#$%&'*+-.^_`{|}~", c));
 }
 
-/* sofia-sip 1.12.11 loops forever on an m= line with a non-token
- * character before a '/' ("m=video 7 a:/"), found by fuzz_sdp.c. Such a
- * line is invalid SDP anyway: refuse the body before sofia-sip sees it. */
+/* One m= line from @i: tokens separated by ' ', or by '/' between two
+ * token characters. Returns where the line ends, or 0 if it breaks that. */
+static size_t media_line_end(const uint8_t *buf, size_t len, size_t i)
+{
+	for (; i < len && buf[i] != '\r' && buf[i] != '\n'; i++) {
+		if (buf[i] == ' ' || is_token_char(buf[i]))
+			continue;
+		if (buf[i] != '/' || !is_token_char(buf[i - 1]) ||
+		    i + 1 == len || !is_token_char(buf[i + 1]))
+			return 0;
+	}
+	return i;
+}
+
+/* sofia-sip 1.12.11 loops forever, allocating, on m= lines such as
+ * "m=video 7 a:/" or "m=audio 0 x 1//1" (found by fuzz_sdp.c). Neither is
+ * valid SDP: such bodies are refused before sofia-sip sees them. */
 static bool media_lines_ok(const uint8_t *buf, size_t len)
 {
 	for (size_t i = 0; i + 1 < len; i++) {
 		if ((i && buf[i - 1] != '\n' && buf[i - 1] != '\r') ||
 		    buf[i] != 'm' || buf[i + 1] != '=')
 			continue;
-		for (i += 2; i < len && buf[i] != '\r' && buf[i] != '\n'; i++)
-			if (!is_media_char(buf[i]))
-				return false;
+		i = media_line_end(buf, len, i + 2);
+		if (!i)
+			return false;
 	}
 	return true;
 }

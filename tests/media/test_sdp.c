@@ -397,11 +397,16 @@ static void test_parse_refused(void **state)
 
 	assert_int_equal(media_sdp_parse(&sdp, (const uint8_t *)"hello", 5),
 			 EINVAL);
-	/* Both would hurt sofia-sip 1.12.11: gigabytes, an endless loop. */
+	/* Each would hurt sofia-sip 1.12.11: gigabytes, endless loops. */
 	assert_int_equal(media_sdp_parse(&sdp, (const uint8_t *)nul,
 					 sizeof(nul) - 1), EINVAL);
+	static const char slashes[] = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n"
+		"s=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 0 x 1//1\r\n";
+
 	assert_int_equal(media_sdp_parse(&sdp, (const uint8_t *)loop,
 					 sizeof(loop) - 1), EINVAL);
+	assert_int_equal(media_sdp_parse(&sdp, (const uint8_t *)slashes,
+					 sizeof(slashes) - 1), EINVAL);
 	assert_int_equal(media_sdp_parse(&sdp, (const uint8_t *)big,
 					 MEDIA_SDP_MAX_BODY + 1), E2BIG);
 	for (int i = 0; i <= MEDIA_SDP_MAX_STREAMS; i++)
