@@ -209,8 +209,9 @@ static unsigned shape_offer(struct media_sdp *model,
 }
 
 static int build_offer(struct media_sdp *model, const struct media_sdp *offer,
-		 const struct media_sdp *prev, const struct media_sdp_local *local,
-		 struct media_sdp_plan *plan, char **out)
+		       const struct media_sdp *prev,
+		       const struct media_sdp_local *local,
+		       struct media_sdp_plan *plan, char **out)
 {
 	const struct media_sdp_stream *s;
 	struct media_sdp_stream *o;
@@ -234,8 +235,8 @@ static int build_offer(struct media_sdp *model, const struct media_sdp *offer,
 	o->maxptime = s->maxptime;
 	if (local->profile == MEDIA_SDP_WEBRTC) {
 		/* Keep B's mid on a re-offer, else A's, else "0". */
-		g_strlcpy(o->mid, *o->mid ? o->mid : *s->mid ? s->mid : "0",
-			  sizeof(o->mid));
+		if (!*o->mid)
+			g_strlcpy(o->mid, *s->mid ? s->mid : "0", sizeof(o->mid));
 		model->bundle = true;
 		g_strlcpy(model->bundle_mids, o->mid, sizeof(model->bundle_mids));
 		model->ice_lite = local->ice_lite;
@@ -296,14 +297,19 @@ static void answer_codecs(struct media_sdp_stream *o,
 static enum media_sdp_dir answer_dir(enum media_sdp_dir offered,
 				     enum media_sdp_dir answered)
 {
-	unsigned allowed = ((offered & MEDIA_SDP_SENDONLY) ? MEDIA_SDP_RECVONLY : 0) |
-			   ((offered & MEDIA_SDP_RECVONLY) ? MEDIA_SDP_SENDONLY : 0);
+	unsigned allowed = 0;
+
+	if (offered & MEDIA_SDP_SENDONLY)
+		allowed |= MEDIA_SDP_RECVONLY;
+	if (offered & MEDIA_SDP_RECVONLY)
+		allowed |= MEDIA_SDP_SENDONLY;
 
 	return answered & allowed;
 }
 
 /* The first SDES line of A's offer with a suite Ovoz takes. */
-static const struct media_sdp_crypto *pick_sdes(const struct media_sdp_stream *s)
+static const struct media_sdp_crypto *
+pick_sdes(const struct media_sdp_stream *s)
 {
 	for (unsigned i = 0; i < s->n_crypto; i++)
 		for (size_t j = 0; j < G_N_ELEMENTS(sdes_suites); j++)
@@ -335,10 +341,11 @@ static int answer_security(struct media_sdp_stream *o,
 	return 0;
 }
 
-static int build_answer(struct media_sdp *model, const struct media_sdp *offer,
-		  const struct media_sdp *answer,
-		  const struct media_sdp_local *local,
-		  struct media_sdp_plan *plan, char **out)
+static int build_answer(struct media_sdp *model,
+			const struct media_sdp *offer,
+			const struct media_sdp *answer,
+			const struct media_sdp_local *local,
+			struct media_sdp_plan *plan, char **out)
 {
 	const struct media_sdp_stream *sa, *sb;
 	struct media_sdp_stream *o;
@@ -400,6 +407,8 @@ int media_sdp_offer(const struct media_sdp *offer, const struct media_sdp *prev,
 	struct media_sdp *model = g_new0(struct media_sdp, 1);
 	int rc = build_offer(model, offer, prev, local, plan, out);
 
+	if (rc)
+		memset(plan, 0, sizeof(*plan));
 	g_free(model);
 	return rc;
 }
@@ -412,6 +421,8 @@ int media_sdp_answer(const struct media_sdp *offer,
 	struct media_sdp *model = g_new0(struct media_sdp, 1);
 	int rc = build_answer(model, offer, answer, local, plan, out);
 
+	if (rc)
+		memset(plan, 0, sizeof(*plan));
 	g_free(model);
 	return rc;
 }
