@@ -3,7 +3,7 @@
  *
  * sofia-sip does the parsing. It only maps rtpmap/fmtp into m_rtpmaps for
  * profiles it knows (RTP/AVP, RTP/SAVP); for UDP/TLS/RTP/SAVPF they stay
- * attributes, found with sdp_attribute_mapped_find(). Attribute values
+ * attributes, found by payload type here. Attribute values
  * (candidate, fingerprint, crypto, rtpmap) are split with bounded code.
  */
 #include "media/sdp.h"
@@ -283,22 +283,43 @@ static bool codec_from_rtpmap(struct media_sdp_codec *c, const sdp_rtpmap_t *rm)
 	return true;
 }
 
+/* The value after "PT " of the first a=@name:PT ... attribute, or NULL.
+ * (sofia-sip's sdp_attribute_mapped_find() crashes on an attribute with no
+ * value, found by fuzz_sdp.c.) */
+static const char *mapped_value(const sdp_attribute_t *a, const char *name,
+				unsigned pt)
+{
+	for (; a; a = a->a_next) {
+		char *end = NULL;
+		guint64 n;
+
+		if (!a->a_name || !a->a_value ||
+		    g_ascii_strcasecmp(a->a_name, name) != 0 ||
+		    !g_ascii_isdigit(a->a_value[0]))
+			continue;
+		n = g_ascii_strtoull(a->a_value, &end, 10);
+		if (n == pt && *end == ' ')
+			return end + strspn(end, " ");
+	}
+	return NULL;
+}
+
 /* A format's codec: sofia's rtpmap, the attribute, or the static table. */
 static bool parse_format(const sdp_media_t *m, unsigned pt,
 			 struct media_sdp_codec *c)
 {
-	char *rest = NULL;
+	const char *rtpmap, *fmtp;
 
 	c->pt = pt;
 	for (const sdp_rtpmap_t *rm = m->m_rtpmaps; rm; rm = rm->rm_next)
 		if (rm->rm_pt == pt && codec_from_rtpmap(c, rm))
 			return true;
-	if (sdp_attribute_mapped_find(m->m_attributes, "rtpmap", pt, &rest)) {
-		if (!rest || !parse_rtpmap(c, rest))
+	rtpmap = mapped_value(m->m_attributes, "rtpmap", pt);
+	if (rtpmap) {
+		if (!parse_rtpmap(c, rtpmap))
 			return false;
-		if (sdp_attribute_mapped_find(m->m_attributes, "fmtp", pt,
-					      &rest) && rest)
-			COPY(c->fmtp, rest);
+		fmtp = mapped_value(m->m_attributes, "fmtp", pt);
+		COPY(c->fmtp, fmtp);
 		return true;
 	}
 	return pt < 96 && codec_from_rtpmap(c, sdp_rtpmap_well_known[pt]);
