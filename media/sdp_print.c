@@ -57,7 +57,35 @@ static sdp_rtpmap_t *new_rtpmaps(su_home_t *home,
 	return head;
 }
 
-static sdp_list_t *new_formats(su_home_t *home, const char *formats)
+/* Whether @s is a token, or with @path tokens joined by '/'. Values echoed
+ * from a peer's m= line are printed only if they are: sofia-sip's model of
+ * a strange m= line can differ from its text. */
+static bool is_token(const char *s, bool path)
+{
+	bool prev_ok = false;
+
+	if (!s || !*s)
+		return false;
+	for (; *s; s++) {
+		bool ok = g_ascii_isalnum(*s) ||
+			  strchr("!#$%&'*+-.^_`{|}~", *s) != NULL;
+
+		if (!ok && !(path && *s == '/' && prev_ok && s[1] && s[1] != '/'))
+			return false;
+		prev_ok = ok;
+	}
+	return true;
+}
+
+/* An RTP payload type, as sofia-sip wants the formats of RTP m-lines. */
+static bool is_pt(const char *s)
+{
+	guint64 pt;
+
+	return g_ascii_string_to_unsigned(s, 10, 0, 127, &pt, NULL);
+}
+
+static sdp_list_t *new_formats(su_home_t *home, const char *formats, bool rtp)
 {
 	g_auto(GStrv) tok = g_strsplit(formats, " ", MEDIA_SDP_MAX_CODECS * 4);
 	sdp_list_t *head = NULL, **tail = &head;
@@ -65,13 +93,18 @@ static sdp_list_t *new_formats(su_home_t *home, const char *formats)
 	for (unsigned i = 0; tok[i]; i++) {
 		sdp_list_t *l;
 
-		if (!*tok[i])
+		if (!is_token(tok[i], false) || (rtp && !is_pt(tok[i])))
 			continue;
 		l = su_zalloc(home, sizeof(*l));
 		l->l_size = sizeof(*l);
 		l->l_text = su_strdup(home, tok[i]);
 		*tail = l;
 		tail = &l->l_next;
+	}
+	if (!head) {
+		head = su_zalloc(home, sizeof(*head));
+		head->l_size = sizeof(*head);
+		head->l_text = "0";
 	}
 	return head;
 }
@@ -136,15 +169,19 @@ static sdp_media_t *new_media(su_home_t *home, sdp_session_t *sess,
 
 	m->m_size = sizeof(*m);
 	m->m_session = sess;
-	sdp_media_type(m, su_strdup(home, s->type));
-	sdp_media_transport(m, su_strdup(home, s->proto));
+	sdp_media_type(m, is_token(s->type, false) ?
+			       su_strdup(home, s->type) : "audio");
+	sdp_media_transport(m, is_token(s->proto, true) ?
+				       su_strdup(home, s->proto) : "RTP/AVP");
 	m->m_port = s->port;
 	m->m_rejected = s->port == 0;
 	m->m_mode = s->port ? s->dir : 0;
 	if (s->port && s->n_codecs)
 		m->m_rtpmaps = new_rtpmaps(home, s);
 	else
-		m->m_format = new_formats(home, s->formats);
+		m->m_format = new_formats(home, s->formats,
+					  media_sdp_profile_of(m->m_proto_name) !=
+						  MEDIA_SDP_OTHER);
 	if (s->port && *s->addr && strcmp(s->addr, sess->sdp_connection->c_address))
 		m->m_connections = new_connection(home, s->addr);
 	m->m_attributes = new_attributes(home, s);
