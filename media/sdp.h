@@ -218,7 +218,8 @@ int media_sdp_answer(const struct media_sdp *offer,
 		     const struct media_sdp_local *local,
 		     struct media_sdp_plan *plan, char **out);
 
-/** Name of a profile, direction or setup role as written in SDP. */
+/** Name of a direction or DTLS setup role as written in SDP ("" if
+ * unknown). Any thread; static strings. */
 const char *media_sdp_dir_name(enum media_sdp_dir dir);
 const char *media_sdp_setup_name(enum media_sdp_setup setup);
 
