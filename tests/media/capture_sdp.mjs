@@ -1,8 +1,15 @@
-// tests/media/capture_sdp.mjs - print a real Chromium offer (audio, max-bundle,
-// ICE gathered) and Chromium's answer to a given offer, for the SDP golden
-// files. Usage: node tests/media/capture_sdp.mjs [offer-to-answer.sdp]
-// Addresses are printed as gathered: replace non-loopback ones before
-// committing.
+// tests/media/capture_sdp.mjs - real Chromium SDP for the golden files in
+// tests/media/sdp/ (a tool, not a test; needs /usr/bin/chromium).
+//   node tests/media/capture_sdp.mjs              offer: audio, max-bundle,
+//                                                 ICE gathered
+//   node tests/media/capture_sdp.mjs OFFER.sdp    Chromium's answer to OFFER
+//   node tests/media/capture_sdp.mjs --answer ANSWER.sdp
+//        makes a fresh offer and applies ANSWER to it (Chromium keeps its
+//        payload types and mid "0" from one offer to the next): checks that
+//        Chromium accepts an answer Ovoz wrote.
+// OVOZ_VIDEO=1 adds a video transceiver and a data channel to the offer.
+// Addresses are printed as gathered: replace any that is not loopback or
+// documentation (192.0.2.x, 2001:db8::) before committing.
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 
@@ -22,7 +29,7 @@ try {
 	await page.route('http://localhost/', (r) => r.fulfill({
 		contentType: 'text/html', body: '<html></html>' }));
 	await page.goto('http://localhost/');
-	const opts = { video: !!process.env.OVOZ_VIDEO, mdns: !!process.env.OVOZ_MDNS };
+	const opts = { video: !!process.env.OVOZ_VIDEO };
 	const out = await page.evaluate(async ([remoteSdp, check, opts]) => {
 		const gathered = (pc) => new Promise((resolve) => {
 			if (pc.iceGatheringState === 'complete')
@@ -33,12 +40,8 @@ try {
 			};
 		});
 		const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
-		if (opts.mdns) {
-			pc.addTransceiver('audio');
-		} else {
-			const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
-			stream.getTracks().forEach((t) => pc.addTrack(t, stream));
-		}
+		const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+		stream.getTracks().forEach((t) => pc.addTrack(t, stream));
 		if (opts.video) {
 			pc.addTransceiver('video', { direction: 'recvonly' });
 			pc.createDataChannel('chat');

@@ -249,7 +249,9 @@ static void test_parse_chrome(void **state)
 	media_sdp_free(sdp);
 }
 
-/* mDNS names are never resolved; TCP candidates are not used. */
+/* mDNS names are never resolved; TCP candidates are not used.
+ * chrome_mdns.sdp is the Chromium offer with two host addresses replaced by
+ * mDNS names, as Chromium writes them for a page without media permission. */
 static void test_candidates_dropped(void **state)
 {
 	struct media_sdp *sdp = load("chrome_mdns.sdp");
