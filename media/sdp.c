@@ -419,17 +419,26 @@ static size_t media_line_end(const uint8_t *buf, size_t len, size_t i)
 }
 
 /* sofia-sip 1.12.11 loops forever, allocating, on m= lines such as
- * "m=video 7 a:/" or "m=audio 0 x 1//1" (found by fuzz_sdp.c). Neither is
- * valid SDP: such bodies are refused before sofia-sip sees them. */
+ * "m=video 7 a:/" or "m=audio 0 x 1//1", even indented (found by
+ * fuzz_sdp.c). Neither is valid SDP: such bodies are refused before
+ * sofia-sip sees them. */
 static bool media_lines_ok(const uint8_t *buf, size_t len)
 {
-	for (size_t i = 0; i + 1 < len; i++) {
-		if ((i && buf[i - 1] != '\n' && buf[i - 1] != '\r') ||
-		    buf[i] != 'm' || buf[i + 1] != '=')
-			continue;
-		i = media_line_end(buf, len, i + 2);
-		if (!i)
-			return false;
+	size_t i = 0;
+
+	while (i < len) {
+		/* At the start of a line. */
+		while (i < len && (buf[i] == ' ' || buf[i] == '\t'))
+			i++;
+		if (i + 1 < len && buf[i] == 'm' && buf[i + 1] == '=') {
+			i = media_line_end(buf, len, i + 2);
+			if (!i)
+				return false;
+		}
+		while (i < len && buf[i] != '\r' && buf[i] != '\n')
+			i++;
+		while (i < len && (buf[i] == '\r' || buf[i] == '\n'))
+			i++;
 	}
 	return true;
 }

@@ -403,7 +403,7 @@ static void test_parse_refused(void **state)
 	assert_int_equal(media_sdp_parse(&sdp, (const uint8_t *)nul,
 					 sizeof(nul) - 1), EINVAL);
 	static const char slashes[] = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n"
-		"s=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 0 x 1//1\r\n";
+		"s=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\tm=audio 0 x 1//1\r\n";
 
 	assert_int_equal(media_sdp_parse(&sdp, (const uint8_t *)loop,
 					 sizeof(loop) - 1), EINVAL);
