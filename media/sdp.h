@@ -166,8 +166,10 @@ struct media_sdp_plan {
 
 /**
  * Parse an SDP body. Any thread. Returns 0 and a new model in *out (free
- * with media_sdp_free()), EINVAL when sofia-sip rejects the body or it has
- * more than MEDIA_SDP_MAX_STREAMS m-lines, E2BIG above MEDIA_SDP_MAX_BODY.
+ * with media_sdp_free()), EINVAL when sofia-sip rejects the body, it has
+ * more than MEDIA_SDP_MAX_STREAMS m-lines, a NUL byte or an m= line that is
+ * not tokens (inputs that make sofia-sip 1.12.11 loop or exhaust memory),
+ * E2BIG above MEDIA_SDP_MAX_BODY.
  * Extra codecs, candidates and crypto lines beyond the limits are ignored;
  * TCP and mDNS (".local") candidates are dropped.
  */
