@@ -101,7 +101,7 @@ static void handle_stun(struct media_stream *s, const uint8_t *buf,
 static bool addr_is(const struct stream_addr *a, const struct sockaddr *sa,
 		    socklen_t len)
 {
-	return a->len == len && memcmp(&a->ss, sa, len) == 0;
+	return sa && a->len == len && memcmp(&a->ss, sa, len) == 0;
 }
 
 static void addr_set(struct stream_addr *a, const struct sockaddr *sa,
@@ -307,6 +307,8 @@ void media_stream_set_remote(struct media_stream *s,
 		s->latched.len = 0;
 	if (!addr_is(&s->remote_rtcp, rtcp, rtcp_len))
 		s->latched_rtcp.len = 0;
+	if (!rtp)
+		rtp_len = 0;
 	addr_set(&s->remote, rtp, rtp_len);
 	addr_set(&s->remote_rtcp, rtcp, rtcp_len);
 }
