@@ -515,6 +515,21 @@ static void browser_to_phone(enum media_dtls_role ovoz_role)
 	media_session_stats(s, MEDIA_LEG_A, &st);
 	assert_true(st.rx_packets >= 1 && st.tx_packets >= 2);
 	assert_true(st.peer[0] != '\0');
+	/* An ICE restart gives leg A new credentials for the next SDP. */
+	{
+		struct media_leg_local before, after;
+
+		media_session_local(s, MEDIA_LEG_A, &before);
+		assert_int_equal(media_session_ice_restart(s, MEDIA_LEG_A), 0);
+		media_session_local(s, MEDIA_LEG_A, &after);
+		assert_string_not_equal(before.ice_ufrag, after.ice_ufrag);
+		assert_string_not_equal(before.ice_pwd, after.ice_pwd);
+		assert_string_equal(before.fingerprint, after.fingerprint);
+		/* Media waits for the browser's checks on the new ones. */
+		pump(1100);
+		media_session_stats(s, MEDIA_LEG_A, &st);
+		assert_string_equal(st.peer, "");
+	}
 
 	session_end(s);
 	browser_free(&b);
@@ -758,6 +773,102 @@ static void test_one_way_names_silent_side(void **state)
 	phones_stop(&p);
 }
 
+static size_t make_rtcp_rr(uint8_t *buf, uint32_t ssrc)
+{
+	memset(buf, 0, 8);
+	buf[0] = 0x80; /* RR, no report blocks */
+	buf[1] = 201;
+	buf[3] = 1;    /* length in words - 1 */
+	buf[4] = ssrc >> 24;
+	buf[7] = ssrc & 0xff;
+	return 8;
+}
+
+/* Wait up to @ms for a datagram on @fd. */
+static size_t udp_wait(int fd, uint8_t *buf, size_t cap, unsigned ms)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+	size_t n = 0;
+
+	while (!(n = udp_poll(fd, buf, cap)) && g_get_monotonic_time() < end)
+		pump(5);
+	return n;
+}
+
+/* A plain phone (RTCP on its own port) on A, an SDES phone on B. */
+static void test_plain_to_sdes_with_rtcp(void **state)
+{
+	struct events ev = {0};
+	struct sockaddr_in a_addr, a_rtcp_addr, b_addr;
+	int a = udp_socket(&a_addr), a_rtcp = udp_socket(&a_rtcp_addr);
+	int b = udp_socket(&b_addr);
+	struct media_session *s =
+		session(MEDIA_LEG_RTP, MEDIA_LEG_SRTP_SDES, &ev, NULL);
+	struct media_leg_local la, lb;
+	struct media_leg_remote ra = {.rtp = (struct sockaddr *)&a_addr,
+				      .rtp_len = sizeof(a_addr),
+				      .rtcp = (struct sockaddr *)&a_rtcp_addr,
+				      .rtcp_len = sizeof(a_rtcp_addr)};
+	struct media_leg_remote rb = {.rtp = (struct sockaddr *)&b_addr,
+				      .rtp_len = sizeof(b_addr)};
+	struct media_srtp *srtp = NULL;
+	struct media_rtp_header h;
+	uint8_t pkt[256], rr[8];
+	size_t n;
+
+	media_session_local(s, MEDIA_LEG_A, &la);
+	media_session_local(s, MEDIA_LEG_B, &lb);
+	assert_int_equal(lb.sdes_key.profile, MEDIA_SRTP_AES128_CM_SHA1_80);
+	assert_int_equal(media_session_ice_restart(s, MEDIA_LEG_B), EINVAL);
+	assert_int_equal(media_srtp_key_random(&rb.sdes_key,
+					       MEDIA_SRTP_AES128_CM_SHA1_80),
+			 0);
+	assert_int_equal(media_srtp_new(&srtp, &rb.sdes_key, &lb.sdes_key, 0),
+			 0);
+	assert_int_equal(media_session_set_remote(s, MEDIA_LEG_A, &ra), 0);
+	assert_int_equal(media_session_set_remote(s, MEDIA_LEG_B, &rb), 0);
+	pump(50);
+
+	/* RTP A -> B arrives as SRTP that B's key opens, PT 8 kept. */
+	udp_send_to(a, la.rtp_port, pkt, make_rtp(pkt, 8, 7, 0xa, "plain-a"));
+	n = udp_wait(b, pkt, sizeof(pkt), 2000);
+	assert_true(n > 0);
+	assert_int_equal(media_srtp_unprotect(srtp, pkt, &n), 0);
+	assert_int_equal(media_rtp_parse(pkt, n, &h), 0);
+	assert_int_equal(h.pt, 8);
+	assert_memory_equal(pkt + h.header_len, "plain-a", 7);
+	/* SRTP B -> A arrives decrypted. */
+	n = make_rtp(pkt, 8, 9, 0xb, "secret-b");
+	assert_int_equal(media_srtp_protect(srtp, pkt, &n, sizeof(pkt)), 0);
+	udp_send_to(b, lb.rtp_port, pkt, n);
+	n = udp_wait(a, pkt, sizeof(pkt), 2000);
+	assert_int_equal(n, 12 + 8);
+	assert_memory_equal(pkt + 12, "secret-b", 8);
+
+	/* RTCP from A's RTCP port reaches B as SRTCP, and back to port+1. */
+	udp_send_to(a_rtcp, la.rtcp_port, rr, make_rtcp_rr(rr, 0xa));
+	n = udp_wait(b, pkt, sizeof(pkt), 2000);
+	assert_true(n > 8);
+	assert_int_equal(media_srtp_unprotect_rtcp(srtp, pkt, &n), 0);
+	assert_int_equal(n, 8);
+	assert_memory_equal(pkt, rr, 8);
+	n = make_rtcp_rr(pkt, 0xb);
+	assert_int_equal(media_srtp_protect_rtcp(srtp, pkt, &n, sizeof(pkt)),
+			 0);
+	udp_send_to(b, lb.rtp_port, pkt, n);
+	n = udp_wait(a_rtcp, pkt, sizeof(pkt), 2000);
+	assert_int_equal(n, 8);
+	assert_int_equal(pkt[1], 201);
+	assert_int_equal(pkt[7], 0xb);
+	assert_false(udp_poll(a, pkt, sizeof(pkt)));
+
+	session_end(s);
+	media_srtp_free(srtp);
+	close(a);
+	close(a_rtcp);
+	close(b);
+}
+
 #if defined(__SANITIZE_ADDRESS__)
 /* libasan's, declared by hand: GCC 12 ships no header for it. */
 size_t __sanitizer_get_current_allocated_bytes(void);
@@ -823,6 +934,7 @@ int main(void)
 		cmocka_unit_test(test_browser_to_browser),
 		cmocka_unit_test(test_hold_directions),
 		cmocka_unit_test(test_one_way_names_silent_side),
+		cmocka_unit_test(test_plain_to_sdes_with_rtcp),
 		cmocka_unit_test(test_memory_per_session),
 	};
 
