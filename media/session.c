@@ -344,7 +344,9 @@ static gboolean remote_apply(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static int remote_check(const struct leg *l, const struct media_leg_remote *r)
+/* Signalling thread: only what is fixed at creation or kept on this side. */
+static int remote_check(const struct media_session *s, enum media_leg_id leg,
+			const struct media_leg_remote *r)
 {
 	const char *hash;
 	uint8_t digest[MEDIA_CERT_DIGEST_MAX];
@@ -366,8 +368,8 @@ static int remote_check(const struct leg *l, const struct media_leg_remote *r)
 		return EINVAL;
 	if (r->direction > MEDIA_DIR_INACTIVE)
 		return EINVAL;
-	if (l->kind == MEDIA_LEG_SRTP_SDES && r->sdes_key.len &&
-	    (r->sdes_key.profile != l->sdes_tx.profile ||
+	if (s->legs[leg].kind == MEDIA_LEG_SRTP_SDES && r->sdes_key.len &&
+	    (r->sdes_key.profile != s->local[leg].sdes_key.profile ||
 	     r->sdes_key.len != media_srtp_master_len(r->sdes_key.profile)))
 		return EINVAL;
 	return 0;
@@ -381,7 +383,7 @@ int media_session_set_remote(struct media_session *s, enum media_leg_id leg,
 
 	if (leg > MEDIA_LEG_B || !r)
 		return EINVAL;
-	rc = remote_check(&s->legs[leg], r);
+	rc = remote_check(s, leg, r);
 	if (rc != 0)
 		return rc;
 	j = g_new0(struct remote_job, 1);
