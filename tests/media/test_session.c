@@ -391,8 +391,8 @@ static void test_consent_then_timeout(void **state)
 	struct sockaddr_in phone_addr;
 	int phone = udp_socket(&phone_addr);
 	struct media_session_config over = {
-		.consent_timeout_us = 1500 * 1000,
-		.rtp_timeout_ms = 2500,
+		.consent_timeout_us = 2500 * 1000,
+		.rtp_timeout_ms = 3500,
 	};
 	struct media_session *s =
 		session(MEDIA_LEG_WEBRTC, MEDIA_LEG_RTP, &ev, &over);
@@ -411,16 +411,16 @@ static void test_consent_then_timeout(void **state)
 	browser_stop(&b);
 	stopped = g_get_monotonic_time();
 	assert_int_equal(ev.count[MEDIA_SESSION_EVENT_CONSENT_EXPIRED], 0);
-	assert_true(wait_event(&ev, MEDIA_SESSION_EVENT_CONSENT_EXPIRED, 4000));
+	assert_true(wait_event(&ev, MEDIA_SESSION_EVENT_CONSENT_EXPIRED, 5000));
 	assert_int_equal(ev.leg[MEDIA_SESSION_EVENT_CONSENT_EXPIRED],
 			 MEDIA_LEG_A);
 	assert_non_null(strstr(ev.reason[MEDIA_SESSION_EVENT_CONSENT_EXPIRED],
 			       "stopped answering"));
-	assert_true(wait_event(&ev, MEDIA_SESSION_EVENT_RTP_TIMEOUT, 4000));
+	assert_true(wait_event(&ev, MEDIA_SESSION_EVENT_RTP_TIMEOUT, 5000));
 	assert_true(ev.at[MEDIA_SESSION_EVENT_RTP_TIMEOUT] >=
 		    ev.at[MEDIA_SESSION_EVENT_CONSENT_EXPIRED]);
 	assert_true(ev.at[MEDIA_SESSION_EVENT_RTP_TIMEOUT] - stopped >=
-		    2000 * 1000);
+		    3000 * 1000);
 	assert_int_equal(ev.count[MEDIA_SESSION_EVENT_RTP_TIMEOUT], 1);
 	session_end(s);
 	browser_free(&b);
