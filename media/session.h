@@ -18,7 +18,9 @@
  *   media_session_destroy() (idempotent) stops the relay, closes DTLS and
  *   returns the ports; the memory goes with the last unref.
  * - Events are delivered on the GMainContext given at creation, never
- *   after media_session_destroy() returned on that context's thread.
+ *   after media_session_destroy() returned on that context's thread. An
+ *   event waiting to be delivered holds a reference: keep running that
+ *   context until it is idle before exiting, or the session leaks.
  * - Statistics are a snapshot the worker refreshes at each tick (at least
  *   once a second), readable from any thread without touching the packet
  *   path.
