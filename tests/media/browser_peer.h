@@ -49,6 +49,7 @@ struct browser {
 	struct media_dtls *dtls;
 	struct media_srtp *srtp;
 	bool failed;
+	bool no_dtls; /* ICE only: never start DTLS */
 	/* last RTP received, decrypted */
 	int got;
 	uint8_t pt;
@@ -87,7 +88,8 @@ static void b_recv(NiceAgent *a, guint sid, guint comp, guint len,
 	memcpy(buf, data, n);
 	switch (media_demux_classify(buf, n)) {
 	case MEDIA_DEMUX_DTLS:
-		media_dtls_receive(b->dtls, buf, n);
+		if (!b->no_dtls)
+			media_dtls_receive(b->dtls, buf, n);
 		break;
 	case MEDIA_DEMUX_RTP:
 		if (!b->srtp || media_srtp_unprotect(b->srtp, buf, &n) != 0 ||
@@ -116,7 +118,7 @@ static void b_state(NiceAgent *a, guint sid, guint comp, guint state,
 	struct browser *b = data;
 
 	b->state = state;
-	if (state == NICE_COMPONENT_STATE_READY && b->dtls)
+	if (state == NICE_COMPONENT_STATE_READY && b->dtls && !b->no_dtls)
 		media_dtls_start(b->dtls);
 }
 

@@ -572,6 +572,42 @@ static void test_one_way_names_silent_side(void **state)
 	phones_stop(&p);
 }
 
+/* ICE works, DTLS never does: the phone talks, the browser is named. */
+static void test_one_way_browser_without_dtls(void **state)
+{
+	struct media_session_config over = {.one_way_ms = 800};
+	struct events ev = {0};
+	struct browser b = {.no_dtls = true};
+	struct sockaddr_in phone_addr;
+	int phone = udp_socket(&phone_addr);
+	struct media_session *s =
+		session(MEDIA_LEG_WEBRTC, MEDIA_LEG_RTP, &ev, &over);
+	struct media_leg_local lb;
+	uint8_t pkt[64];
+	gint64 end = g_get_monotonic_time() + 5 * G_TIME_SPAN_SECOND;
+
+	media_session_local(s, MEDIA_LEG_B, &lb);
+	set_plain_remote(s, MEDIA_LEG_B, ntohs(phone_addr.sin_port),
+			 MEDIA_DIR_SENDRECV);
+	browser_init(&b, ctx);
+	browser_connect(&b, s, MEDIA_LEG_A, MEDIA_DTLS_SERVER, NULL);
+	for (uint16_t seq = 1; !ev.count[MEDIA_SESSION_EVENT_ONE_WAY] &&
+			       g_get_monotonic_time() < end;
+	     seq++) {
+		udp_send_to(phone, lb.rtp_port, pkt,
+			    make_rtp(pkt, 0, seq, 0x11, "hello?"));
+		pump(20);
+	}
+	assert_int_equal(ev.count[MEDIA_SESSION_EVENT_ONE_WAY], 1);
+	assert_int_equal(ev.leg[MEDIA_SESSION_EVENT_ONE_WAY], MEDIA_LEG_A);
+	assert_non_null(strstr(ev.reason[MEDIA_SESSION_EVENT_ONE_WAY],
+			       "never completed DTLS"));
+	assert_int_equal(b.got, 0);
+	session_end(s);
+	browser_free(&b);
+	close(phone);
+}
+
 static size_t make_rtcp_rr(uint8_t *buf, uint32_t ssrc)
 {
 	memset(buf, 0, 8);
@@ -800,6 +836,7 @@ int main(void)
 		cmocka_unit_test(test_browser_to_browser),
 		cmocka_unit_test(test_hold_directions),
 		cmocka_unit_test(test_one_way_names_silent_side),
+		cmocka_unit_test(test_one_way_browser_without_dtls),
 		cmocka_unit_test(test_plain_to_sdes_with_rtcp),
 		cmocka_unit_test(test_memory_per_session),
 	};
