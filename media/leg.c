@@ -111,6 +111,36 @@ drop:
 	l->dropped++;
 }
 
+/* Once per call at most, so an allocation here is fine. */
+static void early_keep(struct leg *l, const uint8_t *buf, size_t len)
+{
+	struct leg_early *e;
+
+	if (len > LEG_EARLY_SIZE)
+		return;
+	if (!l->early)
+		l->early = g_new0(struct leg_early, 1);
+	e = l->early;
+	if (e->n == LEG_EARLY_MAX)
+		return; /* retransmissions: the first ones will do */
+	memcpy(e->buf[e->n], buf, len);
+	e->len[e->n++] = len;
+}
+
+/* A new server endpoint gets what the browser sent before it existed. */
+static void early_replay(struct leg *l)
+{
+	struct leg_early *e = l->early;
+
+	l->early = NULL;
+	if (!e)
+		return;
+	for (unsigned i = 0; i < e->n && l->dtls; i++)
+		if (l->role == MEDIA_DTLS_SERVER)
+			media_dtls_receive(l->dtls, e->buf[i], e->len[i]);
+	g_free(e);
+}
+
 void media_leg_packet(struct media_stream *st, enum media_demux_kind kind,
 		      const uint8_t *buf, size_t len,
 		      const struct sockaddr *from, socklen_t from_len,
@@ -124,6 +154,8 @@ void media_leg_packet(struct media_stream *st, enum media_demux_kind kind,
 	if (kind == MEDIA_DEMUX_DTLS) {
 		if (l->dtls)
 			media_dtls_receive(l->dtls, buf, len);
+		else if (l->kind == MEDIA_LEG_WEBRTC && !l->role_set)
+			early_keep(l, buf, len);
 		return;
 	}
 	/* The worker's receive buffer is shared and read-only here. */
@@ -264,7 +296,8 @@ void media_leg_dtls_reset(struct leg *l)
 				   g_strerror(rc));
 		return;
 	}
-	if (media_stream_peer(l->stream, &ss, &len, NULL))
+	early_replay(l);
+	if (l->dtls && media_stream_peer(l->stream, &ss, &len, NULL))
 		media_dtls_start(l->dtls);
 }
 
@@ -280,6 +313,7 @@ void media_leg_sdes_rekey(struct leg *l)
 
 void media_leg_stop(struct leg *l)
 {
+	g_clear_pointer(&l->early, g_free);
 	dtls_drop(l);
 	media_stream_destroy(l->stream);
 	memset(&l->sdes_tx, 0, sizeof(l->sdes_tx));

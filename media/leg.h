@@ -14,6 +14,16 @@
 
 struct media_session;
 
+/* DTLS datagrams that came before the role was known: the browser's
+ * ClientHello (two datagrams from Chromium) can beat the SIP answer. */
+#define LEG_EARLY_MAX 4
+#define LEG_EARLY_SIZE 1500
+struct leg_early {
+	unsigned n;
+	size_t len[LEG_EARLY_MAX];
+	uint8_t buf[LEG_EARLY_MAX][LEG_EARLY_SIZE];
+};
+
 /* One side of the call. Everything here belongs to the worker thread. */
 struct leg {
 	struct media_session *session; /* borrowed: the leg is inside it */
@@ -22,6 +32,7 @@ struct leg {
 	struct media_stream *stream;
 	struct media_dtls *dtls;
 	struct media_srtp *srtp;
+	struct leg_early *early; /* NULL unless DTLS came early */
 	bool role_set;
 	enum media_dtls_role role;
 	char fingerprint[MEDIA_CERT_FINGERPRINT_MAX]; /* "" if not known */

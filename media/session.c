@@ -72,6 +72,7 @@ static void session_free(gpointer data)
 		struct leg *l = &s->legs[i];
 
 		g_clear_pointer(&l->srtp, media_srtp_free);
+		g_clear_pointer(&l->early, g_free);
 		g_clear_pointer(&l->dtls, media_dtls_unref);
 		media_stream_unref(l->stream);
 	}

@@ -572,6 +572,46 @@ static void test_one_way_names_silent_side(void **state)
 	phones_stop(&p);
 }
 
+/*
+ * The browser's ClientHello beats the SIP answer to Ovoz: it is kept and
+ * answered as soon as the role is known, without waiting for the
+ * browser's retransmission (its first comes after 250 ms).
+ */
+static void test_clienthello_before_answer(void **state)
+{
+	struct events ev = {0};
+	struct browser b = {.defer_remote = true};
+	struct sockaddr_in phone_addr;
+	int phone = udp_socket(&phone_addr);
+	struct media_session *s =
+		session(MEDIA_LEG_WEBRTC, MEDIA_LEG_RTP, &ev, NULL);
+	g_autofree char *ufrag = NULL, *pwd = NULL;
+	struct media_leg_remote r = {.dtls_role_set = true,
+				     .dtls_role = MEDIA_DTLS_SERVER};
+	gint64 end = g_get_monotonic_time() + 5 * G_TIME_SPAN_SECOND;
+	int sent;
+
+	browser_init(&b, ctx);
+	browser_connect(&b, s, MEDIA_LEG_A, MEDIA_DTLS_SERVER, NULL);
+	while (!b.dtls_sent && g_get_monotonic_time() < end)
+		if (!g_main_context_iteration(ctx, FALSE))
+			g_usleep(500);
+	sent = b.dtls_sent;
+	assert_true(sent > 0); /* the ClientHello is out */
+	assert_true(nice_agent_get_local_credentials(b.agent, b.sid, &ufrag,
+						     &pwd));
+	r.ice_ufrag = ufrag;
+	r.fingerprint = media_cert_fingerprint(b.cert);
+	assert_int_equal(media_session_set_remote(s, MEDIA_LEG_A, &r), 0);
+	g_usleep(100 * 1000); /* the browser's clock stands still */
+	assert_true(wait_event(&ev, MEDIA_SESSION_EVENT_DTLS_CONNECTED, 5000));
+	/* Ovoz answered the first ClientHello, not a retransmission. */
+	assert_int_equal(b.dtls_sent_at_reply, sent);
+	session_end(s);
+	browser_free(&b);
+	close(phone);
+}
+
 /* ICE works, DTLS never does: the phone talks, the browser is named. */
 static void test_one_way_browser_without_dtls(void **state)
 {
@@ -832,6 +872,7 @@ int main(void)
 		cmocka_unit_test(test_browser_phone_ovoz_client),
 		cmocka_unit_test(test_browser_phone_ovoz_server),
 		cmocka_unit_test(test_fingerprint_mismatch),
+		cmocka_unit_test(test_clienthello_before_answer),
 		cmocka_unit_test(test_consent_then_timeout),
 		cmocka_unit_test(test_browser_to_browser),
 		cmocka_unit_test(test_hold_directions),
