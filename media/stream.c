@@ -7,6 +7,11 @@
 
 #include <glib-unix.h>
 
+struct stream_addr {
+	struct sockaddr_storage ss;
+	socklen_t len; /* 0: none */
+};
+
 struct media_stream {
 	struct media_worker *worker;
 	struct media_ports *ports;
@@ -14,6 +19,12 @@ struct media_stream {
 	struct media_stream_handlers h;
 	GSource *io;	  /* reads the RTP socket */
 	GSource *consent; /* checks consent freshness */
+	GSource *rtcp_io; /* plain RTP with RTCP on its own port */
+	/* Plain RTP (no ICE): where signalling says the peer is, and where
+	 * its packets really come from (symmetric RTP latching). */
+	bool plain;
+	struct stream_addr remote, remote_rtcp;
+	struct stream_addr latched, latched_rtcp;
 	bool destroyed;
 	bool consent_expired;
 	struct media_stream_stats stats;
@@ -26,6 +37,7 @@ static void stream_clear(gpointer data)
 	/* Only reached once both sources dropped their references. */
 	g_clear_pointer(&s->io, g_source_unref);
 	g_clear_pointer(&s->consent, g_source_unref);
+	g_clear_pointer(&s->rtcp_io, g_source_unref);
 	media_ice_free(s->ice);
 	media_port_free(s->ports);
 	media_worker_load_add(s->worker, -1);
@@ -86,15 +98,66 @@ static void handle_stun(struct media_stream *s, const uint8_t *buf,
 		emit(s, MEDIA_STREAM_EVENT_SELECTED);
 }
 
+static bool addr_is(const struct stream_addr *a, const struct sockaddr *sa,
+		    socklen_t len)
+{
+	return sa && a->len == len && memcmp(&a->ss, sa, len) == 0;
+}
+
+static void addr_set(struct stream_addr *a, const struct sockaddr *sa,
+		     socklen_t len)
+{
+	if (!sa || len == 0 || len > sizeof(a->ss)) {
+		a->len = 0;
+		return;
+	}
+	memcpy(&a->ss, sa, len);
+	a->len = len;
+}
+
+/*
+ * Symmetric RTP: the first source latches (a phone behind NAT advertises
+ * an address its packets never come from); after that only the latched
+ * source, or the signalled address itself, is accepted, so a stranger
+ * cannot take the stream over.
+ */
+static bool plain_accept(struct media_stream *s, bool rtcp_port,
+			 const struct sockaddr *from, socklen_t from_len)
+{
+	struct stream_addr *latched = rtcp_port ? &s->latched_rtcp : &s->latched;
+	const struct stream_addr *remote = rtcp_port ? &s->remote_rtcp
+						     : &s->remote;
+
+	if (addr_is(latched, from, from_len))
+		return true;
+	if (latched->len && !addr_is(remote, from, from_len))
+		return false;
+	addr_set(latched, from, from_len);
+	return true;
+}
+
 static void handle_datagram(struct media_stream *s, const uint8_t *buf,
 			    size_t len, const struct sockaddr *from,
-			    socklen_t from_len, int64_t now)
+			    socklen_t from_len, int64_t now, bool rtcp_port)
 {
 	enum media_demux_kind kind = media_demux_classify(buf, len);
 
+	if (rtcp_port && kind == MEDIA_DEMUX_RTP)
+		kind = MEDIA_DEMUX_RTCP; /* its own port: all of it is RTCP */
 	s->stats.packets[kind]++;
 	if (kind == MEDIA_DEMUX_DROP)
 		return;
+	if (s->plain) {
+		if ((kind != MEDIA_DEMUX_RTP && kind != MEDIA_DEMUX_RTCP) ||
+		    !plain_accept(s, rtcp_port, from, from_len)) {
+			s->stats.unvalidated++;
+			return;
+		}
+		if (s->h.packet)
+			s->h.packet(s, kind, buf, len, from, from_len,
+				    s->h.arg);
+		return;
+	}
 	if (kind == MEDIA_DEMUX_STUN) {
 		handle_stun(s, buf, len, from, from_len, now);
 		return;
@@ -111,6 +174,7 @@ static void handle_datagram(struct media_stream *s, const uint8_t *buf,
 static gboolean stream_readable(gint fd, GIOCondition cond, gpointer data)
 {
 	struct media_stream *s = data;
+	bool rtcp_port = s->ports->rtcp_fd >= 0 && fd == s->ports->rtcp_fd;
 	uint8_t (*rx)[MEDIA_WORKER_RX_SIZE] = media_worker_rx_buffers(s->worker);
 	struct sockaddr_storage from[MEDIA_WORKER_RX_BATCH];
 	struct iovec iov[MEDIA_WORKER_RX_BATCH];
@@ -140,7 +204,8 @@ static gboolean stream_readable(gint fd, GIOCondition cond, gpointer data)
 			}
 			handle_datagram(s, rx[i], msgs[i].msg_len,
 					(struct sockaddr *)&from[i],
-					msgs[i].msg_hdr.msg_namelen, now);
+					msgs[i].msg_hdr.msg_namelen, now,
+					rtcp_port);
 		}
 		if (n < MEDIA_WORKER_RX_BATCH)
 			break;
@@ -152,7 +217,7 @@ static gboolean consent_tick(gpointer data)
 {
 	struct media_stream *s = data;
 
-	if (s->destroyed || s->consent_expired)
+	if (s->destroyed || s->consent_expired || !s->ice)
 		return G_SOURCE_REMOVE;
 	if (!media_ice_consent_expired(s->ice, g_get_monotonic_time()))
 		return G_SOURCE_CONTINUE;
@@ -161,35 +226,136 @@ static gboolean consent_tick(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-int media_stream_new(struct media_stream **out, struct media_worker *w,
-		     struct media_ports *ports, struct media_ice *ice,
-		     const struct media_stream_handlers *h)
+static GSource *fd_source(struct media_stream *s, int fd)
 {
-	struct media_stream *s;
-	int64_t tick_ms;
+	GSource *src = g_unix_fd_source_new(fd, G_IO_IN);
 
-	if (!w || !ports || ports->rtp_fd < 0 || !ice)
-		return EINVAL;
-	s = g_atomic_rc_box_new0(struct media_stream);
-	s->worker = w;
-	s->ports = ports;
-	s->ice = ice;
-	if (h)
-		s->h = *h;
-	media_worker_load_add(w, 1);
-	/* A quarter of the timeout, so expiry is reported at most 25% late. */
-	tick_ms = CLAMP(media_ice_consent_timeout(ice) / 4000, 20, 1000);
-	s->io = g_unix_fd_source_new(ports->rtp_fd, G_IO_IN);
-	g_source_set_callback(s->io, G_SOURCE_FUNC(stream_readable),
+	g_source_set_callback(src, G_SOURCE_FUNC(stream_readable),
 			      media_stream_ref(s), source_unref);
+	g_source_attach(src, media_worker_context(s->worker));
+	return src;
+}
+
+static void consent_start(struct media_stream *s)
+{
+	/* A quarter of the timeout, so expiry is reported at most 25% late. */
+	int64_t tick_ms = CLAMP(media_ice_consent_timeout(s->ice) / 4000, 20,
+				1000);
+
 	/* Whole-second ticks share wakeups across every stream of a worker. */
 	s->consent = tick_ms >= 1000 ? g_timeout_source_new_seconds(1)
 				     : g_timeout_source_new((guint)tick_ms);
 	g_source_set_callback(s->consent, consent_tick, media_stream_ref(s),
 			      source_unref);
-	g_source_attach(s->io, media_worker_context(w));
-	g_source_attach(s->consent, media_worker_context(w));
+	g_source_attach(s->consent, media_worker_context(s->worker));
+}
+
+static struct media_stream *stream_alloc(struct media_worker *w,
+					 struct media_ports *ports,
+					 struct media_ice *ice,
+					 const struct media_stream_handlers *h)
+{
+	struct media_stream *s = g_atomic_rc_box_new0(struct media_stream);
+
+	s->worker = w;
+	s->ports = ports;
+	s->ice = ice;
+	s->plain = !ice;
+	if (h)
+		s->h = *h;
+	media_worker_load_add(w, 1);
+	return s;
+}
+
+int media_stream_new(struct media_stream **out, struct media_worker *w,
+		     struct media_ports *ports, struct media_ice *ice,
+		     const struct media_stream_handlers *h)
+{
+	struct media_stream *s;
+
+	if (!w || !ports || ports->rtp_fd < 0 || !ice)
+		return EINVAL;
+	s = stream_alloc(w, ports, ice, h);
+	s->io = fd_source(s, ports->rtp_fd);
+	consent_start(s);
 	*out = s;
+	return 0;
+}
+
+int media_stream_new_plain(struct media_stream **out, struct media_worker *w,
+			   struct media_ports *ports,
+			   const struct media_stream_handlers *h)
+{
+	struct media_stream *s;
+
+	if (!w || !ports || ports->rtp_fd < 0)
+		return EINVAL;
+	s = stream_alloc(w, ports, NULL, h);
+	s->io = fd_source(s, ports->rtp_fd);
+	if (ports->rtcp_fd >= 0)
+		s->rtcp_io = fd_source(s, ports->rtcp_fd);
+	*out = s;
+	return 0;
+}
+
+void media_stream_set_remote(struct media_stream *s,
+			     const struct sockaddr *rtp, socklen_t rtp_len,
+			     const struct sockaddr *rtcp, socklen_t rtcp_len)
+{
+	/* A new address (a re-INVITE to another phone) latches afresh. */
+	if (!addr_is(&s->remote, rtp, rtp_len))
+		s->latched.len = 0;
+	if (!addr_is(&s->remote_rtcp, rtcp, rtcp_len))
+		s->latched_rtcp.len = 0;
+	if (!rtp)
+		rtp_len = 0;
+	addr_set(&s->remote, rtp, rtp_len);
+	addr_set(&s->remote_rtcp, rtcp, rtcp_len);
+}
+
+bool media_stream_peer(struct media_stream *s, struct sockaddr_storage *out,
+		       socklen_t *out_len, bool *latched)
+{
+	const struct stream_addr *a = s->latched.len ? &s->latched : &s->remote;
+
+	if (latched)
+		*latched = s->latched.len > 0;
+	if (!s->plain)
+		return media_ice_selected(s->ice, out, out_len);
+	if (!a->len)
+		return false;
+	*out = a->ss;
+	*out_len = a->len;
+	return true;
+}
+
+int media_stream_set_ice(struct media_stream *s, struct media_ice *ice)
+{
+	if (s->plain || !ice)
+		return EINVAL;
+	media_ice_free(s->ice);
+	s->ice = ice;
+	s->consent_expired = false;
+	if (s->consent) {
+		g_source_destroy(s->consent);
+		g_clear_pointer(&s->consent, g_source_unref);
+	}
+	if (!s->destroyed)
+		consent_start(s);
+	return 0;
+}
+
+int media_stream_send_rtcp(struct media_stream *s, const uint8_t *buf,
+			   size_t len)
+{
+	const struct stream_addr *a;
+
+	if (!s->plain || s->ports->rtcp_fd < 0 || !s->remote_rtcp.len)
+		return media_stream_send(s, buf, len); /* muxed */
+	a = s->latched_rtcp.len ? &s->latched_rtcp : &s->remote_rtcp;
+	if (sendto(s->ports->rtcp_fd, buf, len, MSG_DONTWAIT,
+		   (const struct sockaddr *)&a->ss, a->len) < 0)
+		return errno;
 	return 0;
 }
 
@@ -205,6 +371,10 @@ static gboolean stream_stop(gpointer data)
 	if (s->consent) {
 		g_source_destroy(s->consent);
 		g_clear_pointer(&s->consent, g_source_unref);
+	}
+	if (s->rtcp_io) {
+		g_source_destroy(s->rtcp_io);
+		g_clear_pointer(&s->rtcp_io, g_source_unref);
 	}
 	return G_SOURCE_REMOVE;
 }
@@ -237,10 +407,19 @@ int media_stream_send(struct media_stream *s, const uint8_t *buf, size_t len)
 	struct sockaddr_storage to;
 	socklen_t to_len;
 
-	if (s->consent_expired)
+	if (s->plain) {
+		const struct stream_addr *a =
+			s->latched.len ? &s->latched : &s->remote;
+
+		if (!a->len)
+			return ENOTCONN;
+		to = a->ss;
+		to_len = a->len;
+	} else if (s->consent_expired) {
 		return ETIMEDOUT;
-	if (!media_ice_selected(s->ice, &to, &to_len))
+	} else if (!media_ice_selected(s->ice, &to, &to_len)) {
 		return ENOTCONN;
+	}
 	if (sendto(s->ports->rtp_fd, buf, len, MSG_DONTWAIT,
 		   (struct sockaddr *)&to, to_len) < 0)
 		return errno;

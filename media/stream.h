@@ -2,7 +2,9 @@
  * media/stream.h - one media stream's socket on a worker: reads datagrams in
  * batches (recvmmsg), sorts them (media/demux.h), answers ICE checks
  * (media/ice.h) and hands DTLS, RTP and RTCP from validated addresses to a
- * callback. The packet path allocates nothing and logs nothing.
+ * callback. Plain RTP streams run without ICE and latch onto their peer's
+ * real source (symmetric RTP). The packet path allocates nothing and logs
+ * nothing.
  *
  * Threads: created on any thread; everything after runs on its worker.
  * Handlers are called on the worker thread; they must not block, and reach
@@ -66,6 +68,44 @@ int media_stream_new(struct media_stream **out, struct media_worker *w,
 		     const struct media_stream_handlers *h);
 
 /**
+ * media_stream_new_plain() - a stream without ICE, for plain RTP/AVP and
+ * SDES peers, reading @ports->rtp_fd and, when allocated, @ports->rtcp_fd
+ * (RTCP on its own port). STUN is dropped. The first RTP source seen is
+ * latched (symmetric RTP: a phone behind NAT advertises an address its
+ * packets do not come from); from then on only that source, or the
+ * signalled address, is accepted, and sends go to the latched source, else
+ * to the signalled one. RTCP latches the same way on its own port. Takes
+ * @ports on success. Returns 0 or EINVAL. Any thread.
+ */
+int media_stream_new_plain(struct media_stream **out, struct media_worker *w,
+			   struct media_ports *ports,
+			   const struct media_stream_handlers *h);
+
+/**
+ * media_stream_set_remote() - the signalled RTP address of a plain stream
+ * and its RTCP address (NULL: RTCP is muxed on the RTP port). A changed
+ * address forgets the latched source. Copied. Worker thread.
+ */
+void media_stream_set_remote(struct media_stream *s,
+			     const struct sockaddr *rtp, socklen_t rtp_len,
+			     const struct sockaddr *rtcp, socklen_t rtcp_len);
+
+/**
+ * media_stream_peer() - where media goes: the ICE selected pair, or for a
+ * plain stream the latched source (*@latched true) else the signalled
+ * address. False when there is none yet. Worker thread.
+ */
+bool media_stream_peer(struct media_stream *s, struct sockaddr_storage *out,
+		       socklen_t *out_len, bool *latched);
+
+/**
+ * media_stream_set_ice() - an ICE restart: replace the responder with @ice
+ * (taken; the old one is freed), which has no selected pair yet, and
+ * restart the consent clock. EINVAL for a plain stream. Worker thread.
+ */
+int media_stream_set_ice(struct media_stream *s, struct media_ice *ice);
+
+/**
  * media_stream_destroy() - stop reading and timers (idempotent, any
  * thread). The stop runs on the worker: called there, no handler runs after
  * it returns; from elsewhere, a handler already running may finish.
@@ -78,7 +118,8 @@ struct media_stream *media_stream_ref(struct media_stream *s);
 void media_stream_unref(struct media_stream *s);
 
 /** The stream's worker, ports and ICE responder (borrowed; the ICE state
- *  only on the worker thread, apart from its local credentials). */
+ *  only on the worker thread, apart from its local credentials; NULL for a
+ *  plain stream). */
 struct media_worker *media_stream_worker(struct media_stream *s);
 const struct media_ports *media_stream_ports(struct media_stream *s);
 struct media_ice *media_stream_ice(struct media_stream *s);
@@ -89,6 +130,14 @@ struct media_ice *media_stream_ice(struct media_stream *s);
  * expired, or sendto()'s errno.
  */
 int media_stream_send(struct media_stream *s, const uint8_t *buf, size_t len);
+
+/**
+ * media_stream_send_rtcp() - send RTCP: on the RTCP port to its latched or
+ * signalled address when a plain stream has one, otherwise muxed like
+ * media_stream_send(). Worker thread.
+ */
+int media_stream_send_rtcp(struct media_stream *s, const uint8_t *buf,
+			   size_t len);
 
 /** Counters so far (copied). Worker thread. */
 void media_stream_stats(struct media_stream *s, struct media_stream_stats *out);
