@@ -9,10 +9,11 @@
  * on every message. Now the loop only copies a row into a GAsyncQueue.
  *
  * The thread takes whatever is queued (up to STORE_WRITER_BATCH_MAX) and
- * writes it in one transaction. After the first row of a batch it lingers
- * up to STORE_WRITER_LINGER_MS for more (or until the batch is full, a
- * reader waits in gateway_store_writer_sync(), or close): at a trickle
- * each row is stored within that time, and under load one commit and one
+ * writes it in one transaction. At a trickle each row is stored within a
+ * millisecond or two. Under load (at least STORE_WRITER_LINGER_ROWS rows in
+ * the last 100-200 ms) it lingers after the first row of a batch, up to
+ * STORE_WRITER_LINGER_MS, for more (or until the batch is full, a reader
+ * waits in gateway_store_writer_sync(), or close): then one commit and one
  * thread wake-up serve hundreds of rows. Without the linger, a busy
  * signalling thread woke the writer for nearly every row (a futex wake
  * and two context switches each, on the same core) and paid a WAL commit
@@ -22,7 +23,8 @@
  * when it starts waiting and once when it is through.
  *
  * Loss window on kill -9: the rows queued and not yet committed, which is
- * normally the last STORE_WRITER_LINGER_MS and a commit; while the database is locked, every
+ * normally the last few milliseconds (under load, the last
+ * STORE_WRITER_LINGER_MS); while the database is locked, every
  * row queued since the lock began. Committed rows survive a crash of the
  * process (WAL, synchronous=NORMAL). A clean stop writes the queue first,
  * waiting at most STORE_WRITER_STOP_WAIT_MS for a lock.
@@ -40,6 +42,8 @@
 
 #define STORE_WRITER_BATCH_MAX 512
 #define STORE_WRITER_LINGER_MS 20
+#define STORE_WRITER_LINGER_ROWS 64
+#define STORE_WRITER_RATE_SPAN_US 100000
 #define STORE_WRITER_BUSY_MS 100
 #define STORE_WRITER_RETRY_MIN_MS 10
 #define STORE_WRITER_RETRY_MAX_MS 200
@@ -82,6 +86,9 @@ struct store_writer {
 	uint64_t batches;
 	bool busy;
 	gint64 busy_since; /* monotonic, writer thread */
+	gint64 rate_at;      /* writer thread: start of the current span */
+	unsigned rate_cur;   /* rows taken in the current span */
+	unsigned rate_prev;  /* rows taken in the span before */
 };
 
 static void store_op_free(struct store_op *op)
@@ -305,16 +312,31 @@ static void writer_linger(struct store_writer *w)
 	g_mutex_unlock(&w->lock);
 }
 
+/* Count @rows taken now; true when the recent rate calls for lingering. */
+static bool writer_under_load(struct store_writer *w, unsigned rows)
+{
+	gint64 now = g_get_monotonic_time();
+
+	if (now - w->rate_at >= STORE_WRITER_RATE_SPAN_US) {
+		w->rate_prev = now - w->rate_at < 2 * STORE_WRITER_RATE_SPAN_US
+			? w->rate_cur : 0;
+		w->rate_cur = 0;
+		w->rate_at = now;
+	}
+	w->rate_cur += rows;
+	return w->rate_prev + w->rate_cur >= STORE_WRITER_LINGER_ROWS;
+}
+
 static gpointer writer_main(gpointer data)
 {
 	struct store_writer *w = data;
 	g_autoptr(GPtrArray) batch = g_ptr_array_new();
-	bool stop = false;
+	bool stop = false, linger = false;
 
 	while (!stop) {
 		struct store_op *op = g_async_queue_pop(w->queue);
 
-		if (op->type != STORE_OP_STOP)
+		if (linger && op->type != STORE_OP_STOP)
 			writer_linger(w);
 
 		/* Everything already queued joins this transaction. */
@@ -327,6 +349,7 @@ static gpointer writer_main(gpointer data)
 			g_ptr_array_add(batch, op);
 		} while (batch->len < STORE_WRITER_BATCH_MAX &&
 			 (op = g_async_queue_try_pop(w->queue)));
+		linger = writer_under_load(w, batch->len);
 		if (batch->len)
 			writer_write(w, batch);
 	}
