@@ -17,7 +17,11 @@
 #   DURATION [20]    measured window, seconds
 #   PIN [1]          1: generator on CPU 0, server on CPU 1 (taskset);
 #                    0: no pinning (both share both cores)
-#   SERVERS ["ovoz kamailio"]   which servers, in order
+#   SERVERS ["ovoz kamailio-lean kamailio"]   which servers, in order:
+#                    kamailio-lean: kamailio-lean.cfg.in, an operator's
+#                    registrar (auth_db, usrloc in memory, no audit row);
+#                    kamailio: kamailio.cfg.in, plus an sqlops audit row per
+#                    REGISTER (MODE=calls: kamailio-calls.cfg.in; no lean)
 #   PROFILE [0]      1: afterwards, an extra Ovoz round under `perf record`
 #                    (not part of the numbers), top symbols to the out dir
 #   BUILD [build-bench]         meson build dir (release, no sanitizers)
@@ -43,7 +47,11 @@ esac
 WARMUP=${WARMUP:-5}
 DURATION=${DURATION:-20}
 PIN=${PIN:-1}
-SERVERS=${SERVERS:-"ovoz kamailio"}
+if [ "$MODE" = calls ]; then
+	SERVERS=${SERVERS:-"ovoz kamailio"}
+else
+	SERVERS=${SERVERS:-"ovoz kamailio-lean kamailio"}
+fi
 PROFILE=${PROFILE:-0}
 BUILD=${BUILD:-build-bench}
 OVOZ_PORT=${OVOZ_PORT:-15443}
@@ -82,14 +90,12 @@ cleanup() {
 	for p in "${pids[@]}"; do stop_pid "$p"; done
 	pids=()
 	# Kamailio workers that outlived their main process (should not happen).
-	if [ -s "$out/kamailio.children" ]; then
-		for p in $(cat "$out/kamailio.children"); do
+	for p in $(cat "$out"/kamailio*.children 2>/dev/null); do
 			if kill -0 "$p" 2>/dev/null &&
 			   grep -q kamailio "/proc/$p/comm" 2>/dev/null; then
 				kill -KILL "$p" 2>/dev/null || true
 			fi
-		done
-	fi
+	done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -227,8 +233,9 @@ bench_ovoz() {
 }
 
 # ---- Kamailio ---------------------------------------------------------------
-start_kamailio() {	# start_kamailio CONFIG_IN [EXTRA_SQL]: sets KAM_PID
-	local kd="$out/kamailio" n ha1 i
+start_kamailio() {	# start_kamailio LABEL CONFIG_IN [EXTRA_SQL]: sets KAM_PID
+	local label=$1 kd="$out/$1" n ha1 i
+	shift
 	mkdir -p "$kd"
 	sqlite3 "$kd/kamailio.db" <"$here/kamailio-db.sql" >/dev/null
 	[ -z "${2:-}" ] || sqlite3 "$kd/kamailio.db" <"$2" >/dev/null
@@ -257,13 +264,13 @@ start_kamailio() {	# start_kamailio CONFIG_IN [EXTRA_SQL]: sets KAM_PID
 		sleep 0.1
 	done
 	sleep 1	# let every worker finish its child_init
-	pgrep -P "$KAM_PID" >"$out/kamailio.children" || true
+	pgrep -P "$KAM_PID" >"$out/$label.children" || true
 }
 
-bench_kamailio() {
-	local kd="$out/kamailio"
-	start_kamailio "$here/kamailio.cfg.in"
-	run_load kamailio "$KAM_PORT" "$KAM_PID"
+bench_kamailio() {	# bench_kamailio LABEL CONFIG_IN
+	local kd="$out/$1"
+	start_kamailio "$1" "$2"
+	run_load "$1" "$KAM_PORT" "$KAM_PID"
 	stop_pid "$KAM_PID"
 	pids=("${pids[@]/$KAM_PID}")
 	sqlite3 "$kd/kamailio.db" "SELECT outcome, status, count(*) FROM register_attempts GROUP BY 1, 2" \
@@ -330,7 +337,7 @@ bench_ovoz_calls() {
 
 bench_kamailio_calls() {
 	local kd="$out/kamailio"
-	start_kamailio "$here/kamailio-calls.cfg.in" "$here/kamailio-calls.sql"
+	start_kamailio kamailio "$here/kamailio-calls.cfg.in" "$here/kamailio-calls.sql"
 	start_callee kamailio "$KAM_UDP_PORT"
 	run_calls kamailio "$KAM_PORT" "$KAM_PID"
 	stop_callee
@@ -355,7 +362,11 @@ bench_kamailio_calls() {
 for s in $SERVERS; do
 	case "$s" in
 	ovoz) if [ "$MODE" = calls ]; then bench_ovoz_calls; else bench_ovoz; fi ;;
-	kamailio) if [ "$MODE" = calls ]; then bench_kamailio_calls; else bench_kamailio; fi ;;
+	kamailio) if [ "$MODE" = calls ]; then bench_kamailio_calls
+		  else bench_kamailio kamailio "$here/kamailio.cfg.in"; fi ;;
+	kamailio-lean)
+		[ "$MODE" = register ] || { log "kamailio-lean: MODE=register only"; exit 1; }
+		bench_kamailio kamailio-lean "$here/kamailio-lean.cfg.in" ;;
 	*) log "unknown server $s"; exit 1 ;;
 	esac
 done
@@ -391,23 +402,24 @@ if [ "$MODE" = calls ]; then
 } | tee "$out/table.txt"
 else
 {
-	printf '\n%-9s %8s %8s %8s %10s %9s %9s %9s %6s\n' server 'reg/s' 'p50 ms' \
+	printf '\n%-13s %8s %8s %8s %10s %9s %9s %9s %6s\n' server 'reg/s' 'p50 ms' \
 		'p99 ms' 'srv us/reg' 'srv CPU%' 'gen CPU%' 'gen us/reg' errors
 	for s in $SERVERS; do
 		[ -s "$out/$s.result" ] || continue
-		printf '%-9s %8s %8s %8s %10s %9s %9s %9s %6s\n' "$s" \
+		printf '%-13s %8s %8s %8s %10s %9s %9s %9s %6s\n' "$s" \
 			"$(field "$s" rate)" "$(field "$s" p50_ms)" "$(field "$s" p99_ms)" \
 			"$(field "$s" server_us_per_reg)" "$(field "$s" server_cpu_pct)" \
 			"$(field "$s" gen_cpu_pct)" "$(field "$s" gen_us_per_reg)" \
 			"$(( $(field "$s" errors) + $(field "$s" timeouts) ))"
 	done
-	if [ -s "$out/ovoz.result" ] && [ -s "$out/kamailio.result" ]; then
-		awk -v o="$(field ovoz server_us_per_reg)" -v k="$(field kamailio server_us_per_reg)" \
-		    -v orate="$(field ovoz rate)" -v krate="$(field kamailio rate)" 'BEGIN {
-			printf "\nCPU per registration, Ovoz/Kamailio: %.2f (target <= 0.50: %s)\n",
-				o / k, (o / k <= 0.5 ? "met" : "NOT met")
-			printf "Throughput, Ovoz/Kamailio: %.2f\n", orate / krate }'
-	fi
+	for k in kamailio-lean kamailio; do
+		[ -s "$out/ovoz.result" ] && [ -s "$out/$k.result" ] || continue
+		awk -v o="$(field ovoz server_us_per_reg)" -v k="$(field "$k" server_us_per_reg)" \
+		    -v orate="$(field ovoz rate)" -v krate="$(field "$k" rate)" -v name="$k" 'BEGIN {
+			printf "\nCPU per registration, Ovoz/%s: %.2f (target <= 0.50: %s)\n",
+				name, o / k, (o / k <= 0.5 ? "met" : "NOT met")
+			printf "Throughput, Ovoz/%s: %.2f\n", name, orate / krate }'
+	done
 	echo "loadavg after: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$out/table.txt"
 fi
