@@ -67,7 +67,12 @@ export async function registerPhone(env, phone, { ext, password }) {
 /** Wait until the SIP.js session of @phone is @state (e.g. 'Established'). */
 export async function sessionState(phone, state, ms = 8000) {
   let last;
-  await waitFor(async () => (last = (await h(phone, 'state')).session) === state, ms, `SIP.js session ${state}`)
+  // A Terminated session never comes back: fail at once.
+  await waitFor(async () => {
+    last = (await h(phone, 'state')).session;
+    if (last === 'Terminated' && state !== 'Terminated') throw new Error(`SIP.js session ended before ${state}`);
+    return last === state;
+  }, ms, `SIP.js session ${state}`)
     .catch(async (e) => {
       const log = await phone.page.evaluate(() => window.harness.log.map((x) => {
         const { sdp, ...rest } = x;
