@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { callRow } from '../integration/lib/calls.mjs';
 import {
   startE2e, registerPhone, sessionState, audioSample, assertBrowserHears,
-  assertRecordingHears, h, sleep, waitFor, TONE,
+  assertRecordingHears, assertSpectrum, h, sleep, waitFor, TONE,
 } from './lib/e2e.mjs';
 
 let env;
@@ -20,6 +20,7 @@ test('baresip calls the browser: page answers, audio both ways, DTMF reaches bar
   const sip = await env.baresip({ ...a, freq: TONE.baresip });
   let callId;
   let sample;
+  let spectrum;
   let dtmfSent = false;
 
   await t.test('signalling: INVITE reaches the page, answered, call-log row', async () => {
@@ -31,9 +32,11 @@ test('baresip calls the browser: page answers, audio both ways, DTMF reaches bar
     await sip.waitEvent('CALL_ESTABLISHED');
     await sleep(1500);
     sample = await audioSample(phone, 2000);
+    spectrum = await h(phone, 'spectrum', [TONE.browser, TONE.baresip]);
     dtmfSent = await h(phone, 'sendDtmf', '1#');
     await sleep(1000); // two 160 ms events and their gap
     await sip.hangup();
+    await sip.waitEvent('CALL_CLOSED');
     await sessionState(phone, 'Terminated', 5000);
     const row = await callRow(env.o, b.ext, callId);
     assert.equal(row.disposition, 'answered');
@@ -47,6 +50,11 @@ test('baresip calls the browser: page answers, audio both ways, DTMF reaches bar
   await t.test('audio: the browser hears baresip (RTP ~50/s, level rises)', () => {
     assert.ok(sample, 'the call was set up');
     assertBrowserHears(sample, 'browser');
+  });
+
+  await t.test(`audio: the browser hears baresip's ${TONE.baresip} Hz, not its own ${TONE.browser} Hz`, () => {
+    assert.ok(spectrum, 'the call was set up');
+    assertSpectrum(spectrum, TONE.baresip, TONE.browser, 'browser');
   });
 
   await t.test(`audio: baresip's recording holds the browser's ${TONE.browser} Hz, not its own ${TONE.baresip} Hz`, () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { callRow } from '../integration/lib/calls.mjs';
 import {
   startE2e, registerPhone, sessionState, audioSample, assertBrowserHears,
-  assertRecordingHears, h, sleep, TONE,
+  assertRecordingHears, assertSpectrum, h, sleep, TONE,
 } from './lib/e2e.mjs';
 
 let env;
@@ -21,6 +21,7 @@ test('browser calls baresip: answered, call logged, each side hears the other', 
   const sip = await env.baresip({ ...b, freq: TONE.baresip });
   let callId;
   let sample;
+  let spectrum;
 
   await t.test('signalling: registers over WSS, baresip answers, call-log row', async () => {
     await registerPhone(env, phone, a);
@@ -31,6 +32,7 @@ test('browser calls baresip: answered, call logged, each side hears the other', 
     assert.equal(active.find((c) => c.callId === callId)?.state, 'answered', JSON.stringify(active));
     await sleep(1500); // let ICE, DTLS and the jitter buffers settle
     sample = await audioSample(phone, 2000);
+    spectrum = await h(phone, 'spectrum', [TONE.browser, TONE.baresip]);
     assert.equal(await h(phone, 'hangup'), 'Terminated');
     await sip.waitEvent('CALL_CLOSED');
     const row = await callRow(env.o, a.ext, callId);
@@ -45,6 +47,11 @@ test('browser calls baresip: answered, call logged, each side hears the other', 
   await t.test('audio: the browser hears baresip (RTP ~50/s, level rises)', () => {
     assert.ok(sample, 'the call was set up');
     assertBrowserHears(sample, 'browser');
+  });
+
+  await t.test(`audio: the browser hears baresip's ${TONE.baresip} Hz, not its own ${TONE.browser} Hz`, () => {
+    assert.ok(spectrum, 'the call was set up');
+    assertSpectrum(spectrum, TONE.baresip, TONE.browser, 'browser');
   });
 
   await t.test(`audio: baresip's recording holds the browser's ${TONE.browser} Hz, not its own ${TONE.baresip} Hz`, () => {
