@@ -68,7 +68,9 @@ class Ctrl {
  * recordings(), dial(uri), hangup(), waitEvent(type, ms), stop() }.
  * Always call stop() (kills by PID, removes the folder).
  */
-export async function startBaresip(o, { ext, password, freq = 1000, answer = 'auto', ms = 8000 }) {
+// @modules, @accountParams and @config (lines) add to the defaults (e.g. ICE and DTLS-SRTP
+// to check the harness against a WebRTC-capable peer).
+export async function startBaresip(o, { ext, password, freq = 1000, answer = 'auto', ms = 8000, modules = [], accountParams = '', config = [] }) {
   const dir = tempDir('baresip-e2e-');
   const rec = path.join(dir, 'rec');
   mkdirSync(rec);
@@ -85,6 +87,7 @@ export async function startBaresip(o, { ext, password, freq = 1000, answer = 'au
     'module aufile.so',
     'module aubridge.so',
     'module sndfile.so',
+    ...modules.map((m) => `module ${m}`),
     'module_app account.so',
     'module_app menu.so',
     'module_app ctrl_tcp.so',
@@ -93,11 +96,12 @@ export async function startBaresip(o, { ext, password, freq = 1000, answer = 'au
     `audio_source aufile,${tone}`,
     `snd_path ${rec}`,
     `rtp_ports ${sipPort + 2}-${sipPort + 40}`,
+    ...config,
     '',
   ].join('\n'));
   writeFileSync(path.join(dir, 'accounts'),
     `<sip:${ext}@127.0.0.1;transport=udp>;auth_pass=${password};` +
-    `outbound="sip:127.0.0.1:${o.udpPort};transport=udp";regint=60;answermode=${answer};audio_codecs=PCMU\n`);
+    `outbound="sip:127.0.0.1:${o.udpPort};transport=udp";regint=60;answermode=${answer};audio_codecs=PCMU${accountParams}\n`);
   const proc = spawn('baresip', ['-f', dir], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stdout.on('data', (d) => { log += d; });

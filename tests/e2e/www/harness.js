@@ -48,8 +48,12 @@ function target(t) {
 const harness = {
   log,
 
-  /** Register @ext over @wssUrl (default: this page's /ws). Resolves with the final state. */
-  async register(ext, password, wssUrl = `wss://${location.host}/ws`, domain = location.hostname) {
+  /**
+   * Register @ext over @wssUrl (default: this page's /ws). @bundlePolicy
+   * is max-bundle, as in the web phone. Resolves with the final state.
+   */
+  async register(ext, password, wssUrl = `wss://${location.host}/ws`, domain = location.hostname,
+    bundlePolicy = 'max-bundle') {
     st.domain = domain;
     st.ua = new UserAgent({
       uri: UserAgent.makeURI(`sip:${ext}@${domain}`),
@@ -59,7 +63,7 @@ const harness = {
       logLevel: 'warn',
       sessionDescriptionHandlerFactoryOptions: {
         iceGatheringTimeout: 500,
-        peerConnectionConfiguration: { bundlePolicy: 'max-bundle', iceServers: [] },
+        peerConnectionConfiguration: { bundlePolicy, iceServers: [] },
       },
       delegate: {
         onInvite(invitation) {
