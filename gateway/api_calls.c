@@ -198,6 +198,8 @@ static void api_add_call(JsonBuilder *b, const struct gateway_call *c)
 	else
 		json_builder_add_null_value(b);
 	api_add_string_or_null(b, "hangupBy", c->hangup_by);
+	api_add_string_or_null(b, "reason", c->reason);
+	api_add_string_or_null(b, "mediaNote", c->media_note);
 	json_builder_end_object(b);
 }
 

@@ -26,6 +26,7 @@ struct calls_entry {
 	int64_t started_at;
 	int64_t answered_at;
 	uint64_t seq; /* arrival order, for a stable listing */
+	char *media_note; /* one-way audio finding, or NULL */
 };
 
 struct gateway_calls {
@@ -55,6 +56,7 @@ static void calls_entry_free(struct calls_entry *e)
 	g_free(e->caller_transport);
 	g_free(e->callee);
 	g_free(e->callee_transport);
+	g_free(e->media_note);
 	g_free(e);
 }
 
@@ -164,6 +166,11 @@ static void calls_on_end(struct gateway_calls *c,
 		duration = MAX(now - e->answered_at, 0);
 	label = calls_label(e);
 	calls_log_end(label, disposition, ev, e, duration);
+	if (ev->reason)
+		g_message("call %s: ended by Ovoz: %s", label, ev->reason);
+	/* Before the end: the writer keeps the order. */
+	gateway_store_writer_call_note(c->store, e->call_id, ev->reason,
+				       e->media_note);
 	gateway_store_writer_call_end(c->store, e->call_id, now, disposition,
 				      ev->status, ev->hangup_by);
 	g_hash_table_remove(c->live, ev->call_id);
@@ -252,6 +259,10 @@ static JsonObject *calls_entry_json(const struct calls_entry *e, int64_t now)
 	else
 		json_object_set_null_member(o, "calleeTransport");
 	json_object_set_string_member(o, "state", calls_state_names[e->state]);
+	if (e->media_note)
+		json_object_set_string_member(o, "mediaNote", e->media_note);
+	else
+		json_object_set_null_member(o, "mediaNote");
 	json_object_set_int_member(o, "startedAt", e->started_at);
 	if (answered)
 		json_object_set_int_member(o, "answeredAt", e->answered_at);
@@ -279,6 +290,20 @@ void gateway_calls_active_json(struct gateway_calls *c, JsonArray *out)
 	for (guint i = 0; i < list->len; i++)
 		json_array_add_object_element(
 			out, calls_entry_json(list->pdata[i], now));
+}
+
+void gateway_calls_note(struct gateway_calls *c, const char *call_id,
+			const char *note)
+{
+	struct calls_entry *e = g_hash_table_lookup(c->live, call_id);
+	g_autofree char *label = NULL;
+
+	if (!e || !note || g_strcmp0(e->media_note, note) == 0)
+		return;
+	g_free(e->media_note);
+	e->media_note = g_strdup(note);
+	label = calls_label(e);
+	g_warning("call %s: %s", label, note);
 }
 
 /** gateway_calls_active_count() - number of live calls. */

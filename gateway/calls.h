@@ -45,8 +45,10 @@ struct gateway_call_event {
 	const char *disposition;
 	/* END: final SIP status when not answered (486, 480, 487, 404...). */
 	int status;
-	/* END after answer: "caller" or "callee". */
+	/* END after answer: "caller", "callee" or "ovoz". */
 	const char *hangup_by;
+	/* END by Ovoz: why ("media timeout: ..."), or NULL. */
+	const char *reason;
 };
 
 /**
@@ -68,6 +70,11 @@ void gateway_calls_event(struct gateway_calls *c,
  *  "state" ("ringing"|"answered"), "startedAt", "answeredAt" (null until
  *  answered), "duration" (seconds since the answer, or 0)}. */
 void gateway_calls_active_json(struct gateway_calls *c, JsonArray *out);
+/** A finding about live call @call_id's media (one-way audio and its
+ *  hint): logged, shown in the active calls as "mediaNote", and written
+ *  to the call's log row. Ignored for a call that is not live. */
+void gateway_calls_note(struct gateway_calls *c, const char *call_id,
+			const char *note);
 /** Number of live calls. */
 unsigned gateway_calls_active_count(struct gateway_calls *c);
 /** Replace the clock (unix seconds) used for new events and durations;

@@ -8,6 +8,7 @@
 #define G_LOG_DOMAIN "ovoz"
 
 #include "gateway/gateway.h"
+#include "gateway/media.h"
 
 #include <errno.h>
 #include <string.h>
@@ -47,6 +48,7 @@ static void glue_call(void *ctx, const struct sip_call_event *ev)
 		.disposition = ev->disposition,
 		.status = ev->status,
 		.hangup_by = ev->hangup_by,
+		.reason = ev->reason,
 	};
 
 	gateway_calls_event(gw->calls, &ce);
@@ -57,6 +59,12 @@ static void glue_active_calls(void *ctx, JsonArray *array)
 	struct gateway *gw = ctx;
 
 	gateway_calls_active_json(gw->calls, array);
+	for (guint i = 0; gw->media && i < json_array_get_length(array); i++) {
+		JsonObject *o = json_array_get_object_element(array, i);
+
+		gateway_media_call_json(gw->media, json_object_get_string_member(
+						o, "callId"), o);
+	}
 }
 
 /* OPTIONS to an extension is routed; OPTIONS to Ovoz itself (keep-alive
@@ -157,6 +165,8 @@ int gateway_calls_start(struct gateway *gw, char **err)
 		.is_extension = glue_is_extension,
 		.flow = glue_flow,
 		.call = glue_call,
+		.media = gateway_media_hook_body,
+		.media_release = gateway_media_hook_release,
 	};
 	const char *advertise = cfg->media_ip && *cfg->media_ip ? cfg->media_ip
 								 : cfg->realm;
@@ -182,6 +192,9 @@ int gateway_calls_start(struct gateway *gw, char **err)
 		*err = g_strdup("cannot open the call log");
 		return rc;
 	}
+	rc = gateway_media_start(gw, err);
+	if (rc)
+		return rc;
 	rc = sip_proxy_new(&gw->proxy, &pc, gw->stack, gw->auth,
 			   gw->registrar,
 			   gw->udp ? sip_udp_transport(gw->udp) : NULL, &hooks,
@@ -218,6 +231,7 @@ void gateway_calls_stop(struct gateway *gw)
 	gw->keepalive = NULL;
 	sip_proxy_free(gw->proxy);
 	gw->proxy = NULL;
+	gateway_media_stop(gw);
 	gateway_calls_free(gw->calls);
 	gw->calls = NULL;
 }

@@ -53,6 +53,11 @@ static const struct config_key config_keys[] = {
 	{"admin", "min_password_length", KEY_UINT, OFF(min_password_len), 1, 128},
 	{"media", "ip", KEY_STRING, OFF(media_ip), 0, 0},
 	{"media", "rtp_ports", KEY_PORTS, 0, 0, 0},
+	{"media", "public_ip", KEY_STRING, OFF(media_public_ip), 0, 0},
+	{"media", "relay_udp", KEY_STRING, OFF(relay_udp_text), 0, 0},
+	{"media", "workers", KEY_UINT, OFF(media_workers), 0, 64},
+	{"media", "rtp_timeout", KEY_UINT, OFF(rtp_timeout), 5, 3600},
+	{"media", "hold_timeout", KEY_UINT, OFF(hold_timeout), 5, 86400},
 	{"security", "ban_failures", KEY_UINT, OFF(ban_failures), 1, 1000},
 	{"security", "ban_window", KEY_UINT, OFF(ban_window), 1, 86400},
 	{"security", "ban_time", KEY_UINT, OFF(ban_time), 1, 604800},
@@ -94,6 +99,9 @@ static void config_defaults(struct gateway_config *cfg)
 	cfg->min_password_len = 6;
 	cfg->rtp_lo = 20000;
 	cfg->rtp_hi = 29999;
+	cfg->relay_udp_text = g_strdup("auto");
+	cfg->rtp_timeout = 60;
+	cfg->hold_timeout = 3600;
 	cfg->ban_failures = 5;
 	cfg->ban_window = 60;
 	cfg->ban_time = 300;
@@ -116,6 +124,8 @@ void gateway_config_clear(struct gateway_config *cfg)
 	g_free(cfg->db);
 	g_free(cfg->admin_token);
 	g_free(cfg->media_ip);
+	g_free(cfg->media_public_ip);
+	g_free(cfg->relay_udp_text);
 	g_free(cfg->upstream);
 	g_free(cfg->log_level);
 	memset(cfg, 0, sizeof(*cfg));
@@ -230,7 +240,8 @@ static const struct {
 	{"db", "store", "db", "sqlite database file", "PATH"},
 	{"realm", "sip", "realm", "digest realm / SIP domain", "REALM"},
 	{"admin-token", "admin", "token", "admin API token", "TOKEN"},
-	{"media-ip", "media", "ip", "public IP for media", "IP"},
+	{"media-ip", "media", "ip", "IP media binds to and announces", "IP"},
+	{"media-public-ip", "media", "public_ip", "public IP announced for media (1:1 NAT)", "IP"},
 	{"rtp-ports", "media", "rtp_ports", "RTP port range", "LO-HI"},
 	{"log-level", "log", "level", "error, warning, info or debug", "LEVEL"},
 	{"webroot", "http", "webroot", "folder with the web phone", "DIR"},
@@ -256,6 +267,27 @@ static int config_validate(struct gateway_config *cfg, char **err)
 	if (cfg->media_ip && *cfg->media_ip && sip_addr_set(&a, cfg->media_ip, 0)) {
 		*err = g_strdup_printf("bad media IP '%s'", cfg->media_ip);
 		return EINVAL;
+	}
+	if (cfg->media_public_ip && *cfg->media_public_ip &&
+	    sip_addr_set(&a, cfg->media_public_ip, 0)) {
+		*err = g_strdup_printf("bad media public IP '%s'",
+				       cfg->media_public_ip);
+		return EINVAL;
+	}
+	{
+		static const char *const relay[] = {"auto", "always", "never",
+						    NULL};
+		unsigned i = 0;
+
+		while (relay[i] && strcmp(relay[i], cfg->relay_udp_text) != 0)
+			i++;
+		if (!relay[i]) {
+			*err = g_strdup_printf("bad [media] relay_udp '%s' (want "
+					       "auto, always or never)",
+					       cfg->relay_udp_text);
+			return EINVAL;
+		}
+		cfg->relay_udp = i;
 	}
 	if (cfg->upstream && *cfg->upstream &&
 	    sip_addr_parse(&a, cfg->upstream)) {

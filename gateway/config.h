@@ -40,8 +40,14 @@ struct gateway_config {
 	char *admin_token;
 	unsigned min_password_len;
 	/* [media] */
-	char *media_ip;
+	char *media_ip;         /* media sockets bind here; NULL: derived */
+	char *media_public_ip;  /* announced for 1:1 NAT, or NULL */
 	unsigned rtp_lo, rtp_hi;
+	char *relay_udp_text;   /* "auto", "always", "never" */
+	unsigned relay_udp;     /* enum gateway_media_relay_udp of the text */
+	unsigned media_workers; /* 0: one per core */
+	unsigned rtp_timeout;   /* seconds without RTP either way */
+	unsigned hold_timeout;  /* the same while on hold */
 	/* [security] */
 	unsigned ban_failures, ban_window, ban_time;
 	/* [upstream] */

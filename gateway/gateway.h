@@ -39,6 +39,8 @@ struct gateway_counters {
 	uint64_t http_refused_method; /* CONNECT: never a tunnel here */
 };
 
+struct gateway_media;
+
 struct gateway {
 	struct gateway_config *cfg;
 	GMainLoop *loop;
@@ -49,6 +51,7 @@ struct gateway {
 	struct sip_proxy *proxy;
 	struct sip_keepalive *keepalive; /* NULL when off */
 	struct gateway_calls *calls;
+	struct gateway_media *media; /* the RTP relay (gateway/media.c) */
 	GHashTable *flows; /* "wss-12" -> struct sip_transport (borrowed) */
 	struct sip_udp *udp;
 	struct gateway_api *api;
@@ -103,6 +106,15 @@ extern const struct lws_protocols gateway_http_protocol;
 int gateway_calls_start(struct gateway *gw, char **err);
 void gateway_calls_stop(struct gateway *gw);
 void gateway_calls_api_hooks(struct gateway_api_hooks *hooks);
+
+/* gateway/media_glue.c - the media relay, its proxy hooks and events. */
+int gateway_media_start(struct gateway *gw, char **err);
+void gateway_media_stop(struct gateway *gw);
+int gateway_media_hook_body(void *ctx, const struct sip_media_event *ev,
+			    const char *body, size_t len, char **out,
+			    size_t *out_len, const char **reason);
+void gateway_media_hook_release(void *ctx, const char *call_id,
+				const char *branch, const char *why);
 
 /* gateway/metrics.c - Prometheus text exposition. */
 char *gateway_metrics_render(struct gateway *gw);

@@ -1,5 +1,6 @@
 /* gateway/metrics.c - Prometheus text format (version 0.0.4). */
 #include "gateway/gateway.h"
+#include "gateway/media.h"
 
 static void metric(GString *s, const char *name, const char *type,
 		   const char *help, uint64_t value)
@@ -87,6 +88,7 @@ char *gateway_metrics_render(struct gateway *gw)
 	metric(s, "ovoz_keepalive_dropped_total", "counter",
 	       "UDP contacts dropped for not answering keep-alive pings.",
 	       gw->keepalive ? sip_keepalive_dropped(gw->keepalive) : 0);
+	gateway_media_metrics(gw->media, s);
 	struct gateway_store_writer_stats ws;
 
 	gateway_store_writer_stats(gw->store, &ws);

@@ -95,6 +95,10 @@ static const struct store_migration store_migrations[] = {
 	/* RFC 3327: a contact registered through an edge proxy is reached
 	 * through its Path, which must survive a restart like the contact. */
 	{3, "ALTER TABLE locations ADD COLUMN path TEXT;"},
+	/* Why Ovoz ended a call (media timeout, DTLS failure) and the
+	 * relay's one-way audio finding, for the operator. */
+	{4, "ALTER TABLE calls ADD COLUMN reason TEXT;"
+	    "ALTER TABLE calls ADD COLUMN media_note TEXT;"},
 };
 
 #define EXT_COLUMNS                                                          \
@@ -107,7 +111,7 @@ static const struct store_migration store_migrations[] = {
 #define CALL_COLUMNS                                                         \
 	"id, call_id, caller, caller_transport, callee, callee_transport,"   \
 	" started_at, answered_at, ended_at, duration, disposition, status," \
-	" hangup_by"
+	" hangup_by, reason, media_note"
 /* Duration at end time ?E: 0 if never answered; clamped at 0 should the
  * wall clock have stepped back between answer and end. */
 #define CALL_DURATION(E)                                                     \
@@ -180,6 +184,9 @@ static const char *const store_stmt_sql[STMT_COUNT] = {
 			  " status = ?4, hangup_by = ?5,"
 			  " duration = " CALL_DURATION("?2")
 			  " WHERE call_id = ?1 AND ended_at IS NULL",
+	[STMT_CALL_NOTE] = "UPDATE calls SET reason = COALESCE(?2, reason),"
+			   " media_note = COALESCE(?3, media_note)"
+			   " WHERE call_id = ?1",
 	[STMT_CALL_CLOSE_CUT] =
 		"UPDATE calls SET ended_at = ?1, disposition = 'failed',"
 		" status = 0, hangup_by = NULL,"

@@ -151,6 +151,8 @@ struct gateway_call {
 	char *disposition;
 	int status;       /* final SIP status; 0 for a call cut by a restart */
 	char *hangup_by;  /* "caller", "callee" or NULL */
+	char *reason;     /* why Ovoz ended it ("media timeout: ..."), or NULL */
+	char *media_note; /* one-way audio and its hint, or NULL */
 };
 
 /** Which rows gateway_store_call_list() returns. Zeroed = newest 50. */
@@ -174,6 +176,10 @@ int gateway_store_call_answer(struct gateway_store *s, const char *call_id,
 			      int64_t answered_at);
 /** The call ended; duration is ended_at - answered_at (0 if unanswered).
  *  ENOENT if there is no call @call_id still in progress. */
+/** Set the reason and media note of a call row (NULL: unchanged).
+ *  ENOENT for an unknown call. */
+int gateway_store_call_note(struct gateway_store *s, const char *call_id,
+			    const char *reason, const char *media_note);
 int gateway_store_call_end(struct gateway_store *s, const char *call_id,
 			   int64_t ended_at, const char *disposition,
 			   int status, const char *hangup_by);
@@ -227,6 +233,11 @@ void gateway_store_writer_call_answer(struct gateway_store *s,
 				      const char *call_id,
 				      const char *callee_transport,
 				      int64_t answered_at);
+/** Queue why a call ended (@reason) and its media note (one-way audio);
+ *  NULL leaves a field as it is. */
+void gateway_store_writer_call_note(struct gateway_store *s,
+				    const char *call_id, const char *reason,
+				    const char *media_note);
 void gateway_store_writer_call_end(struct gateway_store *s,
 				   const char *call_id, int64_t ended_at,
 				   const char *disposition, int status,

@@ -30,6 +30,8 @@ void gateway_call_free(struct gateway_call *c)
 	g_free(c->callee_transport);
 	g_free(c->disposition);
 	g_free(c->hangup_by);
+	g_free(c->reason);
+	g_free(c->media_note);
 	g_free(c);
 }
 
@@ -117,6 +119,19 @@ int gateway_store_call_end(struct gateway_store *s, const char *call_id,
 	return store_call_update(s, st, "call end");
 }
 
+int gateway_store_call_note(struct gateway_store *s, const char *call_id,
+			    const char *reason, const char *media_note)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_CALL_NOTE);
+
+	if (!call_id)
+		return EINVAL;
+	store_bind_text(st, 1, call_id);
+	store_bind_text(st, 2, reason);
+	store_bind_text(st, 3, media_note);
+	return store_call_update(s, st, "call note");
+}
+
 /**
  * gateway_store_call_close_cut() - close every row still in progress as
  * "failed", status 0, nobody hung up, ended at @now. Meant for start-up,
@@ -151,6 +166,8 @@ static void store_read_call(sqlite3_stmt *st, struct gateway_call *c)
 	c->disposition = store_column_text(st, 10);
 	c->status = sqlite3_column_int(st, 11);
 	c->hangup_by = store_column_text(st, 12);
+	c->reason = store_column_text(st, 13);
+	c->media_note = store_column_text(st, 14);
 }
 
 /* Bind ?1..?3 (extension, time range) shared by the list and the count. */

@@ -58,6 +58,7 @@ enum store_op_type {
 	STORE_OP_CALL_START,
 	STORE_OP_CALL_ANSWER,
 	STORE_OP_CALL_END,
+	STORE_OP_CALL_NOTE,
 	STORE_OP_STOP,
 };
 
@@ -154,6 +155,12 @@ static int writer_apply(struct gateway_store *c, const struct store_op *op)
 			g_warning("call %s: answer not written to the call"
 				  " log (not in progress there)",
 				  k->call_id);
+		break;
+	case STORE_OP_CALL_NOTE:
+		err = gateway_store_call_note(c, k->call_id, k->reason,
+					      k->media_note);
+		if (err == ENOENT)
+			err = 0; /* the row could not be stored: said then */
 		break;
 	case STORE_OP_CALL_END:
 		err = gateway_store_call_end(c, k->call_id, k->ended_at,
@@ -587,6 +594,21 @@ void gateway_store_writer_call_answer(struct gateway_store *s,
 	op = writer_call_op(STORE_OP_CALL_ANSWER, call_id);
 	op->call->callee_transport = g_strdup(callee_transport);
 	op->call->answered_at = answered_at;
+	writer_push(s, op);
+}
+
+/** gateway_store_writer_call_note() - see store.h. */
+void gateway_store_writer_call_note(struct gateway_store *s,
+				    const char *call_id, const char *reason,
+				    const char *media_note)
+{
+	struct store_op *op;
+
+	if (!call_id || (!reason && !media_note))
+		return;
+	op = writer_call_op(STORE_OP_CALL_NOTE, call_id);
+	op->call->reason = g_strdup(reason);
+	op->call->media_note = g_strdup(media_note);
 	writer_push(s, op);
 }
 

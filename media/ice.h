@@ -120,4 +120,14 @@ int64_t media_ice_consent_timeout(const struct media_ice *ice);
 /** A constant name for @result ("nominated", "unauthorized", ...). */
 const char *media_ice_result_name(enum media_ice_result result);
 
+/**
+ * media_ice_self_test() - validate the RFC 5769 2.1 request with libnice's
+ * STUN agent, as a check from a browser is validated. Returns 0, or EIO
+ * when libnice's STUN code is broken in this process: sofia-sip also
+ * exports stun_message_length(), and a binary that loads sofia-sip before
+ * libnice makes libnice compute every FINGERPRINT wrong, so no browser's
+ * check is ever answered. Any thread.
+ */
+int media_ice_self_test(void);
+
 #endif

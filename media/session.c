@@ -494,6 +494,28 @@ void media_session_set_direction(struct media_session *s,
 	media_worker_invoke(s->worker, direction_apply, j, small_job_free);
 }
 
+static gboolean answered_apply(gpointer data)
+{
+	struct small_job *j = data;
+	struct media_session *s = j->s;
+
+	if (s->stopped)
+		return G_SOURCE_REMOVE;
+	s->started_us = g_get_monotonic_time();
+	s->timeout_reported = false;
+	s->legs[0].one_way_reported = false;
+	s->legs[1].one_way_reported = false;
+	return G_SOURCE_REMOVE;
+}
+
+void media_session_answered(struct media_session *s)
+{
+	struct small_job *j = g_new0(struct small_job, 1);
+
+	j->s = media_session_ref(s);
+	media_worker_invoke(s->worker, answered_apply, j, small_job_free);
+}
+
 static gboolean ice_apply(gpointer data)
 {
 	struct small_job *j = data;

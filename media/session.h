@@ -187,6 +187,13 @@ void media_session_set_direction(struct media_session *s,
 				 enum media_leg_id leg, enum media_direction d);
 
 /**
+ * media_session_answered() - the call was answered: the RTP timeout and
+ * the one-way detector count from now, not from the session's creation,
+ * so a long ringing without early media is not mistaken for dead media.
+ */
+void media_session_answered(struct media_session *s);
+
+/**
  * media_session_ice_restart() - new local ICE credentials for a WebRTC
  * leg (read them with media_session_local()); the remote ufrag comes with
  * the next set_remote. Returns 0, EINVAL (not WebRTC) or EIO.

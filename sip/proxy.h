@@ -76,6 +76,11 @@ struct sip_media_event {
 	int status;           /* responses */
 	enum sip_transport_kind from_kind, to_kind;
 	const struct sip_addr *source; /* where the message came from */
+	/* A request towards a callee: where it is sent, and the host its
+	 * Request-URI (the callee's registered contact) names; the two differ
+	 * for a phone behind NAT. NULL otherwise. */
+	const struct sip_addr *dest;
+	const char *dest_host;
 };
 
 struct sip_proxy_hooks {

@@ -67,6 +67,10 @@ int proxy_media_body(struct sip_proxy *px, struct sip_message *m,
 		.from_kind = leg->from_kind,
 		.to_kind = leg->to_kind,
 		.source = leg->source,
+		.dest = leg->dest,
+		.dest_host = leg->dest && sip->sip_request
+				     ? sip->sip_request->rq_url->url_host
+				     : NULL,
 	};
 	status = px->hooks.media(px->ctx, &ev, sip->sip_payload->pl_data,
 				 sip->sip_payload->pl_len, &out, &out_len,

@@ -118,6 +118,7 @@ struct proxy_media_leg {
 	bool from_caller;
 	enum sip_transport_kind from_kind, to_kind;
 	const struct sip_addr *source;
+	const struct sip_addr *dest; /* requests: where they go, or NULL */
 };
 
 struct sip_proxy {

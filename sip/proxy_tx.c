@@ -413,6 +413,7 @@ int proxy_fork_add_branch(struct proxy_fork *f, struct sip_message *req,
 	/* A new call's branch is its own media leg; a request inside a
 	 * dialog belongs to the leg that answered. */
 	leg.branch = b->id;
+	leg.dest = dst ? &b->dst : NULL;
 	if (!f->is_call)
 		proxy_dialog_leg(px, sip_message_sip(req), true, &leg.branch,
 				 &leg.from_caller);

@@ -21,7 +21,7 @@ export const TONE = { browser: 440, baresip: 1000, browser2: 1500 };
  */
 export async function startE2e() {
   const web = makeWebroot();
-  const o = await startOvoz({ extraArgs: ['--webroot', web] });
+  const o = await startOvoz({ extraArgs: ['--webroot', web], logLevel: process.env.OVOZ_TEST_LOGLEVEL });
   const peers = [];
   const env = {
     o,
