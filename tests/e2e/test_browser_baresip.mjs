@@ -33,6 +33,21 @@ test('browser calls baresip: answered, call logged, each side hears the other', 
     await sleep(1500); // let ICE, DTLS and the jitter buffers settle
     sample = await audioSample(phone, 2000);
     spectrum = await h(phone, 'spectrum', [TONE.browser, TONE.baresip]);
+    // What an operator sees while the call runs: both legs relayed and
+    // carrying packets, the browser over WebRTC, baresip over plain RTP.
+    const live = (await env.o.api('GET', '/api/calls/active')).json.calls
+      .find((c) => c.callId === callId);
+    const m = live?.media?.find((x) => x.answered);
+    assert.ok(m, 'relayed media in the active call: ' + JSON.stringify(live));
+    assert.equal(m.caller.kind, 'webrtc');
+    assert.equal(m.callee.kind, 'rtp');
+    for (const side of [m.caller, m.callee]) {
+      assert.ok(side.rxPackets > 50 && side.txPackets > 50, JSON.stringify(m));
+      assert.ok(side.lastPacketAgeMs >= 0 && side.lastPacketAgeMs < 1000, JSON.stringify(m));
+    }
+    assert.equal(live.mediaNote, null, 'no one-way audio flagged');
+    const metrics = (await env.o.api('GET', '/metrics')).text;
+    assert.match(metrics, /^ovoz_media_sessions 1$/m);
     assert.equal(await h(phone, 'hangup'), 'Terminated');
     await sip.waitEvent('CALL_CLOSED');
     const row = await callRow(env.o, a.ext, callId);
@@ -42,6 +57,11 @@ test('browser calls baresip: answered, call logged, each side hears the other', 
     assert.equal(row.callerTransport, 'wss');
     assert.equal(row.calleeTransport, 'udp');
     assert.equal(row.hangupBy, 'caller');
+    assert.equal(row.reason, null);
+    assert.equal(row.mediaNote, null);
+    const after = (await env.o.api('GET', '/metrics')).text;
+    assert.match(after, /^ovoz_media_sessions 0$/m, 'the session is gone with the call');
+    assert.match(after, /^ovoz_media_ports_used 0$/m, 'its ports are back');
   });
 
   await t.test('audio: the browser hears baresip (RTP ~50/s, level rises)', () => {

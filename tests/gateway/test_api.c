@@ -757,8 +757,11 @@ static void test_calls_list(void **state)
 		    (const char *[]){"c5", "c4", "c3", "c2", "c1"}, 5);
 
 	c = json_array_get_object_element(calls_array(f), 4);
-	assert_int_equal(json_object_get_size(c), 12);
+	assert_int_equal(json_object_get_size(c), 14);
 	assert_string_equal(json_object_get_string_member(c, "callId"), "c1");
+	/* Nothing ended c1 from Ovoz's side: no reason, no media note. */
+	assert_true(json_object_get_null_member(c, "reason"));
+	assert_true(json_object_get_null_member(c, "mediaNote"));
 	assert_string_equal(json_object_get_string_member(c, "caller"), "1001");
 	assert_string_equal(
 		json_object_get_string_member(c, "callerTransport"), "wss");
@@ -786,7 +789,7 @@ static void test_calls_list(void **state)
 
 	/* A call in progress: everything about its end is null. */
 	c = json_array_get_object_element(calls_array(f), 2);
-	assert_int_equal(json_object_get_size(c), 12);
+	assert_int_equal(json_object_get_size(c), 14);
 	assert_string_equal(json_object_get_string_member(c, "callId"), "c3");
 	assert_true(is_null_member(c, "answeredAt"));
 	assert_true(is_null_member(c, "endedAt"));

@@ -165,8 +165,13 @@ static void test_answered_call(void **state)
 	ev_start(f, "a@ws", "1001", "wss", "1002");
 	assert_int_equal(gateway_calls_active_count(f->calls), 1);
 	o = active_call(f, 0);
-	assert_int_equal(json_object_get_size(o), 9);
+	assert_int_equal(json_object_get_size(o), 10);
 	assert_string_equal(json_object_get_string_member(o, "callId"), "a@ws");
+	assert_true(json_object_get_null_member(o, "mediaNote"));
+	gateway_calls_note(f->calls, "a@ws", "one-way audio: leg B is silent");
+	o = active_call(f, 0);
+	assert_string_equal(json_object_get_string_member(o, "mediaNote"),
+			    "one-way audio: leg B is silent");
 	assert_string_equal(json_object_get_string_member(o, "caller"), "1001");
 	assert_string_equal(
 		json_object_get_string_member(o, "callerTransport"), "wss");

@@ -133,13 +133,13 @@ static void test_migrations_idempotent(void **state)
 	g_autofree char *rows = NULL;
 	g_autofree char *tables = NULL;
 
-	assert_int_equal(gateway_store_schema_version(f->store), 3);
+	assert_int_equal(gateway_store_schema_version(f->store), 4);
 	reopen(f);
 	reopen(f);
-	assert_int_equal(gateway_store_schema_version(f->store), 3);
+	assert_int_equal(gateway_store_schema_version(f->store), 4);
 	/* One bookkeeping row per step, not one per open. */
 	rows = raw_query(f->path, "SELECT COUNT(*) FROM schema_migrations");
-	assert_string_equal(rows, "3");
+	assert_string_equal(rows, "4");
 	tables = raw_query(f->path,
 			   "SELECT group_concat(name, ',') FROM (SELECT name"
 			   " FROM sqlite_master WHERE type = 'table' AND name"
@@ -171,7 +171,7 @@ static void test_migration_2_on_v1_database(void **state)
 			 SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(gateway_store_open(&f->store, f->path), 0);
-	assert_int_equal(gateway_store_schema_version(f->store), 3);
+	assert_int_equal(gateway_store_schema_version(f->store), 4);
 	assert_int_equal(gateway_store_extension_get(f->store, "1001", &e), 0);
 	gateway_extension_clear(&e);
 	assert_int_equal(gateway_store_call_start(f->store, "c1", "1001", "wss",
