@@ -122,6 +122,13 @@ export class SipClient extends EventTarget {
     const ua = this.ua;
     await this.registerer.register({
       requestDelegate: {
+        // After a reconnection the Registerer may still say Registered,
+        // so its state does not change: the 200 itself is the sign.
+        onAccept: () => {
+          if (ua !== this.ua) return;
+          this.retry.n = 0;
+          this.conn('registered');
+        },
         onReject: (resp) => {
           if (ua !== this.ua) return;
           const m = resp.message;
