@@ -268,7 +268,9 @@ export class SipClient extends EventTarget {
         this.emit('media', { stream: session.sessionDescriptionHandler?.remoteMediaStream,
           local: session.sessionDescriptionHandler?.localMediaStream });
       } else if (s === SessionState.Terminated) {
-        this.endCall(this.failReason);
+        // SIP.js ends the session before it hands the final response to
+        // onReject: read the reason once that has run.
+        setTimeout(() => { if (this.call?.session === session) this.endCall(this.failReason); }, 0);
       }
     });
   }
