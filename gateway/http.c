@@ -6,6 +6,7 @@
 #define G_LOG_DOMAIN "ovoz-http"
 
 #include "gateway/gateway.h"
+#include "gateway/http_static.h"
 
 #include <string.h>
 
@@ -17,6 +18,7 @@ struct http_session {
 	char *path;
 	char *query;
 	char *auth;
+	char *location; /* a redirect's target */
 	GByteArray *body;
 	bool too_large;
 	/* the response, written in two steps: headers, then body */
@@ -32,6 +34,7 @@ static void http_session_clear(struct http_session *s)
 	g_clear_pointer(&s->path, g_free);
 	g_clear_pointer(&s->query, g_free);
 	g_clear_pointer(&s->auth, g_free);
+	g_clear_pointer(&s->location, g_free);
 	g_clear_pointer(&s->resp, g_free);
 	if (s->body)
 		g_byte_array_unref(g_steal_pointer(&s->body));
@@ -116,49 +119,70 @@ static void http_handle_metrics(struct gateway *gw, struct lws *wsi,
 		     "text/plain; version=0.0.4; charset=utf-8");
 }
 
-static const struct {
-	const char *ext;
-	const char *mime;
-} http_mimes[] = {
-	{".html", "text/html; charset=utf-8"},
-	{".js", "text/javascript; charset=utf-8"},
-	{".mjs", "text/javascript; charset=utf-8"},
-	{".css", "text/css; charset=utf-8"},
-	{".json", "application/json"},
-	{".svg", "image/svg+xml"},
-	{".png", "image/png"},
-	{".ico", "image/x-icon"},
-	{".wav", "audio/wav"},
-	{".map", "application/json"},
-};
+static bool http_is_dir(const char *full)
+{
+	return g_file_test(full, G_FILE_TEST_IS_DIR);
+}
+
+static bool http_is_file(const char *full)
+{
+	return g_file_test(full, G_FILE_TEST_IS_REGULAR);
+}
+
+/* The security headers of a page (gateway/http_static.h), formatted for
+ * this connection so lws_serve_http_file() can append them. */
+static int http_page_headers(struct gateway *gw, struct lws *wsi, bool html,
+			     uint8_t *buf, size_t size)
+{
+	g_autofree char *csp = gateway_static_csp(gw->cfg->origins);
+	uint8_t *p = buf, *end = buf + size;
+	const struct {
+		const char *name, *value;
+	} h[] = {
+		{"x-content-type-options:", "nosniff"},
+		{"content-security-policy:", csp},
+		{"permissions-policy:", GATEWAY_STATIC_PERMISSIONS},
+		{"referrer-policy:", "same-origin"},
+		{"cache-control:", "no-cache"},
+	};
+
+	/* Scripts and styles get nosniff alone; pages everything. */
+	for (size_t i = 0; i < (html ? G_N_ELEMENTS(h) : 1); i++)
+		if (lws_add_http_header_by_name(
+			    wsi, (const unsigned char *)h[i].name,
+			    (const unsigned char *)h[i].value,
+			    (int)strlen(h[i].value), &p, end))
+			return -1;
+	return (int)(p - buf);
+}
 
 static int http_serve_file(struct gateway *gw, struct lws *wsi,
 			   struct http_session *s)
 {
-	const char *mime = NULL;
-	g_autofree char *rel = g_strdup(strcmp(s->path, "/") == 0
-						? "/index.html"
-						: s->path);
-	g_autofree char *full = NULL;
-	int n;
+	struct gateway_static_target t;
+	uint8_t extra[4096];
+	int n = 0;
 
-	for (size_t i = 0; i < G_N_ELEMENTS(http_mimes); i++)
-		if (g_str_has_suffix(rel, http_mimes[i].ext))
-			mime = http_mimes[i].mime;
-	/* lws has already url-decoded the path; refuse any climb out. */
-	if (!mime || strstr(rel, "..") || strcmp(s->method, "GET") != 0 ||
-	    !gw->cfg->webroot) {
+	if (strcmp(s->method, "GET") != 0) {
 		http_respond(wsi, s, 404, http_error_json("not found"),
 			     "application/json");
 		return 0;
 	}
-	full = g_build_filename(gw->cfg->webroot, rel, NULL);
-	if (!g_file_test(full, G_FILE_TEST_IS_REGULAR)) {
+	gateway_static_resolve(gw->cfg->webroot, s->path, http_is_dir,
+			       http_is_file, &t);
+	if (t.kind == GATEWAY_STATIC_REDIRECT) {
+		s->location = g_steal_pointer(&t.location);
+		http_respond(wsi, s, 302, NULL, "text/plain");
+	} else if (t.kind == GATEWAY_STATIC_NOT_FOUND) {
 		http_respond(wsi, s, 404, http_error_json("not found"),
 			     "application/json");
-		return 0;
+	} else {
+		n = http_page_headers(gw, wsi, t.html, extra, sizeof(extra));
+		n = n < 0 ? -1
+			  : lws_serve_http_file(wsi, t.file, t.mime,
+						n ? (char *)extra : NULL, n);
 	}
-	n = lws_serve_http_file(wsi, full, mime, NULL, 0);
+	gateway_static_target_clear(&t);
 	if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
 		return -1;
 	return 0;
@@ -231,6 +255,12 @@ static int http_write(struct lws *wsi, struct http_session *s)
 		    lws_add_http_header_by_name(
 			    wsi, (const unsigned char *)"x-content-type-options:",
 			    (const unsigned char *)"nosniff", 7, &p, end))
+			return -1;
+		if (s->location &&
+		    lws_add_http_header_by_token(
+			    wsi, WSI_TOKEN_HTTP_LOCATION,
+			    (const unsigned char *)s->location,
+			    (int)strlen(s->location), &p, end))
 			return -1;
 		if (s->status == 401 &&
 		    lws_add_http_header_by_token(
