@@ -364,6 +364,24 @@ static int ws_writable(struct lws *wsi, struct ws_conn *c)
 	return 0;
 }
 
+/*
+ * GLib blocks a source while it dispatches, unless it may recurse: it takes
+ * the source's fd out of the poll set and puts it back afterwards, and each
+ * change signals the context's wake-up eventfd. For the lws source of a
+ * WebSocket that was two eventfd writes and one wasted loop iteration per
+ * message received. Nothing runs the main loop from inside a callback, so
+ * the source never actually recurses. (lws dispatches a connection's
+ * callbacks from that connection's source; at worst this reaches another
+ * lws source, to the same effect.)
+ */
+static void ws_source_unblocked(void)
+{
+	GSource *src = g_main_current_source();
+
+	if (src && !g_source_get_can_recurse(src))
+		g_source_set_can_recurse(src, TRUE);
+}
+
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		       void *user, void *in, size_t len)
 {
@@ -375,8 +393,10 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		return ws_filter(gw, wsi);
 	case LWS_CALLBACK_ESTABLISHED:
 		ws_established(gw, wsi, s);
+		ws_source_unblocked();
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
+		ws_source_unblocked();
 		return s->conn ? ws_receive(gw, wsi, s->conn, in, len) : -1;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return s->conn ? ws_writable(wsi, s->conn) : -1;
