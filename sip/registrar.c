@@ -613,7 +613,8 @@ void sip_registrar_handle(struct sip_stack *st, const struct sip_request *req,
 	const url_t *to = sip->sip_to ? sip->sip_to->a_url : NULL;
 
 	job.user = to && to->url_user ? to->url_user : "";
-	job.user_agent = sip_message_header_text(req->msg, "User-Agent");
+	job.user_agent = sip_message_field_text(
+		(const msg_header_t *)sip->sip_user_agent);
 	job.path = reg_path_text(sip);
 	sip_addr_format(&req->src, job.source, sizeof(job.source));
 
