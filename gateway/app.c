@@ -63,9 +63,19 @@ static void app_binding(void *ctx, const struct sip_binding *b,
 	gateway_store_writer_location_put(gw->store, &l);
 }
 
+/*
+ * A plain refresh (and its challenge) is not stored: it changes nothing an
+ * operator diagnoses with, the binding's live state (/status: expiresAt)
+ * shows it, and at a few thousand phones the refresh rows would push the
+ * failures out of the bounded log. It was also two sqlite rows per
+ * registration, the largest single cost of a refresh.
+ */
 static void app_attempt(void *ctx, const struct sip_reg_attempt *a)
 {
 	struct gateway *gw = ctx;
+
+	if (a->refresh)
+		return;
 	struct gateway_attempt row = {
 		.at = g_get_real_time() / G_USEC_PER_SEC,
 		.extension = (char *)a->user,

@@ -40,12 +40,13 @@ static GLogWriterOutput log_write(GLogLevelFlags level,
 {
 	const char *domain = "ovoz", *msg = "";
 	GLogLevelFlags l = level & G_LOG_LEVEL_MASK;
-	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	g_autoptr(GDateTime) now = NULL;
 	g_autofree char *ts = NULL, *line = NULL;
 
 	/* GLib's levels grow more verbose as the bit grows. */
 	if (l > log_threshold)
 		return G_LOG_WRITER_HANDLED;
+	now = g_date_time_new_now_utc();
 	for (gsize i = 0; i < n; i++) {
 		if (strcmp(fields[i].key, "GLIB_DOMAIN") == 0 && fields[i].value)
 			domain = fields[i].value;
@@ -77,5 +78,6 @@ void gateway_log_setup(const char *level)
 	for (size_t i = 0; i < G_N_ELEMENTS(levels); i++)
 		if (level && strcmp(level, levels[i].name) == 0)
 			log_threshold = levels[i].flags;
+	sip_log_set_level(log_threshold);
 	g_log_set_writer_func(log_write, NULL, NULL);
 }

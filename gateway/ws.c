@@ -3,8 +3,9 @@
  *
  * Each connection is a sip_transport flow: the stack sends replies and
  * requests for a SIP.js client down the connection its REGISTER came on,
- * whatever its .invalid Via and Contact hosts say. Outgoing messages are
- * queued and written from the writable callback, as libwebsockets requires.
+ * whatever its .invalid Via and Contact hosts say. A message is written at
+ * once when nothing is waiting before it; otherwise it is queued and
+ * written from the writable callback.
  * The connection object outlives the wsi when the stack still holds the
  * flow: a send after close fails with ENOTCONN instead of touching freed
  * memory.
@@ -43,6 +44,36 @@ static void ws_conn_free(void *impl)
 	g_free(c);
 }
 
+static enum lws_write_protocol ws_frame_type(const uint8_t *buf, size_t len);
+
+/* Messages up to this size are framed on the stack when written at once. */
+#define WS_DIRECT_MAX 4096
+
+/*
+ * Write @buf now. lws keeps whatever the socket does not take (and asks
+ * for POLLOUT itself); the callers make sure nothing else is pending. A
+ * failed write kills the connection from the loop: we may be inside
+ * another connection's callback, where closing this one is not allowed.
+ */
+static int ws_write_now(struct ws_conn *c, const void *buf, size_t len)
+{
+	uint8_t stack[LWS_PRE + WS_DIRECT_MAX];
+	uint8_t *frame = len <= WS_DIRECT_MAX ? stack : g_malloc(LWS_PRE + len);
+	int n;
+
+	memcpy(frame + LWS_PRE, buf, len);
+	n = lws_write(c->wsi, frame + LWS_PRE, len,
+		      ws_frame_type(frame + LWS_PRE, len));
+	if (frame != stack)
+		g_free(frame);
+	if (n < (int)len) {
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND,
+				LWS_TO_KILL_ASYNC);
+		return EIO;
+	}
+	return 0;
+}
+
 static int ws_send(struct sip_transport *tp, const struct sip_addr *dst,
 		   const void *buf, size_t len)
 {
@@ -51,6 +82,13 @@ static int ws_send(struct sip_transport *tp, const struct sip_addr *dst,
 
 	if (!c->wsi)
 		return ENOTCONN;
+	/*
+	 * Nothing queued and nothing left over in lws: write now. Waiting
+	 * for the writable callback cost a poll-set change and a loop
+	 * iteration per reply, for a socket that almost always has room.
+	 */
+	if (g_queue_is_empty(&c->out) && !lws_partial_buffered(c->wsi))
+		return ws_write_now(c, buf, len);
 	/* Bound what a slow reader can make us buffer. */
 	if (g_queue_get_length(&c->out) > 256)
 		return ENOBUFS;
@@ -326,6 +364,24 @@ static int ws_writable(struct lws *wsi, struct ws_conn *c)
 	return 0;
 }
 
+/*
+ * GLib blocks a source while it dispatches, unless it may recurse: it takes
+ * the source's fd out of the poll set and puts it back afterwards, and each
+ * change signals the context's wake-up eventfd. For the lws source of a
+ * WebSocket that was two eventfd writes and one wasted loop iteration per
+ * message received. Nothing runs the main loop from inside a callback, so
+ * the source never actually recurses. (lws dispatches a connection's
+ * callbacks from that connection's source; at worst this reaches another
+ * lws source, to the same effect.)
+ */
+static void ws_source_unblocked(void)
+{
+	GSource *src = g_main_current_source();
+
+	if (src && !g_source_get_can_recurse(src))
+		g_source_set_can_recurse(src, TRUE);
+}
+
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		       void *user, void *in, size_t len)
 {
@@ -337,8 +393,10 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		return ws_filter(gw, wsi);
 	case LWS_CALLBACK_ESTABLISHED:
 		ws_established(gw, wsi, s);
+		ws_source_unblocked();
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
+		ws_source_unblocked();
 		return s->conn ? ws_receive(gw, wsi, s->conn, in, len) : -1;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return s->conn ? ws_writable(wsi, s->conn) : -1;

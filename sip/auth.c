@@ -113,7 +113,9 @@ static enum sip_auth_verdict auth_challenge(struct sip_auth *a,
 					    enum sip_auth_verdict v,
 					    const char *detail)
 {
-	g_autofree char *ua = sip_message_header_text(req->msg, "User-Agent");
+	/* Only an opt-in list needs the User-Agent (most have none). */
+	g_autofree char *ua = a->md5_only && *a->md5_only
+		? sip_message_header_text(req->msg, "User-Agent") : NULL;
 	char *values[2] = {NULL, NULL};
 	const char *hdrs[5] = {NULL};
 	const char *name = proxy ? "Proxy-Authenticate" : "WWW-Authenticate";

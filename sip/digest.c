@@ -18,6 +18,9 @@
 #define DIGEST_MAC_LEN 16
 #define DIGEST_NONCE_RAW (DIGEST_TS_LEN + DIGEST_RAND_LEN + DIGEST_MAC_LEN)
 #define DIGEST_NONCE_B64 43 /* base64url of 32 octets, unpadded */
+/* Random bytes fetched at once: one getrandom(2) per 32 challenges, not
+ * one per challenge. */
+#define DIGEST_POOL_LEN 256
 /* Nonces stamped up to this far in the future are accepted (clock steps). */
 #define DIGEST_SKEW 5
 
@@ -30,6 +33,9 @@ struct sip_digest {
 	char *realm;
 	unsigned ttl;
 	guint8 secret[DIGEST_SECRET_LEN];
+	GHmac *mac_key;           /* keyed with secret; copied per MAC */
+	guint8 pool[DIGEST_POOL_LEN]; /* getrandom(2) output not used yet */
+	size_t pool_left;         /* at the pool's end */
 	GHashTable *nonce_counts; /* nonce text -> struct digest_nc */
 	GQueue nc_order;          /* the table's keys, oldest use first */
 	GStringChunk *strings;    /* unquoted credentials of the last find */
@@ -77,6 +83,8 @@ int sip_digest_new(struct sip_digest **out, const char *realm,
 		g_free(d);
 		return EIO;
 	}
+	d->mac_key = g_hmac_new(G_CHECKSUM_SHA256, d->secret,
+				DIGEST_SECRET_LEN);
 	d->nonce_counts = g_hash_table_new_full(g_str_hash, g_str_equal,
 						g_free, g_free);
 	d->strings = g_string_chunk_new(256);
@@ -92,7 +100,9 @@ void sip_digest_free(struct sip_digest *d)
 	g_queue_clear(&d->nc_order);
 	g_hash_table_destroy(d->nonce_counts);
 	g_string_chunk_free(d->strings);
+	g_hmac_unref(d->mac_key);
 	memset(d->secret, 0, sizeof(d->secret));
+	memset(d->pool, 0, sizeof(d->pool));
 	g_free(d->realm);
 	g_free(d);
 }
@@ -140,7 +150,9 @@ void sip_digest_ha1(enum sip_digest_alg alg, const char *user,
 static void digest_mac(const struct sip_digest *d, const guint8 *data,
 		       const char *source, guint8 mac[DIGEST_MAC_LEN])
 {
-	GHmac *h = g_hmac_new(G_CHECKSUM_SHA256, d->secret, DIGEST_SECRET_LEN);
+	/* A copy of the keyed state: the key is not padded and hashed in
+	 * again for every nonce. */
+	GHmac *h = g_hmac_copy(d->mac_key);
 	guint8 full[32];
 	gsize len = sizeof(full);
 
@@ -152,7 +164,23 @@ static void digest_mac(const struct sip_digest *d, const guint8 *data,
 	memcpy(mac, full, DIGEST_MAC_LEN);
 }
 
-static char *digest_nonce_new(const struct sip_digest *d, const char *source)
+/* @len (at most DIGEST_POOL_LEN) bytes of the kernel's CSPRNG output,
+ * taken from the pool; each byte is handed out once and then wiped. */
+static int digest_pool_take(struct sip_digest *d, guint8 *out, size_t len)
+{
+	if (d->pool_left < len) {
+		int err = digest_random(d->pool, DIGEST_POOL_LEN);
+		if (err)
+			return err;
+		d->pool_left = DIGEST_POOL_LEN;
+	}
+	d->pool_left -= len;
+	memcpy(out, d->pool + d->pool_left, len);
+	memset(d->pool + d->pool_left, 0, len);
+	return 0;
+}
+
+static char *digest_nonce_new(struct sip_digest *d, const char *source)
 {
 	guint8 raw[DIGEST_NONCE_RAW];
 	guint64 ts = (guint64)d->now();
@@ -160,7 +188,7 @@ static char *digest_nonce_new(const struct sip_digest *d, const char *source)
 
 	for (int i = 0; i < DIGEST_TS_LEN; i++)
 		raw[i] = (guint8)(ts >> (8 * (DIGEST_TS_LEN - 1 - i)));
-	if (digest_random(raw + DIGEST_TS_LEN, DIGEST_RAND_LEN))
+	if (digest_pool_take(d, raw + DIGEST_TS_LEN, DIGEST_RAND_LEN))
 		return NULL;
 	digest_mac(d, raw, source, raw + DIGEST_TS_LEN + DIGEST_RAND_LEN);
 	b64 = g_base64_encode(raw, sizeof(raw));

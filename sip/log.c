@@ -67,6 +67,18 @@ char *sip_log_escape_len(const void *buf, size_t len, size_t max)
 	return g_string_free(out, FALSE);
 }
 
+static GLogLevelFlags log_level = G_LOG_LEVEL_DEBUG;
+
+void sip_log_set_level(GLogLevelFlags level)
+{
+	log_level = level & G_LOG_LEVEL_MASK;
+}
+
+bool sip_log_enabled(GLogLevelFlags level)
+{
+	return (level & G_LOG_LEVEL_MASK) <= log_level;
+}
+
 char *sip_log_escape(const char *s, size_t max)
 {
 	return s ? sip_log_escape_len(s, strlen(s), max) : NULL;

@@ -11,7 +11,10 @@
 #ifndef OVOZ_SIP_LOG_H
 #define OVOZ_SIP_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include <glib.h>
 
 /** A sane length for one field of a log line, in printed characters. */
 #define SIP_LOG_FIELD_MAX 128
@@ -32,5 +35,20 @@ char *sip_log_escape_len(const void *buf, size_t len, size_t max);
 /** sip_log_escape() - sip_log_escape_len() over a C string; NULL gives
  *  NULL. */
 char *sip_log_escape(const char *s, size_t max);
+
+/**
+ * sip_log_set_level() - the most verbose level written (G_LOG_LEVEL_*;
+ * levels grow more verbose as the bit grows). Default: every level.
+ * The daemon sets it once at start, before any other thread runs.
+ */
+void sip_log_set_level(GLogLevelFlags level);
+
+/**
+ * sip_log_enabled() - whether a message at @level is written at all.
+ * Hot paths test this before they escape fields and format a line that
+ * the log writer would drop (one per REGISTER, at warning level).
+ * Any thread.
+ */
+bool sip_log_enabled(GLogLevelFlags level);
 
 #endif

@@ -373,23 +373,34 @@ int sip_message_add_header(struct sip_message *m, const char *name,
 			   const char *value)
 {
 	msg_mclass_t const *mc = msg_mclass(m->msg);
-	g_autofree char *line = NULL;
+	g_autofree char *line = NULL, *long_head = NULL;
+	char head[64];
+	size_t nlen;
 	msg_href_t const *hr;
 	msg_header_t *h;
 	isize_t n = 0;
 
 	/* No header injection through the value. */
 	if (!name || !value || strpbrk(value, "\r\n") ||
-	    span_token(name) != (isize_t)strlen(name) || !*name)
+	    span_token(name) != (isize_t)(nlen = strlen(name)) || !*name)
 		return EINVAL;
-	line = g_strdup_printf("%s: %s", name, value);
-	hr = msg_find_hclass(mc, line, &n);
+	/* The class is found by the name alone: "Name:" on the stack, the
+	 * whole line only for a header sofia does not know. */
+	if (nlen + 2 <= sizeof(head)) {
+		memcpy(head, name, nlen);
+		memcpy(head + nlen, ":", 2);
+	} else {
+		long_head = g_strdup_printf("%s:", name);
+	}
+	hr = msg_find_hclass(mc, long_head ? long_head : head, &n);
 	if (!hr || n == 0)
 		return EINVAL;
-	if (hr->hr_class == mc->mc_unknown->hr_class)
+	if (hr->hr_class == mc->mc_unknown->hr_class) {
+		line = g_strdup_printf("%s: %s", name, value);
 		h = msg_header_make(msg_home(m->msg), hr->hr_class, line);
-	else
+	} else {
 		h = msg_header_make(msg_home(m->msg), hr->hr_class, value);
+	}
 	if (!h)
 		return EINVAL;
 	if (msg_header_insert(m->msg, (msg_pub_t *)m->sip, h) < 0)

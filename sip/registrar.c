@@ -36,6 +36,7 @@ struct reg_job {
 	const char *transport;
 	char *user_agent;
 	char *path; /* the REGISTER's Path (RFC 3327), or NULL */
+	bool refresh; /* a plain refresh (see struct sip_reg_attempt) */
 };
 
 static const char *const outcome_names[] = {
@@ -145,15 +146,20 @@ static void reg_log(struct reg_job *job, enum sip_reg_outcome outcome,
 		.outcome = outcome,
 		.status = status,
 		.detail = detail,
+		.refresh = job->refresh,
 	};
 
-	g_autofree char *user = sip_log_escape(job->user, SIP_LOG_FIELD_MAX);
-	g_autofree char *ua = sip_log_escape(job->user_agent,
-					     SIP_LOG_FIELD_MAX);
+	if (sip_log_enabled(G_LOG_LEVEL_MESSAGE)) {
+		g_autofree char *user = sip_log_escape(job->user,
+						       SIP_LOG_FIELD_MAX);
+		g_autofree char *ua = sip_log_escape(job->user_agent,
+						     SIP_LOG_FIELD_MAX);
 
-	g_message("REGISTER %s from %s (%s%s%s): %d %s",
-		  *user ? user : "(no user)", job->source, job->transport,
-		  ua ? ", " : "", ua ? ua : "", status, detail);
+		g_message("REGISTER %s from %s (%s%s%s): %d %s",
+			  *user ? user : "(no user)", job->source,
+			  job->transport, ua ? ", " : "", ua ? ua : "",
+			  status, detail);
+	}
 	if (r->hooks.attempt)
 		r->hooks.attempt(r->ctx, &a);
 }
@@ -283,6 +289,69 @@ static void reg_update_clear(struct reg_update *u)
 	g_free(u->instance);
 }
 
+/* @b, made by a REGISTER in this process, would be left as it is by @u
+ * from @job apart from its expiry time. */
+static bool reg_unchanged(const struct reg_job *job,
+			  const struct sip_binding *b,
+			  const struct reg_update *u)
+{
+	const sip_t *sip = sip_message_sip(job->req->msg);
+	struct sip_transport *tp = job->req->tp;
+
+	return b->interval && u->expires == b->interval &&
+	       sip->sip_call_id && strcmp(b->call_id, sip->sip_call_id->i_id) == 0 &&
+	       strcmp(b->contact, u->contact) == 0 &&
+	       g_strcmp0(b->instance, u->instance) == 0 &&
+	       strcmp(b->source, job->source) == 0 &&
+	       g_strcmp0(b->user_agent, job->user_agent) == 0 &&
+	       g_strcmp0(b->path, job->path) == 0 &&
+	       b->transport == sip_transport_kind(tp) &&
+	       b->flow == (sip_transport_is_flow(tp) ? tp : NULL);
+}
+
+/* Every update renews a binding it leaves unchanged (see reg_unchanged). */
+static bool reg_all_unchanged(const struct reg_job *job, GPtrArray *list,
+			      const struct reg_update *ups, guint n)
+{
+	for (guint i = 0; i < n; i++) {
+		int k = ups[i].expires ? reg_find(list, ups[i].uri,
+						  ups[i].instance)
+				       : -1;
+		if (k < 0 || !reg_unchanged(job, g_ptr_array_index(list, k),
+					    &ups[i]))
+			return false;
+	}
+	return n > 0;
+}
+
+/*
+ * Would this (unauthenticated) REGISTER be a plain refresh? Asked when it
+ * is challenged, so that the challenge of a refresh is not stored either.
+ */
+static bool reg_would_refresh(struct reg_job *job)
+{
+	sip_t *sip = sip_message_sip(job->req->msg);
+	GPtrArray *list = reg_bindings(job->r, job->user, false);
+	su_home_t home[1] = {SU_HOME_INIT(home)};
+	bool same = list && sip->sip_contact;
+
+	for (const sip_contact_t *m = sip->sip_contact; same && m;
+	     m = m->m_next) {
+		struct reg_update u = {0};
+
+		if (m->m_url->url_type == url_any) {
+			same = false;
+			break;
+		}
+		u.expires = reg_contact_expires(job->r, m, sip->sip_expires);
+		u.contact = reg_contact_text(home, m, &u.uri, &u.instance);
+		same = u.contact && reg_all_unchanged(job, list, &u, 1);
+		reg_update_clear(&u);
+	}
+	su_home_deinit(home);
+	return same;
+}
+
 static void reg_apply(struct reg_job *job, struct reg_update *u)
 {
 	struct sip_registrar *r = job->r;
@@ -332,6 +401,7 @@ static void reg_apply(struct reg_job *job, struct reg_update *u)
 	b->call_id = g_strdup(sip->sip_call_id ? sip->sip_call_id->i_id : "");
 	b->cseq = sip->sip_cseq ? sip->sip_cseq->cs_seq : 0;
 	b->expires_at = reg_now(r) + u->expires;
+	b->interval = u->expires;
 	b->transport = sip_transport_kind(job->req->tp);
 	b->addr = job->req->src;
 	if (sip_transport_is_flow(job->req->tp))
@@ -419,6 +489,10 @@ static void reg_update_bindings(struct reg_job *job)
 		}
 	}
 
+	job->refresh = reg_all_unchanged(job, list,
+					 &g_array_index(updates,
+							struct reg_update, 0),
+					 updates->len);
 	for (guint i = 0; i < updates->len; i++) {
 		struct reg_update *u = &g_array_index(updates, struct reg_update, i);
 		if (u->expires == 0)
@@ -470,6 +544,8 @@ static void reg_authenticate(struct reg_job *job)
 		reg_update_bindings(job);
 		return;
 	}
+	if (v == SIP_AUTH_CHALLENGED)
+		job->refresh = reg_would_refresh(job);
 	reg_log(job, (unsigned)v < G_N_ELEMENTS(reg_auth_outcome)
 			     ? reg_auth_outcome[v] : SIP_REG_ERROR,
 		res.status, res.detail);
@@ -537,7 +613,8 @@ void sip_registrar_handle(struct sip_stack *st, const struct sip_request *req,
 	const url_t *to = sip->sip_to ? sip->sip_to->a_url : NULL;
 
 	job.user = to && to->url_user ? to->url_user : "";
-	job.user_agent = sip_message_header_text(req->msg, "User-Agent");
+	job.user_agent = sip_message_field_text(
+		(const msg_header_t *)sip->sip_user_agent);
 	job.path = reg_path_text(sip);
 	sip_addr_format(&req->src, job.source, sizeof(job.source));
 

@@ -33,6 +33,8 @@ struct sip_binding {
 	char *path;       /* Path of the REGISTER (RFC 3327), "<a>, <b>", or NULL */
 	uint32_t cseq;
 	int64_t expires_at; /* unix seconds (wall clock) */
+	unsigned interval;  /* seconds granted by its last REGISTER; 0 when
+			     * restored at start */
 	enum sip_transport_kind transport;
 	struct sip_addr addr;       /* source address (NAT-reachable) */
 	struct sip_transport *flow; /* WS/WSS flow, NULL for UDP */
@@ -68,6 +70,12 @@ struct sip_reg_attempt {
 	enum sip_reg_outcome outcome;
 	int status;             /* SIP status sent */
 	const char *detail;     /* the log line's text */
+	/* A plain refresh: the REGISTER only renewed bindings that a
+	 * REGISTER in this process made, changing nothing but their expiry
+	 * time (same contact, interval, source, transport or flow,
+	 * User-Agent, Call-ID and Path). Also set on the challenge of a
+	 * REGISTER that would be one. The gateway does not store these. */
+	bool refresh;
 };
 
 enum sip_binding_event {

@@ -35,6 +35,7 @@ struct fixture {
 	struct sip_addr src;
 	GPtrArray *events;   /* "added 1001 <uri>" strings */
 	GPtrArray *attempts; /* outcome names */
+	GPtrArray *refresh;  /* the same, for attempts flagged refresh */
 	unsigned cseq;
 	char *call_id;
 };
@@ -65,6 +66,9 @@ static void on_attempt(void *ctx, const struct sip_reg_attempt *a)
 
 	g_ptr_array_add(f->attempts,
 			g_strdup(sip_reg_outcome_name(a->outcome)));
+	if (a->refresh)
+		g_ptr_array_add(f->refresh,
+				g_strdup(sip_reg_outcome_name(a->outcome)));
 }
 
 static int setup_auth(void **state, const struct sip_auth_config *acfg)
@@ -91,6 +95,7 @@ static int setup_auth(void **state, const struct sip_auth_config *acfg)
 	sip_addr_parse(&f->src, "192.0.2.10:5062");
 	f->events = g_ptr_array_new_with_free_func(g_free);
 	f->attempts = g_ptr_array_new_with_free_func(g_free);
+	f->refresh = g_ptr_array_new_with_free_func(g_free);
 	f->call_id = g_strdup("cid-1");
 	*state = f;
 	return 0;
@@ -130,6 +135,7 @@ static int teardown(void **state)
 	sip_transport_unref(f->ws);
 	g_ptr_array_unref(f->events);
 	g_ptr_array_unref(f->attempts);
+	g_ptr_array_unref(f->refresh);
 	g_free(f->call_id);
 	g_free(f);
 	return 0;
@@ -578,6 +584,75 @@ static void test_out_of_order_cseq(void **state)
 	sip_message_unref(r);
 }
 
+/* A REGISTER that changes nothing but the expiry time, and its challenge,
+ * are flagged as a plain refresh; any change, or a binding restored at
+ * start, is not one. */
+static void test_plain_refresh(void **state)
+{
+	struct fixture *f = *state;
+	const char *contact = "<sip:1001@10.0.0.5:5062>;expires=120";
+	struct sip_message *r;
+
+	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001", contact, NULL);
+	assert_int_equal(sip_message_status(r), 200);
+	sip_message_unref(r);
+	assert_int_equal(f->refresh->len, 0);
+
+	fake_now += 60;
+	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001", contact, NULL);
+	assert_int_equal(sip_message_status(r), 200);
+	assert_string_equal(sip_message_sip(r)->sip_contact->m_expires, "120");
+	sip_message_unref(r);
+	assert_int_equal(f->refresh->len, 2);
+	assert_string_equal(g_ptr_array_index(f->refresh, 0), "challenged");
+	assert_string_equal(g_ptr_array_index(f->refresh, 1), "registered");
+
+	/* Another User-Agent, interval or contact is a change. */
+	const char *changes[][2] = {
+		{contact, "User-Agent: UnitPhone/2\r\n"},
+		{"<sip:1001@10.0.0.5:5062>;expires=300", NULL},
+		{"<sip:1001@10.0.0.5:5062;ob>;expires=300", NULL},
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(changes); i++) {
+		r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+				changes[i][0], changes[i][1]);
+		assert_int_equal(sip_message_status(r), 200);
+		sip_message_unref(r);
+		assert_string_equal(last_attempt(f), "registered");
+		assert_int_equal(f->refresh->len, 2);
+	}
+	/* The same from another source, or over a flow, is a change too. */
+	sip_addr_parse(&f->src, "192.0.2.11:5062");
+	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+			changes[2][0], NULL);
+	sip_message_unref(r);
+	r = do_register(f, f->ws, f->ws_f, "1001", "pw-1001", changes[2][0],
+			NULL);
+	sip_message_unref(r);
+	assert_int_equal(f->refresh->len, 2);
+	r = do_register(f, f->ws, f->ws_f, "1001", "pw-1001", changes[2][0],
+			NULL);
+	sip_message_unref(r);
+	assert_int_equal(f->refresh->len, 4);
+
+	/* A binding restored at start: its first REGISTER is logged. */
+	assert_int_equal(sip_registrar_restore(f->reg, "1002",
+					       "<sip:1002@10.0.0.6>",
+					       "192.0.2.11:5062", "UnitPhone/1",
+					       f->call_id, 1, fake_now + 100,
+					       NULL),
+			 0);
+	r = do_register(f, f->udp, f->udp_f, "1002", "pw-1002",
+			"<sip:1002@10.0.0.6>;expires=100", NULL);
+	assert_int_equal(sip_message_status(r), 200);
+	sip_message_unref(r);
+	assert_int_equal(f->refresh->len, 4);
+	r = do_register(f, f->udp, f->udp_f, "1002", "pw-1002",
+			"<sip:1002@10.0.0.6>;expires=100", NULL);
+	sip_message_unref(r);
+	assert_int_equal(f->refresh->len, 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -592,6 +667,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flow_bindings_die_with_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expiry_restore_and_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_order_cseq, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plain_refresh, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
