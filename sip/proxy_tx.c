@@ -242,40 +242,38 @@ void proxy_branch_stop_retransmit(struct proxy_branch *b)
 	}
 }
 
-/* "Name: value" of the one header @h (not its h_next) onto @s. */
-static void derive_header(GString *s, const char *name, const void *h)
-{
-	g_autofree char *v = sip_message_field_text((const msg_header_t *)h);
-
-	g_string_append_printf(s, "%s: %s\r\n", name, v ? v : "");
-}
-
-/* Build a request from the headers of @b's request (CANCEL, ACK). */
+/*
+ * Build a request from the headers of @b's request (RFC 3261 9.1 CANCEL,
+ * 17.1.1.3 ACK for a non-2xx): same Request-URI, top Via, From, Call-ID,
+ * CSeq number and Route set; To from @to (the response) or the request.
+ */
 struct sip_message *proxy_branch_derive(struct proxy_branch *b,
 					 const char *method,
 					 const sip_to_t *to)
 {
 	sip_t *sip = sip_message_sip(b->req);
-	su_home_t home[1] = {SU_HOME_INIT(home)};
-	GString *s = g_string_new(NULL);
 	struct sip_message *m = NULL;
-	char *ruri = url_as_string(home, sip->sip_request->rq_url);
+	sip_cseq_t *cseq;
+	msg_t *msg;
 
-	g_string_append_printf(s, "%s %s SIP/2.0\r\n", method, ruri);
-	derive_header(s, "Via", sip->sip_via);
-	g_string_append(s, "Max-Forwards: 70\r\n");
-	derive_header(s, "From", sip->sip_from);
-	derive_header(s, "To", to ? to : sip->sip_to);
-	g_string_append_printf(s, "Call-ID: %s\r\nCSeq: %u %s\r\n",
-			       sip->sip_call_id->i_id, sip->sip_cseq->cs_seq,
+	if (sip_message_new_request(&m, method,
+				    (url_string_t *)sip->sip_request->rq_url))
+		return NULL;
+	msg = sip_message_msg(m);
+	cseq = sip_cseq_create(msg_home(msg), sip->sip_cseq->cs_seq,
+			       sip_message_sip(m)->sip_request->rq_method,
 			       method);
-	for (sip_route_t *r = sip->sip_route; r; r = r->r_next)
-		derive_header(s, "Route", r);
-	g_string_append(s, "Content-Length: 0\r\n\r\n");
-	if (sip_message_parse(&m, (const uint8_t *)s->str, s->len))
-		m = NULL;
-	g_string_free(s, TRUE);
-	su_home_deinit(home);
+	if (!cseq ||
+	    sip_message_add_copy(m, sip->sip_via, false) ||
+	    sip_message_add_header(m, "Max-Forwards", "70") ||
+	    sip_message_add_copy(m, sip->sip_from, false) ||
+	    sip_message_add_copy(m, to ? to : sip->sip_to, false) ||
+	    sip_message_add_copy(m, sip->sip_call_id, false) ||
+	    sip_message_add_copy(m, cseq, false) ||
+	    sip_message_add_copy(m, sip->sip_route, true)) {
+		sip_message_unref(m);
+		return NULL;
+	}
 	return m;
 }
 
