@@ -29,6 +29,21 @@ char *proxy_new_branch(void)
 			       g_random_int());
 }
 
+char *proxy_call_label(const char *caller, const char *callee)
+{
+	g_autofree char *a = sip_log_escape(caller ? caller : "?",
+					    SIP_LOG_FIELD_MAX);
+	g_autofree char *b = sip_log_escape(callee ? callee : "?",
+					    SIP_LOG_FIELD_MAX);
+
+	return g_strconcat(a, " -> ", b, NULL);
+}
+
+char *proxy_log_method(const sip_t *sip)
+{
+	return sip_log_escape(proxy_method(sip), 32);
+}
+
 int proxy_send(struct sip_transport *tp, const struct sip_addr *dst,
 		      const char *bytes, size_t len)
 {
@@ -373,9 +388,11 @@ static void proxy_branch_due(struct proxy_branch *b, gint64 now)
 	}
 	proxy_branch_stop_retransmit(b);
 	if (b->is_invite && b->status >= 100) {
-		g_message("call %s -> %s: Timer C expired on a ringing branch, "
-			  "cancelled", b->fork->caller ? b->fork->caller : "?",
-			  b->fork->callee ? b->fork->callee : "?");
+		g_autofree char *label = proxy_call_label(b->fork->caller,
+							  b->fork->callee);
+
+		g_message("call %s: Timer C expired on a ringing branch, "
+			  "cancelled", label);
 		proxy_branch_cancel(b);
 	}
 	proxy_fork_branch_final(b->fork, b, NULL, 408);
@@ -489,9 +506,13 @@ void proxy_fork_branch_final(struct proxy_fork *f, struct proxy_branch *b,
 		proxy_fork_reply(f, f->best_status ? f->best_status : 408,
 				 f->best_status == f->refusal_status
 					 ? f->refusal_reason : NULL);
-	if (f->is_call)
-		g_debug("call %s -> %s: %d (%s)", f->caller, f->callee,
-			f->best_status, proxy_disposition(f, f->best_status));
+	if (f->is_call) {
+		g_autofree char *label = proxy_call_label(f->caller,
+							  f->callee);
+
+		g_debug("call %s: %d (%s)", label, f->best_status,
+			proxy_disposition(f, f->best_status));
+	}
 	proxy_call_event(f->px, f, SIP_CALL_END,
 			 proxy_disposition(f, f->best_status), f->best_status);
 }
@@ -524,7 +545,9 @@ gboolean proxy_fork_no_answer(gpointer data)
 	f->no_answer = true;
 	proxy_fork_cancel_others(f, NULL);
 	proxy_fork_reply(f, 480, "Temporarily Unavailable - no answer");
-	g_debug("call %s -> %s: no answer", f->caller, f->callee);
+	g_autofree char *label = proxy_call_label(f->caller, f->callee);
+
+	g_debug("call %s: no answer", label);
 	proxy_call_event(f->px, f, SIP_CALL_END, "no-answer", 480);
 	return G_SOURCE_REMOVE;
 }
