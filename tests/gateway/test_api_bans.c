@@ -14,6 +14,7 @@
 #include <json-glib/json-glib.h>
 
 #include "fake_transport.h"
+#include "sip_util.h"
 #include "gateway/api.h"
 #include "gateway/store.h"
 #include "sip/auth.h"
@@ -60,10 +61,7 @@ static int setup(void **state)
 	g_autofree char *db = NULL;
 	g_autofree char *token_sha256 =
 		g_compute_checksum_for_string(G_CHECKSUM_SHA256, TOKEN, -1);
-	struct sip_auth_config ac = {
-		.realm = REALM, .nonce_ttl = 300, .ban_failures = 5,
-		.ban_window = 60, .ban_time = 300, .trust_time = 3600,
-		.algs = {SIP_DIGEST_MD5}, .n_algs = 1};
+	struct sip_auth_config ac = test_auth_config(REALM, 5);
 	struct gateway_api_config cfg = {.realm = REALM,
 					 .min_password_len = 8,
 					 .token_sha256 = token_sha256};
@@ -104,31 +102,10 @@ static int teardown(void **state)
 static int reg(struct fixture *f, const char *user, const char *auth,
 	       char **nonce)
 {
-	g_autofree char *msg = g_strdup_printf(
-		"REGISTER sip:" REALM " SIP/2.0\r\n"
-		"Via: SIP/2.0/UDP 192.0.2.50:5060;branch=z9hG4bK%u;rport\r\n"
-		"Max-Forwards: 70\r\nFrom: <sip:%s@" REALM ">;tag=s\r\n"
-		"To: <sip:%s@" REALM ">\r\nCall-ID: s-%u\r\n"
-		"CSeq: 1 REGISTER\r\n%s%s%sContent-Length: 0\r\n\r\n",
-		f->cseq, user, user, f->cseq, auth ? "Authorization: " : "",
-		auth ? auth : "", auth ? "\r\n" : "");
-	struct sip_message *r;
-	int status;
+	g_autofree char *msg = test_register_text(REALM, SCANNER, user,
+						  f->cseq++, auth);
 
-	f->cseq++;
-	sip_stack_receive(f->st, f->udp, &f->src, (const uint8_t *)msg,
-			  strlen(msg));
-	r = fake_transport_pop(f->udp_f);
-	assert_non_null(r);
-	status = sip_message_status(r);
-	if (nonce && status == 401) {
-		g_autofree char *www = sip_message_header_text(
-			r, "WWW-Authenticate");
-		const char *s = strstr(www, "nonce=\"") + 7;
-		*nonce = g_strndup(s, strcspn(s, "\""));
-	}
-	sip_message_unref(r);
-	return status;
+	return test_sip_exchange(f->st, f->udp, f->udp_f, &f->src, msg, nonce);
 }
 
 /* Five unknown extensions from one source: a scanner, banned. */

@@ -13,6 +13,7 @@
 #include <sofia-sip/url.h>
 
 #include "fake_transport.h"
+#include "sip_util.h"
 #include "sip/keepalive.h"
 #include "sip/registrar.h"
 #include "sip/stack.h"
@@ -66,10 +67,7 @@ static int setup(void **state)
 		.min_expires = 60, .max_expires = 3600,
 		.default_expires = 3600, .max_contacts = 3,
 		.domains = domains};
-	struct sip_auth_config acfg = {
-		.realm = DOMAIN, .nonce_ttl = 300, .ban_failures = 3,
-		.ban_window = 60, .ban_time = 300, .trust_time = 3600,
-		.algs = {SIP_DIGEST_MD5}, .n_algs = 1};
+	struct sip_auth_config acfg = test_auth_config(DOMAIN, 3);
 	struct fixture *f = g_new0(struct fixture, 1);
 
 	sip_stack_new(&f->st, NULL);

@@ -16,6 +16,7 @@
 #include <sofia-sip/url.h>
 
 #include "fake_transport.h"
+#include "sip_util.h"
 #include "sip/proxy.h"
 #include "sip/proxy_private.h" /* PROXY_TIMER_C_T1 */
 
@@ -40,13 +41,9 @@ struct fixture {
 
 static int creds(void *ctx, const char *user, char *md5, char *sha)
 {
-	g_autofree char *pw = g_strdup_printf("pw-%s", user);
+	static const char *const known[] = {"1001", "2001", NULL};
 
-	if (strcmp(user, "1001") && strcmp(user, "2001"))
-		return ENOENT;
-	sip_digest_ha1(SIP_DIGEST_MD5, user, REALM, pw, md5);
-	sip_digest_ha1(SIP_DIGEST_SHA256, user, REALM, pw, sha);
-	return 0;
+	return test_creds(REALM, known, user, md5, sha);
 }
 
 static bool is_ext(void *ctx, const char *user)
@@ -163,10 +160,7 @@ static void assert_derived(struct sip_message *m, struct sip_message *inv,
 static int setup(void **state)
 {
 	struct fixture *f = g_new0(struct fixture, 1);
-	struct sip_auth_config ac = {
-		.realm = REALM, .nonce_ttl = 300, .ban_failures = 5,
-		.ban_window = 60, .ban_time = 300, .trust_time = 3600,
-		.algs = {SIP_DIGEST_MD5}, .n_algs = 1};
+	struct sip_auth_config ac = test_auth_config(REALM, 5);
 	static const char *const domains[] = {REALM, NULL};
 	struct sip_registrar_config rc = {
 		.min_expires = 60, .max_expires = 3600,

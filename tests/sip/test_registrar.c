@@ -12,17 +12,11 @@
 #include <sofia-sip/sip_header.h>
 
 #include "fake_transport.h"
+#include "sip_util.h"
 #include "sip/registrar.h"
 #include "sip/stack.h"
 
 #define REALM "ovoz.test"
-
-static int64_t fake_now = 1800000000;
-
-static int64_t clock_fake(void)
-{
-	return fake_now;
-}
 
 struct fixture {
 	struct sip_stack *st;
@@ -41,12 +35,9 @@ struct fixture {
 
 static int creds(void *ctx, const char *user, char *md5, char *sha)
 {
-	if (strcmp(user, "1001") && strcmp(user, "1002"))
-		return ENOENT;
-	g_autofree char *pw = g_strdup_printf("pw-%s", user);
-	sip_digest_ha1(SIP_DIGEST_MD5, user, REALM, pw, md5);
-	sip_digest_ha1(SIP_DIGEST_SHA256, user, REALM, pw, sha);
-	return 0;
+	static const char *const known[] = {"1001", "1002", NULL};
+
+	return test_creds(REALM, known, user, md5, sha);
 }
 
 static void on_binding(void *ctx, const struct sip_binding *b,
@@ -83,8 +74,8 @@ static int setup_auth(void **state, const struct sip_auth_config *acfg)
 	assert_int_equal(sip_auth_new(&f->auth, acfg, f->st, creds, f), 0);
 	assert_int_equal(sip_registrar_new(&f->reg, &cfg, f->st, f->auth,
 					   &hooks, f), 0);
-	sip_registrar_set_clock(f->reg, clock_fake);
-	sip_auth_set_clock(f->auth, clock_fake);
+	sip_registrar_set_clock(f->reg, test_clock);
+	sip_auth_set_clock(f->auth, test_clock);
 	sip_stack_set_handler(f->st, "REGISTER", sip_registrar_handle, f->reg);
 	f->udp = fake_transport_new(SIP_TRANSPORT_UDP, "udp", &f->udp_f);
 	f->ws = fake_transport_new(SIP_TRANSPORT_WSS, "wss-1", &f->ws_f);
@@ -98,10 +89,7 @@ static int setup_auth(void **state, const struct sip_auth_config *acfg)
 
 static int setup(void **state)
 {
-	struct sip_auth_config acfg = {
-		.realm = REALM, .nonce_ttl = 300, .ban_failures = 3,
-		.ban_window = 60, .ban_time = 300, .trust_time = 3600,
-		.algs = {SIP_DIGEST_MD5}, .n_algs = 1};
+	struct sip_auth_config acfg = test_auth_config(REALM, 3);
 
 	return setup_auth(state, &acfg);
 }
@@ -110,11 +98,12 @@ static int setup(void **state)
 static int setup_both(void **state)
 {
 	static const char *const md5_only[] = {"baresip", NULL};
-	struct sip_auth_config acfg = {
-		.realm = REALM, .nonce_ttl = 300, .ban_failures = 3,
-		.ban_window = 60, .ban_time = 300, .trust_time = 3600,
-		.algs = {SIP_DIGEST_SHA256, SIP_DIGEST_MD5}, .n_algs = 2,
-		.md5_only_user_agents = md5_only};
+	struct sip_auth_config acfg = test_auth_config(REALM, 3);
+
+	acfg.algs[0] = SIP_DIGEST_SHA256;
+	acfg.algs[1] = SIP_DIGEST_MD5;
+	acfg.n_algs = 2;
+	acfg.md5_only_user_agents = md5_only;
 
 	return setup_auth(state, &acfg);
 }
@@ -408,7 +397,7 @@ static void test_ban_spares_other_users(void **state)
 	sip_message_unref(r);
 	assert_int_equal(sip_auth_bans(f->auth), 1);
 	/* The ban ends. */
-	fake_now += 301;
+	test_now += 301;
 	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
 			"<sip:1001@10.0.0.5>", NULL);
 	assert_int_equal(sip_message_status(r), 200);
@@ -531,11 +520,11 @@ static void test_expiry_restore_and_limit(void **state)
 	assert_int_equal(sip_registrar_restore(f->reg, "1001",
 					       "<sip:1001@10.0.0.9:5060>",
 					       "10.0.0.9:5060", "MicroSIP",
-					       "cid", 5, fake_now + 100, NULL),
+					       "cid", 5, test_now + 100, NULL),
 			 0);
 	assert_int_equal(sip_registrar_restore(f->reg, "1001", "<sip:old@x>",
 					       NULL, NULL, NULL, 1,
-					       fake_now - 1, NULL),
+					       test_now - 1, NULL),
 			 EINVAL);
 	assert_int_equal(count_bindings(f, "1001"), 1);
 	/* max_contacts is 3: the fourth evicts the one closest to expiry. */
@@ -552,8 +541,8 @@ static void test_expiry_restore_and_limit(void **state)
 		evicted |= strcmp(g_ptr_array_index(f->events, i),
 				  "removed 1001 sip:1001@10.0.0.9:5060") == 0;
 	assert_true(evicted);
-	fake_now += 3601;
-	sip_registrar_expire(f->reg, fake_now);
+	test_now += 3601;
+	sip_registrar_expire(f->reg, test_now);
 	assert_int_equal(count_bindings(f, "1001"), 0);
 	assert_string_equal(g_ptr_array_index(f->events, f->events->len - 1),
 			    "removed 1001 sip:n0@10.0.0.5");
