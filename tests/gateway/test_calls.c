@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "store_util.h"
 #include "test_util.h"
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -29,9 +30,7 @@ static int64_t fake_now(void)
 }
 
 struct fixture {
-	char *dir;
-	char *path;
-	struct gateway_store *store;
+	struct test_db db;
 	struct gateway_calls *calls;
 	JsonArray *active;
 };
@@ -40,11 +39,8 @@ static int setup(void **state)
 {
 	struct fixture *f = g_new0(struct fixture, 1);
 
-	f->dir = g_dir_make_tmp("ovoz-calls-XXXXXX", NULL);
-	assert_non_null(f->dir);
-	f->path = g_build_filename(f->dir, "ovoz.db", NULL);
-	assert_int_equal(gateway_store_open(&f->store, f->path), 0);
-	assert_int_equal(gateway_calls_new(&f->calls, f->store), 0);
+	test_db_open(&f->db);
+	assert_int_equal(gateway_calls_new(&f->calls, f->db.store), 0);
 	fake_time = T0;
 	gateway_calls_set_clock(f->calls, fake_now);
 	test_log_clear();
@@ -58,10 +54,7 @@ static int teardown(void **state)
 
 	g_clear_pointer(&f->active, json_array_unref);
 	gateway_calls_free(f->calls);
-	gateway_store_close(f->store);
-	test_remove_dir(f->dir);
-	g_free(f->dir);
-	g_free(f->path);
+	test_db_close(&f->db);
 	g_free(f);
 	return 0;
 }
@@ -110,7 +103,7 @@ static struct gateway_call *row(struct fixture *f, const char *id)
 {
 	g_autoptr(GPtrArray) list = NULL;
 
-	assert_int_equal(gateway_store_call_list(f->store, NULL, &list, NULL),
+	assert_int_equal(gateway_store_call_list(f->db.store, NULL, &list, NULL),
 			 0);
 	for (guint i = 0; i < list->len; i++)
 		if (strcmp(((struct gateway_call *)list->pdata[i])->call_id,
@@ -125,7 +118,7 @@ static unsigned row_count(struct fixture *f)
 	g_autoptr(GPtrArray) list = NULL;
 	unsigned total = 0;
 
-	assert_int_equal(gateway_store_call_list(f->store, NULL, &list,
+	assert_int_equal(gateway_store_call_list(f->db.store, NULL, &list,
 						 &total),
 			 0);
 	return total;
@@ -368,12 +361,12 @@ static void test_new_closes_cut_calls(void **state)
 	/* Ovoz dies: nothing ends the live calls. */
 	gateway_calls_free(f->calls);
 	f->calls = NULL;
-	gateway_store_close(f->store);
-	f->store = NULL;
+	gateway_store_close(f->db.store);
+	f->db.store = NULL;
 
 	test_log_clear();
-	assert_int_equal(gateway_store_open(&f->store, f->path), 0);
-	assert_int_equal(gateway_calls_new(&f->calls, f->store), 0);
+	assert_int_equal(gateway_store_open(&f->db.store, f->db.path), 0);
+	assert_int_equal(gateway_calls_new(&f->calls, f->db.store), 0);
 	assert_true(test_logged("ovoz-calls: closed 2 calls cut by a restart"));
 	assert_int_equal(gateway_calls_active_count(f->calls), 0);
 
@@ -397,7 +390,7 @@ static void test_new_closes_cut_calls(void **state)
 	gateway_calls_free(f->calls);
 	f->calls = NULL;
 	test_log_clear();
-	assert_int_equal(gateway_calls_new(&f->calls, f->store), 0);
+	assert_int_equal(gateway_calls_new(&f->calls, f->db.store), 0);
 	assert_false(test_logged_substring("cut by a restart"));
 }
 
@@ -408,7 +401,7 @@ static void test_new_rejects_null(void **state)
 
 	assert_int_equal(gateway_calls_new(&c, NULL), EINVAL);
 	assert_ptr_equal(c, (struct gateway_calls *)0x1);
-	assert_int_equal(gateway_calls_new(NULL, f->store), EINVAL);
+	assert_int_equal(gateway_calls_new(NULL, f->db.store), EINVAL);
 	gateway_calls_free(NULL);
 }
 

@@ -1,4 +1,5 @@
 /* tests/mock/test_util.c - log capture and temporary folders for tests. */
+#define _GNU_SOURCE /* memmem */
 #include "test_util.h"
 
 #include <glib/gstdio.h>
@@ -83,4 +84,14 @@ void test_remove_dir(const char *path)
 		g_dir_close(d);
 	}
 	g_rmdir(path);
+}
+
+bool test_file_contains(const char *path, const char *needle)
+{
+	g_autofree char *data = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents(path, &data, &len, NULL))
+		return false;
+	return memmem(data, len, needle, strlen(needle)) != NULL;
 }

@@ -23,4 +23,8 @@ bool test_logged_substring(const char *needle);
 /** Delete the files in @path (not recursive) and the folder itself. */
 void test_remove_dir(const char *path);
 
+/** True when the file at @path holds the bytes of @needle (false when it
+ *  cannot be read). */
+bool test_file_contains(const char *path, const char *needle);
+
 #endif
