@@ -103,8 +103,8 @@ static struct gateway_call *row(struct fixture *f, const char *id)
 {
 	g_autoptr(GPtrArray) list = NULL;
 
-	assert_int_equal(gateway_store_call_list(f->db.store, NULL, &list, NULL),
-			 0);
+	assert_int_equal(
+		gateway_store_call_list(f->db.store, NULL, &list, NULL), 0);
 	for (guint i = 0; i < list->len; i++)
 		if (strcmp(((struct gateway_call *)list->pdata[i])->call_id,
 			   id) == 0)
@@ -118,9 +118,8 @@ static unsigned row_count(struct fixture *f)
 	g_autoptr(GPtrArray) list = NULL;
 	unsigned total = 0;
 
-	assert_int_equal(gateway_store_call_list(f->db.store, NULL, &list,
-						 &total),
-			 0);
+	assert_int_equal(
+		gateway_store_call_list(f->db.store, NULL, &list, &total), 0);
 	return total;
 }
 
@@ -170,7 +169,8 @@ static void test_answered_call(void **state)
 	assert_int_equal(json_object_get_int_member(o, "startedAt"), T0);
 	assert_true(member_is_null(o, "answeredAt"));
 	assert_int_equal(json_object_get_int_member(o, "duration"), 0);
-	assert_true(test_logged("ovoz-calls: call 1001 (wss) -> 1002: ringing"));
+	assert_true(
+		test_logged("ovoz-calls: call 1001 (wss) -> 1002: ringing"));
 	/* Written at once, not at the end. */
 	r = row(f, "a@ws");
 	assert_int_equal(r->started_at, T0);
@@ -179,8 +179,9 @@ static void test_answered_call(void **state)
 
 	fake_time = T0 + 5;
 	ev_answer(f, "a@ws", "udp");
-	assert_true(test_logged("ovoz-calls: call 1001 (wss) -> 1002 answered on"
-			   " udp"));
+	assert_true(
+		test_logged("ovoz-calls: call 1001 (wss) -> 1002 answered on"
+			    " udp"));
 	fake_time = T0 + 35;
 	o = active_call(f, 0);
 	assert_string_equal(json_object_get_string_member(o, "state"),
@@ -309,10 +310,12 @@ static void test_stray_events(void **state)
 	ev_answer(f, "ghost", "udp");
 	ev_end(f, "ghost", "busy", 486, NULL);
 	assert_int_equal(row_count(f), 0);
-	assert_true(test_logged("ovoz-calls: call ghost: answer for a call that is"
-			   " not live, ignored"));
-	assert_true(test_logged("ovoz-calls: call ghost: end for a call that is not"
-			   " live, ignored"));
+	assert_true(
+		test_logged("ovoz-calls: call ghost: answer for a call that is"
+			    " not live, ignored"));
+	assert_true(
+		test_logged("ovoz-calls: call ghost: end for a call that is not"
+			    " live, ignored"));
 
 	gateway_calls_event(f->calls, &bad); /* no Call-ID */
 	bad.call_id = "x";
@@ -342,7 +345,8 @@ static void test_stray_events(void **state)
 	ev_start(f, "dup", "1001", "wss", "1002");
 	assert_int_equal(gateway_calls_active_count(f->calls), 1);
 	assert_int_equal(row_count(f), 1);
-	assert_true(test_logged_substring("Call-ID dup is already in the call log"));
+	assert_true(test_logged_substring(
+		"Call-ID dup is already in the call log"));
 }
 
 /* After a crash, the next gateway_calls_new() closes what was open. */

@@ -103,10 +103,10 @@ static void test_migrations_idempotent(void **state)
 	/* One bookkeeping row per step, not one per open. */
 	rows = test_db_query(f->path, "SELECT COUNT(*) FROM schema_migrations");
 	assert_string_equal(rows, "3");
-	tables = test_db_query(f->path,
-			   "SELECT group_concat(name, ',') FROM (SELECT name"
-			   " FROM sqlite_master WHERE type = 'table' AND name"
-			   " NOT LIKE 'sqlite_%' ORDER BY name)");
+	tables = test_db_query(
+		f->path, "SELECT group_concat(name, ',') FROM (SELECT name"
+			 " FROM sqlite_master WHERE type = 'table' AND name"
+			 " NOT LIKE 'sqlite_%' ORDER BY name)");
 	assert_string_equal(tables, "calls,extensions,locations,"
 				    "register_attempts,schema_migrations,"
 				    "settings");
@@ -140,11 +140,11 @@ static void test_migration_2_on_v1_database(void **state)
 	assert_int_equal(gateway_store_call_start(f->store, "c1", "1001", "wss",
 						  "1002", 1700000000),
 			 0);
-	indexes = test_db_query(f->path,
-			    "SELECT group_concat(name, ',') FROM (SELECT name"
-			    " FROM sqlite_master WHERE type = 'index' AND"
-			    " tbl_name = 'calls' AND name NOT LIKE"
-			    " 'sqlite_%' ORDER BY name)");
+	indexes = test_db_query(
+		f->path, "SELECT group_concat(name, ',') FROM (SELECT name"
+			 " FROM sqlite_master WHERE type = 'index' AND"
+			 " tbl_name = 'calls' AND name NOT LIKE"
+			 " 'sqlite_%' ORDER BY name)");
 	assert_string_equal(indexes, "calls_callee,calls_caller,calls_started");
 }
 
@@ -156,8 +156,9 @@ static void test_newer_schema_refused(void **state)
 	g_autofree char *applied = NULL;
 	sqlite3 *db = NULL;
 
-	applied = test_db_query(f->path, "SELECT applied_at FROM schema_migrations"
-				     " WHERE version = 1");
+	applied = test_db_query(f->path,
+				"SELECT applied_at FROM schema_migrations"
+				" WHERE version = 1");
 	assert_non_null(applied);
 	assert_true(g_ascii_strtoll(applied, NULL, 10) > 1600000000);
 	gateway_store_close(f->store);
@@ -189,7 +190,8 @@ static void test_open_bad_path(void **state)
 {
 	struct test_db *f = *state;
 	struct gateway_store *s = (struct gateway_store *)0x1;
-	g_autofree char *bad = g_build_filename(f->dir, "missing", "x.db", NULL);
+	g_autofree char *bad =
+		g_build_filename(f->dir, "missing", "x.db", NULL);
 
 	assert_int_equal(gateway_store_open(&s, bad), EIO);
 	assert_ptr_equal(s, (struct gateway_store *)0x1);
@@ -328,12 +330,14 @@ static void test_locations(void **state)
 	assert_non_null(find_loc(list, "sip:1001@198.51.100.7:5060"));
 	g_clear_pointer(&list, g_ptr_array_unref);
 
-	assert_int_equal(gateway_store_location_delete(
-				 f->store, "1001", "sip:1001@198.51.100.7:5060"),
-			 0);
-	assert_int_equal(gateway_store_location_delete(
-				 f->store, "1001", "sip:1001@198.51.100.7:5060"),
-			 ENOENT);
+	assert_int_equal(
+		gateway_store_location_delete(f->store, "1001",
+					      "sip:1001@198.51.100.7:5060"),
+		0);
+	assert_int_equal(
+		gateway_store_location_delete(f->store, "1001",
+					      "sip:1001@198.51.100.7:5060"),
+		ENOENT);
 	assert_int_equal(gateway_store_location_list(f->store, &list), 0);
 	assert_int_equal(list->len, 0);
 }
@@ -417,15 +421,15 @@ static void test_attempts_per_extension(void **state)
 			    "second");
 	g_clear_pointer(&list, g_ptr_array_unref);
 
-	assert_int_equal(gateway_store_attempt_list(f->store, "9999", 50, &list),
-			 0);
+	assert_int_equal(
+		gateway_store_attempt_list(f->store, "9999", 50, &list), 0);
 	assert_int_equal(list->len, 1);
 	assert_string_equal(((struct gateway_attempt *)list->pdata[0])->detail,
 			    "unknown extension");
 	g_clear_pointer(&list, g_ptr_array_unref);
 
-	assert_int_equal(gateway_store_attempt_list(f->store, "1002", 50, &list),
-			 0);
+	assert_int_equal(
+		gateway_store_attempt_list(f->store, "1002", 50, &list), 0);
 	assert_int_equal(list->len, 0);
 }
 
@@ -444,7 +448,8 @@ static void test_settings(void **state)
 	assert_int_equal(gateway_store_setting_get(f->store, "k", &v), 0);
 	assert_string_equal(v, "two");
 	g_free(v);
-	assert_int_equal(gateway_store_setting_set(f->store, "k", NULL), EINVAL);
+	assert_int_equal(gateway_store_setting_set(f->store, "k", NULL),
+			 EINVAL);
 }
 
 static void test_survives_reopen(void **state)
@@ -469,10 +474,11 @@ static void test_survives_reopen(void **state)
 	assert_int_equal(gateway_store_location_list(f->store, &locs), 0);
 	assert_int_equal(locs->len, 1);
 	assert_int_equal(((struct gateway_location *)locs->pdata[0])->cseq, 7);
-	assert_int_equal(((struct gateway_location *)locs->pdata[0])->expires_at,
-			 4000000000);
-	assert_int_equal(gateway_store_attempt_list(f->store, "1001", 10, &atts),
-			 0);
+	assert_int_equal(
+		((struct gateway_location *)locs->pdata[0])->expires_at,
+		4000000000);
+	assert_int_equal(
+		gateway_store_attempt_list(f->store, "1001", 10, &atts), 0);
 	assert_int_equal(atts->len, 1);
 	assert_int_equal(gateway_store_setting_get(f->store, "k", &v), 0);
 	assert_string_equal(v, "v");
@@ -488,13 +494,14 @@ static void test_no_plain_password(void **state)
 
 	create_ext(f, "1001", "Alice");
 	row = test_db_query(f->path,
-			"SELECT extension || '|' || display_name || '|' ||"
-			" ha1_md5 || '|' || ha1_sha256 FROM extensions");
+			    "SELECT extension || '|' || display_name || '|' ||"
+			    " ha1_md5 || '|' || ha1_sha256 FROM extensions");
 	assert_non_null(row);
 	assert_null(strstr(row, PASSWORD));
 	/* The check would be vacuous if the row were not there at all. */
 	assert_non_null(strstr(row, md5));
-	assert_true(test_file_contains(f->path, md5) || test_file_contains(wal, md5));
+	assert_true(test_file_contains(f->path, md5) ||
+		    test_file_contains(wal, md5));
 	assert_false(test_file_contains(f->path, PASSWORD));
 	assert_false(test_file_contains(wal, PASSWORD));
 }

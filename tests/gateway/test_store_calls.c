@@ -155,7 +155,7 @@ static void test_call_unanswered_and_errors(void **state)
 static int count_open_calls(const char *path)
 {
 	g_autofree char *n = test_db_query(path, "SELECT COUNT(*) FROM calls"
-					     " WHERE ended_at IS NULL");
+						 " WHERE ended_at IS NULL");
 
 	return atoi(n);
 }
@@ -220,7 +220,8 @@ static void assert_call_ids(GPtrArray *list, const char *const *ids,
 	assert_int_equal(list->len, n);
 	for (size_t i = 0; i < n; i++)
 		assert_string_equal(
-			((struct gateway_call *)list->pdata[i])->call_id, ids[i]);
+			((struct gateway_call *)list->pdata[i])->call_id,
+			ids[i]);
 }
 
 static void test_call_list_filters(void **state)

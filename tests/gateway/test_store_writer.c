@@ -69,9 +69,9 @@ static int64_t count(struct fixture *f, const char *sql)
 	sqlite3_stmt *st = NULL;
 	int64_t n = -1;
 
-	assert_int_equal(sqlite3_open_v2(f->db.path, &db, SQLITE_OPEN_READONLY,
-					 NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+		sqlite3_open_v2(f->db.path, &db, SQLITE_OPEN_READONLY, NULL),
+		SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
@@ -87,7 +87,8 @@ static int sync_all(struct fixture *f)
 	gint64 end = g_get_monotonic_time() + SYNC_MS * 1000;
 	int err;
 
-	while ((err = gateway_store_writer_sync(f->db.store, SYNC_MS)) == EBUSY &&
+	while ((err = gateway_store_writer_sync(f->db.store, SYNC_MS)) ==
+		       EBUSY &&
 	       g_get_monotonic_time() < end)
 		g_usleep(10000);
 	return err;
@@ -125,7 +126,8 @@ static void assert_cache_matches_db(struct fixture *f, const char *ext)
 	int mem = gateway_store_credentials(f->db.store, ext, &md5, &sha);
 
 	assert_int_equal(mem, db);
-	assert_int_equal(gateway_store_has_extension(f->db.store, ext), db == 0);
+	assert_int_equal(gateway_store_has_extension(f->db.store, ext),
+			 db == 0);
 	if (db == 0) {
 		assert_string_equal(md5, e.ha1_md5);
 		assert_string_equal(sha, e.ha1_sha256);
@@ -141,8 +143,8 @@ static void assert_cache_password(struct fixture *f, const char *ext,
 	g_autofree char *want_sha = ha1(G_CHECKSUM_SHA256, ext, pw);
 	const char *md5 = NULL, *sha = NULL;
 
-	assert_int_equal(gateway_store_credentials(f->db.store, ext, &md5, &sha),
-			 0);
+	assert_int_equal(
+		gateway_store_credentials(f->db.store, ext, &md5, &sha), 0);
 	assert_string_equal(md5, want);
 	assert_string_equal(sha, want_sha);
 }
@@ -163,7 +165,8 @@ static void test_cache_follows_writes(void **state)
 							"Alice", NULL, NULL),
 			 0);
 	assert_cache_password(f, "1001", "second-pw");
-	assert_int_equal(gateway_store_extension_delete(f->db.store, "1002"), 0);
+	assert_int_equal(gateway_store_extension_delete(f->db.store, "1002"),
+			 0);
 	assert_cache_matches_db(f, "1002");
 	assert_false(gateway_store_has_extension(f->db.store, "1002"));
 	assert_cache_matches_db(f, "9999");
@@ -246,7 +249,8 @@ static void test_writer_batches_land_after_lock(void **state)
 	queue_location(f, "1001", "<sip:1001@127.0.0.1:5062>");
 	assert_true(g_get_monotonic_time() - t0 < G_USEC_PER_SEC / 2);
 	/* The writer reports the lock instead of making readers wait. */
-	assert_int_equal(gateway_store_writer_sync(f->db.store, SYNC_MS), EBUSY);
+	assert_int_equal(gateway_store_writer_sync(f->db.store, SYNC_MS),
+			 EBUSY);
 	gateway_store_writer_stats(f->db.store, &st);
 	assert_true(st.busy);
 	assert_int_equal(st.queued, 1001);
@@ -283,11 +287,12 @@ static void test_writer_calls_and_row_errors(void **state)
 	const struct gateway_call *c;
 
 	assert_int_equal(create(f, "1001", "pw-1001"), 0);
-	gateway_store_writer_call_start(f->db.store, "c1", "1001", "wss", "1002",
-					1700000000);
+	gateway_store_writer_call_start(f->db.store, "c1", "1001", "wss",
+					"1002", 1700000000);
 	gateway_store_writer_call_answer(f->db.store, "c1", "udp", 1700000003);
 	queue_location(f, "9999", "<sip:9999@127.0.0.1:5064>"); /* unknown */
-	gateway_store_writer_call_start(f->db.store, "c1", "1003", "udp", "1001",
+	gateway_store_writer_call_start(f->db.store, "c1", "1003", "udp",
+					"1001",
 					1700000004); /* duplicate Call-ID */
 	gateway_store_writer_call_end(f->db.store, "c1", 1700000010, "answered",
 				      200, "caller");
@@ -297,8 +302,8 @@ static void test_writer_calls_and_row_errors(void **state)
 	gateway_store_writer_location_delete(f->db.store, "1001", "<sip:none>");
 	assert_int_equal(sync_all(f), 0);
 
-	assert_int_equal(gateway_store_call_list(f->db.store, NULL, &calls, NULL),
-			 0);
+	assert_int_equal(
+		gateway_store_call_list(f->db.store, NULL, &calls, NULL), 0);
 	assert_int_equal(calls->len, 1);
 	c = calls->pdata[0];
 	assert_string_equal(c->caller, "1001");
@@ -368,7 +373,8 @@ static void test_writer_delete_takes_queued(void **state)
 	for (int i = 0; i < 20; i++)
 		queue_attempt(f, "1001", i);
 	queue_location(f, "1001", "<sip:1001@127.0.0.1:5062>");
-	assert_int_equal(gateway_store_extension_delete(f->db.store, "1001"), 0);
+	assert_int_equal(gateway_store_extension_delete(f->db.store, "1001"),
+			 0);
 	assert_int_equal(sync_all(f), 0);
 	assert_int_equal(count(f, "SELECT count(*) FROM register_attempts"), 0);
 	assert_int_equal(count(f, "SELECT count(*) FROM locations"), 0);

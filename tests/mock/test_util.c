@@ -45,7 +45,8 @@ void test_log_stop(void)
 void test_log_clear(void)
 {
 	g_mutex_lock(&test_log_lock);
-	g_ptr_array_set_size(test_log_lines, 0);
+	if (test_log_lines)
+		g_ptr_array_set_size(test_log_lines, 0);
 	g_mutex_unlock(&test_log_lock);
 }
 
