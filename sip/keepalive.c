@@ -76,11 +76,8 @@ static void ka_send(struct sip_keepalive *ka, const struct sip_binding *b,
 		    const char *branch)
 {
 	struct sip_message *m = ka_options(ka, b, branch);
-	size_t len;
-	g_autofree char *bytes = m ? sip_message_serialize(m, &len) : NULL;
 
-	if (bytes)
-		sip_transport_send(ka->udp, &b->addr, bytes, len);
+	sip_message_send(m, ka->udp, &b->addr);
 	sip_message_unref(m);
 }
 

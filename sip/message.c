@@ -471,6 +471,20 @@ char *sip_message_serialize(struct sip_message *m, size_t *len)
 	return (char *)g_byte_array_free(ba, FALSE);
 }
 
+int sip_message_send(struct sip_message *m, struct sip_transport *tp,
+		     const struct sip_addr *dst)
+{
+	g_autofree char *bytes = NULL;
+	size_t len;
+
+	if (!tp)
+		return ENOTCONN;
+	bytes = m ? sip_message_serialize(m, &len) : NULL;
+	if (!bytes)
+		return EINVAL;
+	return sip_transport_send(tp, dst, bytes, len);
+}
+
 char *sip_message_header_text(const struct sip_message *m, const char *name)
 {
 	msg_mclass_t const *mc = msg_mclass(m->msg);

@@ -18,6 +18,8 @@
 #include <sofia-sip/msg.h>
 #include <sofia-sip/sip.h>
 
+#include "sip/transport.h"
+
 /** Messages larger than this are refused before parsing. */
 #define SIP_MESSAGE_MAX_SIZE 65535
 
@@ -113,6 +115,15 @@ int sip_message_add_header(struct sip_message *m, const char *name,
  * string. Returns the bytes (free with g_free) and sets *@len, or NULL.
  */
 char *sip_message_serialize(struct sip_message *m, size_t *len);
+
+/**
+ * sip_message_send() - encode @m (borrowed; NULL allowed) and send it on
+ * @tp (borrowed; NULL allowed) to @dst. Returns 0, EINVAL when there is no
+ * message or it cannot be encoded, ENOTCONN without a transport, or the
+ * transport's error. Signalling thread, as the transport.
+ */
+int sip_message_send(struct sip_message *m, struct sip_transport *tp,
+		     const struct sip_addr *dst);
 
 /** Header value as text ("User-Agent"), or NULL. Free with g_free. */
 char *sip_message_header_text(const struct sip_message *m, const char *name);

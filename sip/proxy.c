@@ -557,8 +557,6 @@ static void proxy_in_dialog(struct sip_proxy *px,
 		/* ACK for 2xx is end to end and has no transaction. */
 		g_autofree char *branch = proxy_new_branch();
 		g_autofree char *via = proxy_via(px, tp, branch);
-		size_t len;
-		g_autofree char *bytes = NULL;
 		struct proxy_media_leg leg = {
 			.from_kind = sip_transport_kind(req->tp),
 			.to_kind = sip_transport_kind(tp), .source = &req->src,
@@ -567,9 +565,7 @@ static void proxy_in_dialog(struct sip_proxy *px,
 		proxy_insert(m, sip_via_class, via);
 		proxy_dialog_leg(px, sip, true, &leg.branch, &leg.from_caller);
 		proxy_media_body(px, m, &leg, &reason);
-		bytes = sip_message_serialize(m, &len);
-		if (bytes)
-			proxy_send(tp, &dst, bytes, len);
+		sip_message_send(m, tp, &dst);
 		sip_message_unref(m);
 		g_free(key);
 		return;

@@ -214,15 +214,11 @@ static void proxy_bye_send(struct sip_proxy *px, struct proxy_dialog *d,
 	struct sip_addr dst;
 	struct sip_transport *tp = proxy_resolve(px, token, &dst);
 	struct sip_message *m;
-	g_autofree char *bytes = NULL;
-	size_t len;
 
 	if (!tp || sip_transport_is_closed(tp))
 		return;
 	m = proxy_bye(px, d, to_callee, tp, reason_hdr);
-	bytes = m ? sip_message_serialize(m, &len) : NULL;
-	if (bytes)
-		proxy_send(tp, &dst, bytes, len);
+	sip_message_send(m, tp, &dst);
 	sip_message_unref(m);
 }
 

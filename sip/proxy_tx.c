@@ -296,11 +296,8 @@ void proxy_branch_send_derived(struct proxy_branch *b, const char *method,
 				const sip_to_t *to)
 {
 	struct sip_message *m = proxy_branch_derive(b, method, to);
-	size_t len;
-	g_autofree char *bytes = m ? sip_message_serialize(m, &len) : NULL;
 
-	if (bytes)
-		proxy_send(b->tp, &b->dst, bytes, len);
+	sip_message_send(m, b->tp, &b->dst);
 	sip_message_unref(m);
 }
 

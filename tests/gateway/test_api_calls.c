@@ -88,14 +88,6 @@ static void assert_page(struct api_fixture *f, const char *query, int64_t total,
 		assert_string_equal(call_id_at(f, i), ids[i]);
 }
 
-static bool is_null_member(JsonObject *o, const char *name)
-{
-	JsonNode *n = json_object_get_member(o, name);
-
-	assert_non_null(n);
-	return JSON_NODE_HOLDS_NULL(n);
-}
-
 static void test_calls_list(void **state)
 {
 	struct api_fixture *f = *state;
@@ -129,20 +121,20 @@ static void test_calls_list(void **state)
 	assert_string_equal(json_object_get_string_member(c, "disposition"),
 			    "busy");
 	assert_int_equal(json_object_get_int_member(c, "status"), 486);
-	assert_true(is_null_member(c, "answeredAt"));
-	assert_true(is_null_member(c, "calleeTransport"));
-	assert_true(is_null_member(c, "hangupBy"));
+	assert_true(test_json_is_null(c, "answeredAt"));
+	assert_true(test_json_is_null(c, "calleeTransport"));
+	assert_true(test_json_is_null(c, "hangupBy"));
 	assert_int_equal(json_object_get_int_member(c, "duration"), 0);
 
 	/* A call in progress: everything about its end is null. */
 	c = json_array_get_object_element(calls_array(f), 2);
 	assert_int_equal(json_object_get_size(c), 12);
 	assert_string_equal(json_object_get_string_member(c, "callId"), "c3");
-	assert_true(is_null_member(c, "answeredAt"));
-	assert_true(is_null_member(c, "endedAt"));
-	assert_true(is_null_member(c, "disposition"));
-	assert_true(is_null_member(c, "status"));
-	assert_true(is_null_member(c, "hangupBy"));
+	assert_true(test_json_is_null(c, "answeredAt"));
+	assert_true(test_json_is_null(c, "endedAt"));
+	assert_true(test_json_is_null(c, "disposition"));
+	assert_true(test_json_is_null(c, "status"));
+	assert_true(test_json_is_null(c, "hangupBy"));
 	assert_int_equal(json_object_get_int_member(c, "duration"), 0);
 }
 
@@ -249,10 +241,6 @@ static void test_calls_auth_and_routes(void **state)
 static void test_calls_active(void **state)
 {
 	struct api_fixture *f = *state;
-	struct gateway_api *bare = NULL;
-	struct gateway_api_config cfg = {.realm = REALM,
-					 .min_password_len = MIN_PW,
-					 .token_sha256 = f->token_sha256};
 	JsonObject *c;
 
 	assert_int_equal(test_api_call(&f->c, "GET", "/api/calls/active", NULL),
@@ -267,10 +255,7 @@ static void test_calls_active(void **state)
 	assert_int_equal(json_object_get_int_member(c, "duration"), 17);
 
 	/* No hook installed: an empty list, not an error. */
-	assert_int_equal(gateway_api_new(&bare, f->db.store, &cfg, NULL, NULL),
-			 0);
-	gateway_api_free(f->c.api);
-	f->c.api = bare;
+	api_fixture_drop_hooks(f);
 	assert_int_equal(test_api_call(&f->c, "GET", "/api/calls/active", NULL),
 			 200);
 	assert_int_equal(json_array_get_length(calls_array(f)), 0);
@@ -288,10 +273,6 @@ int main(void)
 		T(test_calls_active),
 #undef T
 	};
-	int rc;
-
-	test_log_start();
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	test_log_stop();
-	return rc;
+	return cmocka_run_group_tests(tests, test_log_group_setup,
+				      test_log_group_teardown);
 }

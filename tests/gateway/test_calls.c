@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "api_util.h"
 #include "store_util.h"
 #include "test_util.h"
 #include <glib.h>
@@ -140,14 +141,6 @@ static JsonObject *active_call(struct fixture *f, guint i)
 	return json_array_get_object_element(a, i);
 }
 
-static bool member_is_null(JsonObject *o, const char *name)
-{
-	JsonNode *n = json_object_get_member(o, name);
-
-	assert_non_null(n);
-	return JSON_NODE_HOLDS_NULL(n);
-}
-
 static void test_answered_call(void **state)
 {
 	struct fixture *f = *state;
@@ -163,11 +156,11 @@ static void test_answered_call(void **state)
 	assert_string_equal(
 		json_object_get_string_member(o, "callerTransport"), "wss");
 	assert_string_equal(json_object_get_string_member(o, "callee"), "1002");
-	assert_true(member_is_null(o, "calleeTransport"));
+	assert_true(test_json_is_null(o, "calleeTransport"));
 	assert_string_equal(json_object_get_string_member(o, "state"),
 			    "ringing");
 	assert_int_equal(json_object_get_int_member(o, "startedAt"), T0);
-	assert_true(member_is_null(o, "answeredAt"));
+	assert_true(test_json_is_null(o, "answeredAt"));
 	assert_int_equal(json_object_get_int_member(o, "duration"), 0);
 	assert_true(
 		test_logged("ovoz-calls: call 1001 (wss) -> 1002: ringing"));
@@ -421,10 +414,6 @@ int main(void)
 		T(test_new_rejects_null),
 #undef T
 	};
-	int rc;
-
-	test_log_start();
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	test_log_stop();
-	return rc;
+	return cmocka_run_group_tests(tests, test_log_group_setup,
+				      test_log_group_teardown);
 }

@@ -24,23 +24,6 @@
 #define REALM "ovoz.test"
 #define PASSWORD "Plain-S3cret-Passw0rd"
 
-/* The fixture: a fresh store in a temporary folder. */
-static int setup(void **state)
-{
-	struct test_db *f = g_new0(struct test_db, 1);
-
-	test_db_open(f);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	test_db_close(*state);
-	g_free(*state);
-	return 0;
-}
-
 static char *ha1(GChecksumType type, const char *ext, const char *pw)
 {
 	return test_ha1(type, ext, REALM, pw);
@@ -540,7 +523,8 @@ static void test_attempt_add_is_direct(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, test_db_setup, \
+						 test_db_teardown)
 		T(test_migrations_idempotent),
 		T(test_migration_2_on_v1_database),
 		T(test_newer_schema_refused),

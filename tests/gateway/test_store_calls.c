@@ -17,22 +17,6 @@
 #include "gateway/store.h"
 #include "store_util.h"
 
-static int setup(void **state)
-{
-	struct test_db *f = g_new0(struct test_db, 1);
-
-	test_db_open(f);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	test_db_close(*state);
-	g_free(*state);
-	return 0;
-}
-
 static struct gateway_call *only_call(struct test_db *f, const char *call_id)
 {
 	g_autoptr(GPtrArray) list = NULL;
@@ -348,7 +332,8 @@ static void test_call_list_limits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, test_db_setup, \
+						 test_db_teardown)
 		T(test_call_answered),
 		T(test_call_unanswered_and_errors),
 		T(test_call_close_cut),

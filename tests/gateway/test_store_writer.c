@@ -417,10 +417,6 @@ int main(void)
 		cmocka_unit_test(test_writer_inline_in_memory),
 #undef T
 	};
-	int rc;
-
-	test_log_start();
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	test_log_stop();
-	return rc;
+	return cmocka_run_group_tests(tests, test_log_group_setup,
+				      test_log_group_teardown);
 }

@@ -71,6 +71,14 @@ void test_api_clear(struct test_api *c)
 	g_clear_pointer(&c->api, gateway_api_free);
 }
 
+bool test_json_is_null(JsonObject *o, const char *name)
+{
+	JsonNode *n = json_object_get_member(o, name);
+
+	assert_non_null(n);
+	return JSON_NODE_HOLDS_NULL(n);
+}
+
 static void fake_contacts(void *ctx, const char *ext, JsonArray *array)
 {
 	JsonObject *o;
@@ -118,19 +126,32 @@ static const struct gateway_api_hooks fake_hooks = {
 	.active_calls = fake_active_calls,
 };
 
+static void api_fixture_start(struct api_fixture *f,
+			      const struct gateway_api_hooks *hooks)
+{
+	struct gateway_api_config cfg = {.realm = TEST_API_REALM,
+					 .min_password_len = TEST_API_MIN_PW,
+					 .token_sha256 = f->token_sha256};
+
+	assert_int_equal(gateway_api_new(&f->c.api, f->db.store, &cfg, hooks,
+					 hooks ? f : NULL),
+			 0);
+}
+
+void api_fixture_drop_hooks(struct api_fixture *f)
+{
+	test_api_clear(&f->c);
+	api_fixture_start(f, NULL);
+}
+
 int api_fixture_setup(void **state)
 {
 	struct api_fixture *f = g_new0(struct api_fixture, 1);
-	struct gateway_api_config cfg = {.realm = TEST_API_REALM,
-					 .min_password_len = TEST_API_MIN_PW};
 
 	test_db_open(&f->db);
 	f->token_sha256 = g_compute_checksum_for_string(G_CHECKSUM_SHA256,
 							TEST_API_TOKEN, -1);
-	cfg.token_sha256 = f->token_sha256;
-	assert_int_equal(gateway_api_new(&f->c.api, f->db.store, &cfg,
-					 &fake_hooks, f),
-			 0);
+	api_fixture_start(f, &fake_hooks);
 	test_log_clear();
 	*state = f;
 	return 0;

@@ -8,6 +8,7 @@
 #define OVOZ_TESTS_API_UTIL_H
 
 #include <json-glib/json-glib.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "gateway/api.h"
@@ -56,5 +57,11 @@ struct api_fixture {
 /** cmocka set-up and tear-down of a struct api_fixture. */
 int api_fixture_setup(void **state);
 int api_fixture_teardown(void **state);
+/** Replace the fixture's API by one without hooks, as a gateway that
+ *  installed none would run it. */
+void api_fixture_drop_hooks(struct api_fixture *f);
+
+/** True when member @name of @o is present and null (asserts presence). */
+bool test_json_is_null(JsonObject *o, const char *name);
 
 #endif

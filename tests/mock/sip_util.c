@@ -1,4 +1,10 @@
 /* tests/mock/sip_util.c - digest fixtures and a REGISTER round trip. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
 #include "sip_util.h"
 
 #include <errno.h>
@@ -37,6 +43,37 @@ int test_creds(const char *realm, const char *const *known, const char *user,
 	sip_digest_ha1(SIP_DIGEST_MD5, user, realm, pw, md5);
 	sip_digest_ha1(SIP_DIGEST_SHA256, user, realm, pw, sha);
 	return 0;
+}
+
+void test_registrar_open(struct test_registrar *t,
+			 const struct sip_auth_config *acfg,
+			 const char *const *domains,
+			 sip_auth_credentials_h creds,
+			 const struct sip_registrar_hooks *hooks, void *ctx)
+{
+	struct sip_registrar_config cfg = {
+		.min_expires = 60, .max_expires = 3600,
+		.default_expires = 3600, .max_contacts = 3,
+		.domains = domains};
+
+	assert_int_equal(sip_stack_new(&t->st, NULL), 0);
+	assert_int_equal(sip_auth_new(&t->auth, acfg, t->st, creds, ctx), 0);
+	assert_int_equal(sip_registrar_new(&t->reg, &cfg, t->st, t->auth,
+					   hooks, ctx),
+			 0);
+	sip_registrar_set_clock(t->reg, test_clock);
+	sip_auth_set_clock(t->auth, test_clock);
+	sip_stack_set_handler(t->st, "REGISTER", sip_registrar_handle, t->reg);
+	t->udp = fake_transport_new(SIP_TRANSPORT_UDP, "udp", &t->udp_f);
+}
+
+void test_registrar_close(struct test_registrar *t)
+{
+	sip_registrar_free(t->reg);
+	sip_auth_free(t->auth);
+	sip_stack_free(t->st);
+	sip_transport_unref(t->udp);
+	*t = (struct test_registrar){0};
 }
 
 char *test_register_text(const char *realm, const char *via,

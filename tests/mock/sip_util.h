@@ -10,6 +10,7 @@
 
 #include "fake_transport.h"
 #include "sip/auth.h"
+#include "sip/registrar.h"
 #include "sip/stack.h"
 
 /** The fake wall clock (seconds) test_clock() returns; tests move it. */
@@ -29,6 +30,29 @@ struct sip_auth_config test_auth_config(const char *realm,
  */
 int test_creds(const char *realm, const char *const *known, const char *user,
 	       char *md5, char *sha);
+
+/** A registrar as the gateway runs it: a stack whose REGISTER handler is
+ *  the registrar, digest auth, the test clock, and a fake UDP transport. */
+struct test_registrar {
+	struct sip_stack *st;
+	struct sip_auth *auth;
+	struct sip_registrar *reg;
+	struct sip_transport *udp;
+	struct fake_transport *udp_f;
+};
+
+/**
+ * test_registrar_open() - set @t up (asserts success): registrations of
+ * 60 s to an hour, 3 contacts per extension, in @domains (NULL-terminated),
+ * authenticated with @acfg and @creds; @hooks and @ctx go to the
+ * registrar (@hooks may be NULL).
+ */
+void test_registrar_open(struct test_registrar *t,
+			 const struct sip_auth_config *acfg,
+			 const char *const *domains,
+			 sip_auth_credentials_h creds,
+			 const struct sip_registrar_hooks *hooks, void *ctx);
+void test_registrar_close(struct test_registrar *t);
 
 /**
  * test_register_text() - a REGISTER of @user in @realm without a Contact,

@@ -19,6 +19,22 @@ void test_db_open(struct test_db *db)
 	assert_int_equal(gateway_store_open(&db->store, db->path), 0);
 }
 
+int test_db_setup(void **state)
+{
+	struct test_db *db = g_new0(struct test_db, 1);
+
+	test_db_open(db);
+	*state = db;
+	return 0;
+}
+
+int test_db_teardown(void **state)
+{
+	test_db_close(*state);
+	g_free(*state);
+	return 0;
+}
+
 void test_db_reopen(struct test_db *db)
 {
 	gateway_store_close(db->store);

@@ -18,6 +18,9 @@ struct test_db {
 
 /** Create the folder and open a fresh store in it (asserts success). */
 void test_db_open(struct test_db *db);
+/** cmocka set-up and tear-down whose state is a new struct test_db. */
+int test_db_setup(void **state);
+int test_db_teardown(void **state);
 /** Close and open the store again, as a restart does. */
 void test_db_reopen(struct test_db *db);
 /** Close the store, delete its files and the folder; clears @db. */

@@ -42,6 +42,18 @@ void test_log_stop(void)
 	g_mutex_unlock(&test_log_lock);
 }
 
+int test_log_group_setup(void **state)
+{
+	test_log_start();
+	return 0;
+}
+
+int test_log_group_teardown(void **state)
+{
+	test_log_stop();
+	return 0;
+}
+
 void test_log_clear(void)
 {
 	g_mutex_lock(&test_log_lock);

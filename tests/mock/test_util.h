@@ -16,6 +16,9 @@ extern GPtrArray *test_log_lines;
 void test_log_start(void);
 void test_log_stop(void);
 void test_log_clear(void);
+/** test_log_start()/stop() as cmocka group set-up and tear-down. */
+int test_log_group_setup(void **state);
+int test_log_group_teardown(void **state);
 /** True if a captured line equals @line / contains @needle. */
 bool test_logged(const char *line);
 bool test_logged_substring(const char *needle);

@@ -24,11 +24,7 @@
 #define CONTACT_SRC "192.0.2.10:5062"
 
 struct fixture {
-	struct sip_stack *st;
-	struct sip_auth *auth;
-	struct sip_registrar *reg;
-	struct sip_transport *udp;
-	struct fake_transport *udp_f;
+	struct test_registrar r;
 	struct sip_keepalive *ka;
 };
 
@@ -45,16 +41,16 @@ static struct sip_keepalive *ka_make(struct fixture *f, unsigned interval,
 		.domain = DOMAIN, .host = "192.0.2.1", .port = 15060};
 	struct sip_keepalive *ka = NULL;
 
-	assert_int_equal(sip_keepalive_new(&ka, &cfg, f->reg, f->udp), 0);
+	assert_int_equal(sip_keepalive_new(&ka, &cfg, f->r.reg, f->r.udp), 0);
 	return ka;
 }
 
 static void bind_contact(struct fixture *f, const char *user,
 			 const char *contact, const char *source)
 {
-	int64_t expires = g_get_real_time() / G_USEC_PER_SEC + 3600;
+	int64_t expires = test_now + 3600;
 
-	assert_int_equal(sip_registrar_restore(f->reg, user, contact, source,
+	assert_int_equal(sip_registrar_restore(f->r.reg, user, contact, source,
 					       "MicroSIP/3.21.3", "cid-ka", 1,
 					       expires, NULL),
 			 0);
@@ -63,19 +59,10 @@ static void bind_contact(struct fixture *f, const char *user,
 static int setup(void **state)
 {
 	static const char *const domains[] = {DOMAIN, NULL};
-	struct sip_registrar_config rcfg = {
-		.min_expires = 60, .max_expires = 3600,
-		.default_expires = 3600, .max_contacts = 3,
-		.domains = domains};
 	struct sip_auth_config acfg = test_auth_config(DOMAIN, 3);
 	struct fixture *f = g_new0(struct fixture, 1);
 
-	sip_stack_new(&f->st, NULL);
-	assert_int_equal(sip_auth_new(&f->auth, &acfg, f->st, no_creds, f), 0);
-	assert_int_equal(sip_registrar_new(&f->reg, &rcfg, f->st, f->auth,
-					   NULL, NULL),
-			 0);
-	f->udp = fake_transport_new(SIP_TRANSPORT_UDP, "udp", &f->udp_f);
+	test_registrar_open(&f->r, &acfg, domains, no_creds, NULL, NULL);
 	bind_contact(f, "1001", "<" CONTACT_URI ">", CONTACT_SRC);
 	test_log_clear();
 	*state = f;
@@ -87,10 +74,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	sip_keepalive_free(f->ka);
-	sip_registrar_free(f->reg);
-	sip_auth_free(f->auth);
-	sip_stack_free(f->st);
-	sip_transport_unref(f->udp);
+	test_registrar_close(&f->r);
 	g_free(f);
 	return 0;
 }
@@ -98,7 +82,7 @@ static int teardown(void **state)
 /* The phone's answer to the oldest ping sent (any status counts). */
 static bool answer_ping(struct fixture *f, int status)
 {
-	struct sip_message *ping = fake_transport_pop(f->udp_f);
+	struct sip_message *ping = fake_transport_pop(f->r.udp_f);
 	struct sip_message *reply = NULL;
 	bool consumed;
 
@@ -124,11 +108,11 @@ static void test_options_built(void **state)
 
 	f->ka = ka_make(f, 0, 3);
 	sip_keepalive_run(f->ka);
-	assert_int_equal(fake_transport_pending(f->udp_f), 1);
-	dst = g_ptr_array_index(f->udp_f->dst, 0);
+	assert_int_equal(fake_transport_pending(f->r.udp_f), 1);
+	dst = g_ptr_array_index(f->r.udp_f->dst, 0);
 	sip_addr_parse(&want, CONTACT_SRC);
 	assert_true(sip_addr_equal(dst, &want));
-	m = fake_transport_pop(f->udp_f);
+	m = fake_transport_pop(f->r.udp_f);
 	assert_non_null(m);
 	assert_true(sip_message_check(m, &v));
 	sip = sip_message_sip(m);
@@ -168,11 +152,11 @@ static void test_one_ping_per_contact_per_round(void **state)
 	bind_contact(f, "1002", "<sip:1002@192.0.2.11:5070>", "192.0.2.11:5070");
 	f->ka = ka_make(f, 0, 3);
 	sip_keepalive_run(f->ka);
-	assert_int_equal(fake_transport_pending(f->udp_f), 2);
+	assert_int_equal(fake_transport_pending(f->r.udp_f), 2);
 	sip_keepalive_run(f->ka);
-	assert_int_equal(fake_transport_pending(f->udp_f), 4);
-	a = fake_transport_pop(f->udp_f);
-	b = fake_transport_pop(f->udp_f);
+	assert_int_equal(fake_transport_pending(f->r.udp_f), 4);
+	a = fake_transport_pop(f->r.udp_f);
+	b = fake_transport_pop(f->r.udp_f);
 	assert_string_not_equal(sip_message_sip(a)->sip_via->v_branch,
 				sip_message_sip(b)->sip_via->v_branch);
 	sip_message_unref(a);
@@ -190,9 +174,9 @@ static void test_answering_contact_kept(void **state)
 		assert_true(answer_ping(f, i % 2 ? 405 : 200));
 	}
 	sip_keepalive_run(f->ka);
-	assert_int_equal(sip_registrar_count(f->reg), 1);
+	assert_int_equal(sip_registrar_count(f->r.reg), 1);
 	assert_int_equal(sip_keepalive_dropped(f->ka), 0);
-	assert_int_equal(fake_transport_pending(f->udp_f), 1);
+	assert_int_equal(fake_transport_pending(f->r.udp_f), 1);
 }
 
 /* max_missed unanswered pings, then the binding goes, with a log line. */
@@ -203,12 +187,12 @@ static void test_silent_contact_dropped(void **state)
 	f->ka = ka_make(f, 0, 3);
 	for (int i = 0; i < 3; i++)
 		sip_keepalive_run(f->ka);
-	assert_int_equal(fake_transport_pending(f->udp_f), 3);
-	assert_int_equal(sip_registrar_count(f->reg), 1);
+	assert_int_equal(fake_transport_pending(f->r.udp_f), 3);
+	assert_int_equal(sip_registrar_count(f->r.reg), 1);
 	sip_keepalive_run(f->ka);
-	assert_int_equal(sip_registrar_count(f->reg), 0);
+	assert_int_equal(sip_registrar_count(f->r.reg), 0);
 	assert_int_equal(sip_keepalive_dropped(f->ka), 1);
-	assert_int_equal(fake_transport_pending(f->udp_f), 3); /* no 4th */
+	assert_int_equal(fake_transport_pending(f->r.udp_f), 3); /* no 4th */
 	assert_true(test_logged("ovoz-keepalive: 1001: contact " CONTACT_URI
 				" stopped answering 3 pings, dropped"));
 }
@@ -223,15 +207,15 @@ static void test_answer_resets_count(void **state)
 	sip_keepalive_run(f->ka);
 	sip_keepalive_run(f->ka);
 	/* Only the last round's ping still matches. */
-	while (fake_transport_pending(f->udp_f) > 1)
-		sip_message_unref(fake_transport_pop(f->udp_f));
+	while (fake_transport_pending(f->r.udp_f) > 1)
+		sip_message_unref(fake_transport_pop(f->r.udp_f));
 	assert_true(answer_ping(f, 200));
 	sip_keepalive_run(f->ka);
 	sip_keepalive_run(f->ka);
-	assert_int_equal(sip_registrar_count(f->reg), 1);
+	assert_int_equal(sip_registrar_count(f->r.reg), 1);
 	sip_keepalive_run(f->ka);
 	sip_keepalive_run(f->ka);
-	assert_int_equal(sip_registrar_count(f->reg), 0);
+	assert_int_equal(sip_registrar_count(f->r.reg), 0);
 }
 
 /* A response that is not to a ping is left to the proxy. */
@@ -259,13 +243,13 @@ static void test_contact_without_address_skipped(void **state)
 {
 	struct fixture *f = *state;
 
-	sip_registrar_remove_user(f->reg, "1001");
+	sip_registrar_remove_user(f->r.reg, "1001");
 	bind_contact(f, "1001", "<" CONTACT_URI ">", NULL);
 	f->ka = ka_make(f, 0, 1);
 	sip_keepalive_run(f->ka);
 	sip_keepalive_run(f->ka);
-	assert_int_equal(fake_transport_pending(f->udp_f), 0);
-	assert_int_equal(sip_registrar_count(f->reg), 1);
+	assert_int_equal(fake_transport_pending(f->r.udp_f), 0);
+	assert_int_equal(sip_registrar_count(f->r.reg), 1);
 }
 
 static gboolean quit_loop(gpointer data)
@@ -281,11 +265,11 @@ static void test_interval_timer(void **state)
 	GMainLoop *loop = g_main_loop_new(NULL, FALSE);
 
 	f->ka = ka_make(f, 1, 3);
-	assert_int_equal(fake_transport_pending(f->udp_f), 0);
+	assert_int_equal(fake_transport_pending(f->r.udp_f), 0);
 	g_timeout_add(2600, quit_loop, loop);
 	g_main_loop_run(loop);
 	/* Seconds-timers may be aligned: 2 or 3 rounds in 2.6 s. */
-	assert_in_range(fake_transport_pending(f->udp_f), 2, 3);
+	assert_in_range(fake_transport_pending(f->r.udp_f), 2, 3);
 	sip_keepalive_free(g_steal_pointer(&f->ka));
 	g_main_loop_unref(loop);
 }
@@ -296,9 +280,9 @@ static void test_new_rejects_bad_config(void **state)
 	struct sip_keepalive_config cfg = {.interval = 0, .host = "192.0.2.1"};
 	struct sip_keepalive *ka = NULL;
 
-	assert_int_equal(sip_keepalive_new(&ka, &cfg, f->reg, f->udp), EINVAL);
+	assert_int_equal(sip_keepalive_new(&ka, &cfg, f->r.reg, f->r.udp), EINVAL);
 	cfg.domain = DOMAIN;
-	assert_int_equal(sip_keepalive_new(&ka, &cfg, f->reg, NULL), EINVAL);
+	assert_int_equal(sip_keepalive_new(&ka, &cfg, f->r.reg, NULL), EINVAL);
 	assert_null(ka);
 }
 
@@ -325,10 +309,6 @@ int main(void)
 						setup, teardown),
 	};
 
-	int failed;
-
-	test_log_start();
-	failed = cmocka_run_group_tests(tests, NULL, NULL);
-	test_log_stop();
-	return failed;
+	return cmocka_run_group_tests(tests, test_log_group_setup,
+				      test_log_group_teardown);
 }

@@ -19,11 +19,7 @@
 #define REALM "ovoz.test"
 
 struct fixture {
-	struct sip_stack *st;
-	struct sip_auth *auth;
-	struct sip_registrar *reg;
-	struct sip_transport *udp;
-	struct fake_transport *udp_f;
+	struct test_registrar r;
 	struct sip_transport *ws;
 	struct fake_transport *ws_f;
 	struct sip_addr src;
@@ -63,21 +59,10 @@ static int setup_auth(void **state, const struct sip_auth_config *acfg)
 	struct fixture *f = g_new0(struct fixture, 1);
 	static const char *const domains[] = {REALM, "192.0.2.1", "[2001:db8::1]",
 					      NULL};
-	struct sip_registrar_config cfg = {
-		.min_expires = 60, .max_expires = 3600,
-		.default_expires = 3600, .max_contacts = 3,
-		.domains = domains};
 	static const struct sip_registrar_hooks hooks = {
 		.binding = on_binding, .attempt = on_attempt};
 
-	sip_stack_new(&f->st, NULL);
-	assert_int_equal(sip_auth_new(&f->auth, acfg, f->st, creds, f), 0);
-	assert_int_equal(sip_registrar_new(&f->reg, &cfg, f->st, f->auth,
-					   &hooks, f), 0);
-	sip_registrar_set_clock(f->reg, test_clock);
-	sip_auth_set_clock(f->auth, test_clock);
-	sip_stack_set_handler(f->st, "REGISTER", sip_registrar_handle, f->reg);
-	f->udp = fake_transport_new(SIP_TRANSPORT_UDP, "udp", &f->udp_f);
+	test_registrar_open(&f->r, acfg, domains, creds, &hooks, f);
 	f->ws = fake_transport_new(SIP_TRANSPORT_WSS, "wss-1", &f->ws_f);
 	sip_addr_parse(&f->src, "192.0.2.10:5062");
 	f->events = g_ptr_array_new_with_free_func(g_free);
@@ -112,10 +97,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	sip_registrar_free(f->reg);
-	sip_auth_free(f->auth);
-	sip_stack_free(f->st);
-	sip_transport_unref(f->udp);
+	test_registrar_close(&f->r);
 	sip_transport_unref(f->ws);
 	g_ptr_array_unref(f->events);
 	g_ptr_array_unref(f->attempts);
@@ -193,7 +175,7 @@ static struct sip_message *send_register(struct fixture *f,
 		extra && strstr(extra, "User-Agent:") ? ""
 						      : "User-Agent: UnitPhone/1\r\n");
 
-	sip_stack_receive(f->st, tp, &f->src, (const uint8_t *)msg,
+	sip_stack_receive(f->r.st, tp, &f->src, (const uint8_t *)msg,
 			  strlen(msg));
 	return fake_transport_pop(ft);
 }
@@ -225,7 +207,7 @@ static unsigned count_bindings(struct fixture *f, const char *user)
 	{
 		(*(unsigned *)arg)++;
 	}
-	sip_registrar_foreach(f->reg, user, count, &n);
+	sip_registrar_foreach(f->r.reg, user, count, &n);
 	return n;
 }
 
@@ -239,7 +221,7 @@ static const char *last_attempt(struct fixture *f)
 static void test_challenge_order(void **state)
 {
 	struct fixture *f = *state;
-	struct sip_message *r = send_register(f, f->udp, f->udp_f, "1001",
+	struct sip_message *r = send_register(f, f->r.udp, f->r.udp_f, "1001",
 					      "<sip:1001@10.0.0.5:5062>", NULL);
 	sip_t *sip;
 
@@ -261,7 +243,7 @@ static void test_challenge_order(void **state)
 static void test_challenge_both_configured(void **state)
 {
 	struct fixture *f = *state;
-	struct sip_message *r = send_register(f, f->udp, f->udp_f, "1001",
+	struct sip_message *r = send_register(f, f->r.udp, f->r.udp_f, "1001",
 					      "<sip:1001@10.0.0.5:5062>", NULL);
 	sip_t *sip = sip_message_sip(r);
 	const char *first, *second;
@@ -277,7 +259,7 @@ static void test_challenge_both_configured(void **state)
 	assert_string_equal(second, "MD5");
 	sip_message_unref(r);
 	/* A User-Agent on the opt-in list gets MD5 alone. */
-	r = send_register(f, f->udp, f->udp_f, "1001",
+	r = send_register(f, f->r.udp, f->r.udp_f, "1001",
 			  "<sip:1001@10.0.0.5:5062>",
 			  "User-Agent: baresip v1.0.0 (x86_64/linux)\r\n");
 	sip = sip_message_sip(r);
@@ -291,7 +273,7 @@ static void test_challenge_both_configured(void **state)
 static void test_register_ok_and_unregister(void **state)
 {
 	struct fixture *f = *state;
-	struct sip_message *r = do_register(f, f->udp, f->udp_f, "1001",
+	struct sip_message *r = do_register(f, f->r.udp, f->r.udp_f, "1001",
 					    "pw-1001",
 					    "<sip:1001@10.0.0.5:5062>;expires=120",
 					    NULL);
@@ -307,7 +289,7 @@ static void test_register_ok_and_unregister(void **state)
 	sip_message_unref(r);
 
 	/* Expires: 0 removes it. */
-	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001",
 			"<sip:1001@10.0.0.5:5062>", "Expires: 0\r\n");
 	assert_int_equal(sip_message_status(r), 200);
 	assert_null(sip_message_sip(r)->sip_contact);
@@ -321,15 +303,15 @@ static void test_star_and_interval(void **state)
 	struct fixture *f = *state;
 	struct sip_message *r;
 
-	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001",
 			"<sip:a@10.0.0.5>", NULL);
 	sip_message_unref(r);
-	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001",
 			"<sip:b@10.0.0.6>", NULL);
 	sip_message_unref(r);
 	assert_int_equal(count_bindings(f, "1001"), 2);
 
-	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001",
 			"<sip:c@10.0.0.7>", "Expires: 10\r\n");
 	assert_int_equal(sip_message_status(r), 423);
 	assert_non_null(sip_message_sip(r)->sip_min_expires);
@@ -339,10 +321,10 @@ static void test_star_and_interval(void **state)
 	sip_message_unref(r);
 
 	/* '*' without Expires: 0 is refused; with it, everything goes. */
-	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001", "*", NULL);
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001", "*", NULL);
 	assert_int_equal(sip_message_status(r), 400);
 	sip_message_unref(r);
-	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001", "*",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001", "*",
 			"Expires: 0\r\n");
 	assert_int_equal(sip_message_status(r), 200);
 	assert_int_equal(count_bindings(f, "1001"), 0);
@@ -354,17 +336,17 @@ static void test_wrong_password_and_unknown(void **state)
 	struct fixture *f = *state;
 	struct sip_message *r;
 
-	r = do_register(f, f->udp, f->udp_f, "1001", "nope",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "nope",
 			"<sip:1001@10.0.0.5>", NULL);
 	assert_int_equal(sip_message_status(r), 403);
 	assert_string_equal(last_attempt(f), "wrong_password");
 	sip_message_unref(r);
-	r = do_register(f, f->udp, f->udp_f, "9999", "pw-9999",
+	r = do_register(f, f->r.udp, f->r.udp_f, "9999", "pw-9999",
 			"<sip:9999@10.0.0.5>", NULL);
 	assert_int_equal(sip_message_status(r), 403);
 	assert_string_equal(last_attempt(f), "unknown_extension");
 	sip_message_unref(r);
-	assert_int_equal(sip_auth_failures(f->auth), 2);
+	assert_int_equal(sip_auth_failures(f->r.auth), 2);
 	assert_int_equal(count_bindings(f, NULL), 0);
 }
 
@@ -374,31 +356,31 @@ static void test_ban_spares_other_users(void **state)
 	struct sip_message *r;
 
 	/* 1002 authenticates first: the address is an office, not a scanner. */
-	r = do_register(f, f->udp, f->udp_f, "1002", "pw-1002",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1002", "pw-1002",
 			"<sip:1002@10.0.0.5>", NULL);
 	assert_int_equal(sip_message_status(r), 200);
 	sip_message_unref(r);
 	for (int i = 0; i < 3; i++) {
-		r = do_register(f, f->udp, f->udp_f, "1001", "bad",
+		r = do_register(f, f->r.udp, f->r.udp_f, "1001", "bad",
 				"<sip:1001@10.0.0.5>", NULL);
 		assert_int_equal(sip_message_status(r), 403);
 		sip_message_unref(r);
 	}
 	/* Now even the right password is refused for this pair... */
-	r = send_register(f, f->udp, f->udp_f, "1001", "<sip:1001@10.0.0.5>",
+	r = send_register(f, f->r.udp, f->r.udp_f, "1001", "<sip:1001@10.0.0.5>",
 			  NULL);
 	assert_int_equal(sip_message_status(r), 403);
 	assert_string_equal(last_attempt(f), "banned");
 	sip_message_unref(r);
 	/* ...but another extension behind the same address still works. */
-	r = do_register(f, f->udp, f->udp_f, "1002", "pw-1002",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1002", "pw-1002",
 			"<sip:1002@10.0.0.5>", NULL);
 	assert_int_equal(sip_message_status(r), 200);
 	sip_message_unref(r);
-	assert_int_equal(sip_auth_bans(f->auth), 1);
+	assert_int_equal(sip_auth_bans(f->r.auth), 1);
 	/* The ban ends. */
 	test_now += 301;
-	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001",
 			"<sip:1001@10.0.0.5>", NULL);
 	assert_int_equal(sip_message_status(r), 200);
 	sip_message_unref(r);
@@ -420,9 +402,9 @@ static int register_for(struct fixture *f, const char *ruri_host,
 	int status;
 
 	f->cseq++;
-	sip_stack_receive(f->st, f->udp, &f->src, (const uint8_t *)msg,
+	sip_stack_receive(f->r.st, f->r.udp, &f->src, (const uint8_t *)msg,
 			  strlen(msg));
-	r = fake_transport_pop(f->udp_f);
+	r = fake_transport_pop(f->r.udp_f);
 	assert_non_null(r);
 	status = sip_message_status(r);
 	if (status == 403)
@@ -448,11 +430,11 @@ static void test_foreign_domain(void **state)
 	assert_int_equal(register_for(f, "192.0.2.1", "192.0.2.1"), 401);
 	assert_int_equal(register_for(f, "[2001:db8::1]", REALM), 401);
 	assert_string_equal(last_attempt(f), "challenged");
-	assert_true(sip_registrar_serves_domain(f->reg, "[2001:DB8::1]"));
-	assert_false(sip_registrar_serves_domain(f->reg, "example.org"));
-	assert_false(sip_registrar_serves_domain(f->reg, NULL));
+	assert_true(sip_registrar_serves_domain(f->r.reg, "[2001:DB8::1]"));
+	assert_false(sip_registrar_serves_domain(f->r.reg, "example.org"));
+	assert_false(sip_registrar_serves_domain(f->r.reg, NULL));
 	/* Domains are checked before credentials: nothing counts. */
-	assert_int_equal(sip_auth_failures(f->auth), 0);
+	assert_int_equal(sip_auth_failures(f->r.auth), 0);
 }
 
 static void test_config_taken_as_given(void **state)
@@ -469,19 +451,19 @@ static void test_config_taken_as_given(void **state)
 
 	bad = ok;
 	bad.max_expires = 0;
-	assert_int_equal(sip_registrar_new(&r, &bad, f->st, f->auth, NULL,
+	assert_int_equal(sip_registrar_new(&r, &bad, f->r.st, f->r.auth, NULL,
 					   NULL), EINVAL);
 	bad = ok;
 	bad.max_contacts = 0;
-	assert_int_equal(sip_registrar_new(&r, &bad, f->st, f->auth, NULL,
+	assert_int_equal(sip_registrar_new(&r, &bad, f->r.st, f->r.auth, NULL,
 					   NULL), EINVAL);
 	bad = ok;
 	bad.domains = none;
-	assert_int_equal(sip_registrar_new(&r, &bad, f->st, f->auth, NULL,
+	assert_int_equal(sip_registrar_new(&r, &bad, f->r.st, f->r.auth, NULL,
 					   NULL), EINVAL);
 	bad = ok;
 	bad.default_expires = 30;
-	assert_int_equal(sip_registrar_new(&r, &bad, f->st, f->auth, NULL,
+	assert_int_equal(sip_registrar_new(&r, &bad, f->r.st, f->r.auth, NULL,
 					   NULL), EINVAL);
 	assert_null(r);
 }
@@ -497,7 +479,7 @@ static void test_flow_bindings_die_with_flow(void **state)
 			NULL);
 	assert_int_equal(sip_message_status(r), 200);
 	sip_message_unref(r);
-	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001",
 			"<sip:1001@10.0.0.5>", NULL);
 	sip_message_unref(r);
 	assert_int_equal(count_bindings(f, "1001"), 2);
@@ -508,7 +490,7 @@ static void test_flow_bindings_die_with_flow(void **state)
 			NULL);
 	sip_message_unref(r);
 	assert_int_equal(count_bindings(f, "1001"), 2);
-	sip_registrar_flow_closed(f->reg, f->ws);
+	sip_registrar_flow_closed(f->r.reg, f->ws);
 	assert_int_equal(count_bindings(f, "1001"), 1);
 }
 
@@ -517,12 +499,12 @@ static void test_expiry_restore_and_limit(void **state)
 	struct fixture *f = *state;
 	struct sip_message *r;
 
-	assert_int_equal(sip_registrar_restore(f->reg, "1001",
+	assert_int_equal(sip_registrar_restore(f->r.reg, "1001",
 					       "<sip:1001@10.0.0.9:5060>",
 					       "10.0.0.9:5060", "MicroSIP",
 					       "cid", 5, test_now + 100, NULL),
 			 0);
-	assert_int_equal(sip_registrar_restore(f->reg, "1001", "<sip:old@x>",
+	assert_int_equal(sip_registrar_restore(f->r.reg, "1001", "<sip:old@x>",
 					       NULL, NULL, NULL, 1,
 					       test_now - 1, NULL),
 			 EINVAL);
@@ -530,7 +512,7 @@ static void test_expiry_restore_and_limit(void **state)
 	/* max_contacts is 3: the fourth evicts the one closest to expiry. */
 	for (int i = 0; i < 3; i++) {
 		g_autofree char *c = g_strdup_printf("<sip:n%d@10.0.0.5>", i);
-		r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001", c,
+		r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001", c,
 				NULL);
 		assert_int_equal(sip_message_status(r), 200);
 		sip_message_unref(r);
@@ -542,7 +524,7 @@ static void test_expiry_restore_and_limit(void **state)
 				  "removed 1001 sip:1001@10.0.0.9:5060") == 0;
 	assert_true(evicted);
 	test_now += 3601;
-	sip_registrar_expire(f->reg, test_now);
+	sip_registrar_expire(f->r.reg, test_now);
 	assert_int_equal(count_bindings(f, "1001"), 0);
 	assert_string_equal(g_ptr_array_index(f->events, f->events->len - 1),
 			    "removed 1001 sip:n0@10.0.0.5");
@@ -554,12 +536,12 @@ static void test_out_of_order_cseq(void **state)
 	struct sip_message *r;
 
 	f->cseq = 100;
-	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001",
 			"<sip:1001@10.0.0.5>", NULL);
 	assert_int_equal(sip_message_status(r), 200);
 	sip_message_unref(r);
 	f->cseq = 10; /* same Call-ID, older CSeq */
-	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001",
 			"<sip:1001@10.0.0.5>", "Expires: 0\r\n");
 	assert_int_equal(sip_message_status(r), 500);
 	assert_string_equal(last_attempt(f), "out_of_order");
