@@ -83,9 +83,6 @@ struct child {
 	GString *text;
 };
 
-/* Killed by the test's teardown even when an assertion fails first. */
-static struct child *live_child;
-
 static void child_spawn(struct child *c, const char *const *argv)
 {
 	c->text = g_string_new(NULL);
@@ -95,7 +92,6 @@ static void child_spawn(struct child *c, const char *const *argv)
 			G_SPAWN_STDERR_TO_DEV_NULL,
 		NULL, NULL, &c->pid, &c->in, &c->out, NULL, NULL));
 	fcntl(c->out, F_SETFL, O_NONBLOCK);
-	live_child = c;
 }
 
 static void child_read(struct child *c)
@@ -107,15 +103,19 @@ static void child_read(struct child *c)
 		g_string_append_len(c->text, buf, n);
 }
 
+/* Stop the tool if it was started (the teardown calls this even when an
+ * assertion failed first). */
 static void child_kill(struct child *c)
 {
-	live_child = NULL;
+	if (!c->text)
+		return;
 	kill(c->pid, SIGTERM);
 	waitpid(c->pid, NULL, 0);
 	g_spawn_close_pid(c->pid);
 	close(c->in);
 	close(c->out);
 	g_string_free(c->text, TRUE);
+	c->text = NULL;
 }
 
 /* The hex after "Keying material: " once printed, else NULL. */
@@ -163,15 +163,6 @@ static char *udp_run(struct dtls_peer *p, struct child *c, bool learn_peer)
 	return km;
 }
 
-static int kill_live_child(void **state)
-{
-	if (live_child)
-		child_kill(live_child);
-	while (g_main_context_iteration(NULL, FALSE))
-		;
-	return 0;
-}
-
 static void check_keying_material(struct dtls_peer *p, const char *km,
 				  enum media_dtls_role role)
 {
@@ -199,17 +190,54 @@ static void check_keying_material(struct dtls_peer *p, const char *km,
 	g_string_free(mine, TRUE);
 }
 
-static void test_interop_openssl_s_server(void **state)
-{
-	g_autofree char *dir = g_dir_make_tmp("ovoz-dtls-XXXXXX", NULL);
-	g_autofree char *fp = openssl_cert(dir);
-	g_autofree char *key = g_build_filename(dir, "key.pem", NULL);
-	g_autofree char *crt = g_build_filename(dir, "cert.pem", NULL);
-	g_autofree char *km = NULL;
-	g_autofree char *accept = NULL;
-	struct media_cert *mine = dtls_peer_new_cert();
+/* One run against the tool: its certificate in a temporary folder, ours,
+ * our endpoint and the tool's process. */
+struct interop {
+	char *dir, *fp, *key, *crt, *km;
+	struct media_cert *mine;
 	struct dtls_peer p;
 	struct child c;
+};
+
+static int interop_setup(void **state)
+{
+	struct interop *t = g_new0(struct interop, 1);
+
+	t->dir = g_dir_make_tmp("ovoz-dtls-XXXXXX", NULL);
+	assert_non_null(t->dir);
+	t->fp = openssl_cert(t->dir);
+	t->key = g_build_filename(t->dir, "key.pem", NULL);
+	t->crt = g_build_filename(t->dir, "cert.pem", NULL);
+	t->mine = dtls_peer_new_cert();
+	*state = t;
+	return 0;
+}
+
+static int interop_teardown(void **state)
+{
+	struct interop *t = *state;
+
+	child_kill(&t->c);
+	if (t->p.d)
+		dtls_peer_clear(&t->p);
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	media_cert_unref(t->mine);
+	test_remove_dir(t->dir);
+	g_free(t->dir);
+	g_free(t->fp);
+	g_free(t->key);
+	g_free(t->crt);
+	g_free(t->km);
+	g_free(t);
+	return 0;
+}
+
+/* Ovoz as the DTLS client of "openssl s_server". */
+static void test_interop_openssl_s_server(void **state)
+{
+	struct interop *t = *state;
+	g_autofree char *accept = NULL;
 	uint16_t port = 0, me = 0;
 	int probe = udp_socket(&port);
 
@@ -217,72 +245,65 @@ static void test_interop_openssl_s_server(void **state)
 	close(probe);
 	accept = g_strdup_printf("127.0.0.1:%u", port);
 	const char *argv[] = {"openssl", "s_server", "-dtls1_2", "-accept",
-			      accept, "-cert", crt, "-key", key, "-use_srtp",
-			      "SRTP_AES128_CM_SHA1_80", "-keymatexport",
-			      "EXTRACTOR-dtls_srtp", "-keymatexportlen", "60",
-			      "-naccept", "1", NULL};
-	child_spawn(&c, argv);
+			      accept, "-cert", t->crt, "-key", t->key,
+			      "-use_srtp", "SRTP_AES128_CM_SHA1_80",
+			      "-keymatexport", "EXTRACTOR-dtls_srtp",
+			      "-keymatexportlen", "60", "-naccept", "1", NULL};
+	child_spawn(&t->c, argv);
 	for (gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-	     !strstr(c.text->str, "ACCEPT") && g_get_monotonic_time() < end;)
-		g_usleep(10000), child_read(&c);
-	assert_non_null(strstr(c.text->str, "ACCEPT"));
+	     !strstr(t->c.text->str, "ACCEPT") &&
+	     g_get_monotonic_time() < end;)
+		g_usleep(10000), child_read(&t->c);
+	assert_non_null(strstr(t->c.text->str, "ACCEPT"));
 
-	dtls_peer_init(&p, NULL, mine, MEDIA_DTLS_CLIENT, fp, 0, NULL);
-	p.fd = udp_socket(&me);
-	p.to = (struct sockaddr_in){.sin_family = AF_INET,
-				    .sin_port = htons(port),
-				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	p.have_to = true;
-	media_dtls_start(p.d);
-	km = udp_run(&p, &c, false);
-	assert_null(p.reason);
-	check_keying_material(&p, km, MEDIA_DTLS_CLIENT);
-	assert_non_null(strstr(c.text->str, "SRTP Extension negotiated, "
-					    "profile=SRTP_AES128_CM_SHA1_80"));
-	child_kill(&c);
-	dtls_peer_clear(&p);
-	media_cert_unref(mine);
-	test_remove_dir(dir);
+	dtls_peer_init(&t->p, NULL, t->mine, MEDIA_DTLS_CLIENT, t->fp, 0,
+		       NULL);
+	t->p.fd = udp_socket(&me);
+	t->p.to = (struct sockaddr_in){
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	t->p.have_to = true;
+	media_dtls_start(t->p.d);
+	t->km = udp_run(&t->p, &t->c, false);
+	assert_null(t->p.reason);
+	check_keying_material(&t->p, t->km, MEDIA_DTLS_CLIENT);
+	assert_non_null(strstr(t->c.text->str,
+			       "SRTP Extension negotiated, "
+			       "profile=SRTP_AES128_CM_SHA1_80"));
 }
 
+/* Ovoz as the DTLS server of "openssl s_client". */
 static void test_interop_openssl_s_client(void **state)
 {
-	g_autofree char *dir = g_dir_make_tmp("ovoz-dtls-XXXXXX", NULL);
-	g_autofree char *fp = openssl_cert(dir);
-	g_autofree char *key = g_build_filename(dir, "key.pem", NULL);
-	g_autofree char *crt = g_build_filename(dir, "cert.pem", NULL);
-	g_autofree char *km = NULL;
+	struct interop *t = *state;
 	g_autofree char *connect = NULL;
-	struct media_cert *mine = dtls_peer_new_cert();
-	struct dtls_peer p;
-	struct child c;
 	uint16_t port = 0;
 
-	dtls_peer_init(&p, NULL, mine, MEDIA_DTLS_SERVER, fp, 0, NULL);
-	p.fd = udp_socket(&port);
+	dtls_peer_init(&t->p, NULL, t->mine, MEDIA_DTLS_SERVER, t->fp, 0,
+		       NULL);
+	t->p.fd = udp_socket(&port);
 	connect = g_strdup_printf("127.0.0.1:%u", port);
 	const char *argv[] = {"openssl", "s_client", "-dtls1_2", "-connect",
-			      connect, "-cert", crt, "-key", key, "-use_srtp",
-			      "SRTP_AES128_CM_SHA1_80", "-keymatexport",
-			      "EXTRACTOR-dtls_srtp", "-keymatexportlen", "60",
-			      NULL};
-	child_spawn(&c, argv);
-	km = udp_run(&p, &c, true);
-	assert_null(p.reason);
-	check_keying_material(&p, km, MEDIA_DTLS_SERVER);
-	child_kill(&c);
-	dtls_peer_clear(&p);
-	media_cert_unref(mine);
-	test_remove_dir(dir);
+			      connect, "-cert", t->crt, "-key", t->key,
+			      "-use_srtp", "SRTP_AES128_CM_SHA1_80",
+			      "-keymatexport", "EXTRACTOR-dtls_srtp",
+			      "-keymatexportlen", "60", NULL};
+	child_spawn(&t->c, argv);
+	t->km = udp_run(&t->p, &t->c, true);
+	assert_null(t->p.reason);
+	check_keying_material(&t->p, t->km, MEDIA_DTLS_SERVER);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_interop_openssl_s_server,
-					  kill_live_child),
-		cmocka_unit_test_teardown(test_interop_openssl_s_client,
-					  kill_live_child),
+		cmocka_unit_test_setup_teardown(test_interop_openssl_s_server,
+						interop_setup,
+						interop_teardown),
+		cmocka_unit_test_setup_teardown(test_interop_openssl_s_client,
+						interop_setup,
+						interop_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
