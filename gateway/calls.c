@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "sip/log.h"
+
 struct calls_entry {
 	char *call_id;
 	char *caller;
@@ -63,8 +65,10 @@ static void calls_entry_free(struct calls_entry *e)
 /* "1001 (wss) -> 1002", the way an operator names a call. */
 static char *calls_label(const struct calls_entry *e)
 {
-	return g_strdup_printf("%s (%s) -> %s", e->caller, e->caller_transport,
-			       e->callee);
+	g_autofree char *a = sip_log_escape(e->caller, SIP_LOG_FIELD_MAX);
+	g_autofree char *b = sip_log_escape(e->callee, SIP_LOG_FIELD_MAX);
+
+	return g_strdup_printf("%s (%s) -> %s", a, e->caller_transport, b);
 }
 
 static struct calls_entry *calls_live(struct gateway_calls *c,
@@ -73,9 +77,13 @@ static struct calls_entry *calls_live(struct gateway_calls *c,
 {
 	struct calls_entry *e = g_hash_table_lookup(c->live, ev->call_id);
 
-	if (!e)
+	if (!e) {
+		g_autofree char *id = sip_log_escape(ev->call_id,
+						     SIP_LOG_FIELD_MAX);
+
 		g_warning("call %s: %s for a call that is not live, ignored",
-			  ev->call_id, what);
+			  id, what);
+	}
 	return e;
 }
 
@@ -84,16 +92,17 @@ static void calls_on_start(struct gateway_calls *c,
 {
 	struct calls_entry *e;
 	g_autofree char *label = NULL;
+	g_autofree char *id = sip_log_escape(ev->call_id, SIP_LOG_FIELD_MAX);
 
 	if (!ev->caller || !ev->caller_transport || !ev->callee) {
 		g_warning("call %s: start without caller, transport or callee,"
 			  " ignored",
-			  ev->call_id);
+			  id);
 		return;
 	}
 	if (g_hash_table_contains(c->live, ev->call_id)) {
 		g_warning("call %s: start for a call already live, ignored",
-			  ev->call_id);
+			  id);
 		return;
 	}
 	e = g_new0(struct calls_entry, 1);

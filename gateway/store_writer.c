@@ -40,6 +40,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "sip/log.h"
+
 #define STORE_WRITER_BATCH_MAX 512
 #define STORE_WRITER_LINGER_MS 20
 #define STORE_WRITER_LINGER_ROWS 64
@@ -109,11 +111,18 @@ static int writer_call_start(struct gateway_store *c,
 					   k->caller_transport, k->callee,
 					   k->started_at);
 
-	if (err == EEXIST)
+	if (err == EEXIST) {
+		g_autofree char *from = sip_log_escape(k->caller,
+						       SIP_LOG_FIELD_MAX);
+		g_autofree char *to = sip_log_escape(k->callee,
+						     SIP_LOG_FIELD_MAX);
+		g_autofree char *id = sip_log_escape(k->call_id,
+						     SIP_LOG_FIELD_MAX);
+
 		g_warning("call %s (%s) -> %s: Call-ID %s is already in the"
 			  " call log; this call is not logged",
-			  k->caller, k->caller_transport, k->callee,
-			  k->call_id);
+			  from, k->caller_transport, to, id);
+	}
 	return err;
 }
 
@@ -125,15 +134,19 @@ static int writer_call_start(struct gateway_store *c,
 static int writer_apply(struct gateway_store *c, const struct store_op *op)
 {
 	const struct gateway_call *k = op->call;
+	g_autofree char *shown = NULL; /* the field a log line names */
 	int err = 0;
 
 	switch (op->type) {
 	case STORE_OP_LOC_PUT:
 		err = gateway_store_location_put(c, op->loc);
-		if (err == ENOENT)
+		if (err == ENOENT) {
+			shown = sip_log_escape(op->loc->contact,
+					       SIP_LOG_FIELD_MAX);
 			g_debug("binding %s of %s not stored: no such"
 				" extension (deleted)",
-				op->loc->contact, op->loc->extension);
+				shown, op->loc->extension);
+		}
 		break;
 	case STORE_OP_LOC_DELETE:
 		err = gateway_store_location_delete(c, op->loc->extension,
@@ -151,10 +164,12 @@ static int writer_apply(struct gateway_store *c, const struct store_op *op)
 		err = gateway_store_call_answer(c, k->call_id,
 						k->callee_transport,
 						k->answered_at);
-		if (err == ENOENT)
+		if (err == ENOENT) {
+			shown = sip_log_escape(k->call_id, SIP_LOG_FIELD_MAX);
 			g_warning("call %s: answer not written to the call"
 				  " log (not in progress there)",
-				  k->call_id);
+				  shown);
+		}
 		break;
 	case STORE_OP_CALL_NOTE:
 		err = gateway_store_call_note(c, k->call_id, k->reason,
@@ -166,10 +181,12 @@ static int writer_apply(struct gateway_store *c, const struct store_op *op)
 		err = gateway_store_call_end(c, k->call_id, k->ended_at,
 					     k->disposition, k->status,
 					     k->hangup_by);
-		if (err == ENOENT)
+		if (err == ENOENT) {
+			shown = sip_log_escape(k->call_id, SIP_LOG_FIELD_MAX);
 			g_warning("call %s: end not written to the call log"
 				  " (not in progress there)",
-				  k->call_id);
+				  shown);
+		}
 		break;
 	case STORE_OP_STOP:
 		break;

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "ovoz-ban"
 
 #include "ban.h"
+#include "log.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -198,12 +199,15 @@ static bool ban_entry_fail(struct sip_ban *b, struct ban_entry *e, int64_t now)
 	g_free(e->reason);
 	e->reason = ban_reason(b, e);
 	b->bans++;
+	g_autofree char *ext = sip_log_escape(e->extension, SIP_LOG_FIELD_MAX);
+	g_autofree char *why = sip_log_escape(e->reason, SIP_LOG_TEXT_MAX);
+	g_autofree char *who = sip_log_escape(e->source ? e->source
+							: e->address,
+					      SIP_LOG_FIELD_MAX);
+
 	g_message("ban #%" G_GUINT64_FORMAT ": %s %s%s%s refused for %u s: %s",
-		  e->id, sip_ban_scope_name(e->scope),
-		  e->source ? e->source : e->address,
-		  e->extension ? " for " : "",
-		  e->extension ? e->extension : "", b->cfg.ban_time,
-		  e->reason);
+		  e->id, sip_ban_scope_name(e->scope), who, ext ? " for " : "",
+		  ext ? ext : "", b->cfg.ban_time, why);
 	return true;
 }
 
@@ -265,9 +269,11 @@ int sip_ban_lift(struct sip_ban *b, uint64_t id, int64_t now)
 		struct ban_entry *e = v;
 		if (e->id != id || !ban_entry_banned(e, now))
 			continue;
+		g_autofree char *who = sip_log_escape(
+			e->source ? e->source : e->address, SIP_LOG_FIELD_MAX);
+
 		g_message("ban #%" G_GUINT64_FORMAT " (%s %s) lifted", id,
-			  sip_ban_scope_name(e->scope),
-			  e->source ? e->source : e->address);
+			  sip_ban_scope_name(e->scope), who);
 		e->banned_until = 0;
 		e->failures = 0;
 		e->id = 0;

@@ -8,6 +8,9 @@
 #include <glib.h>
 #include <string.h>
 
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/url.h>
+
 #define KA_COOKIE "z9hG4bKka"
 
 struct sip_keepalive {
@@ -31,11 +34,58 @@ struct ka_round {
 	GPtrArray *drop; /* keys to drop, collected before removing */
 };
 
+/* OPTIONS to the contact of @b, built with sofia-sip (RFC 3261 11). */
+static struct sip_message *ka_options(struct sip_keepalive *ka,
+				      const struct sip_binding *b,
+				      const char *branch)
+{
+	struct sip_message *m = NULL;
+	g_autofree char *port = g_strdup_printf("%u", ka->cfg.port);
+	g_autofree char *from_uri = g_strconcat("sip:ovoz@", ka->domain, NULL);
+	g_autofree char *tag = g_strdup_printf("%08x", g_random_int());
+	g_autofree char *call_id = g_strconcat(branch, "@", ka->host, NULL);
+	g_autofree char *branch_param = g_strconcat("branch=", branch, NULL);
+	su_home_t *home;
+	sip_via_t *via;
+	sip_from_t *from;
+	sip_to_t *to;
+	sip_cseq_t *cseq;
+
+	if (sip_message_new_request(&m, "OPTIONS", URL_STRING_MAKE(b->uri)))
+		return NULL;
+	home = msg_home(sip_message_msg(m));
+	via = sip_via_create(home, ka->host, port, "SIP/2.0/UDP",
+			     branch_param, "rport", NULL);
+	from = sip_from_create(home, URL_STRING_MAKE(from_uri));
+	to = sip_to_create(home, URL_STRING_MAKE(b->uri));
+	cseq = sip_cseq_create(home, 1, sip_method_options, "OPTIONS");
+	if (!via || !from || !to || !cseq || sip_from_tag(home, from, tag) ||
+	    sip_message_add_copy(m, via, false) ||
+	    sip_message_add_header(m, "Max-Forwards", "70") ||
+	    sip_message_add_copy(m, from, false) ||
+	    sip_message_add_copy(m, to, false) ||
+	    sip_message_add_header(m, "Call-ID", call_id) ||
+	    sip_message_add_copy(m, cseq, false)) {
+		sip_message_unref(m);
+		return NULL;
+	}
+	return m;
+}
+
+static void ka_send(struct sip_keepalive *ka, const struct sip_binding *b,
+		    const char *branch)
+{
+	struct sip_message *m = ka_options(ka, b, branch);
+
+	sip_message_send(m, ka->udp, &b->addr);
+	sip_message_unref(m);
+}
+
 static void ka_ping(const struct sip_binding *b, void *arg)
 {
 	struct ka_round *round = arg;
 	struct sip_keepalive *ka = round->ka;
-	char *key;
+	char *key, *branch;
 	guint missed;
 
 	if (b->flow || !b->addr.len)
@@ -48,22 +98,10 @@ static void ka_ping(const struct sip_binding *b, void *arg)
 	}
 	g_hash_table_replace(ka->missed, g_strdup(key),
 			     GUINT_TO_POINTER(missed + 1));
-	g_autofree char *branch = g_strdup_printf(KA_COOKIE "%08x%08x",
-						  g_random_int(),
-						  g_random_int());
-	g_autofree char *msg = g_strdup_printf(
-		"OPTIONS %s SIP/2.0\r\n"
-		"Via: SIP/2.0/UDP %s:%u;branch=%s;rport\r\n"
-		"Max-Forwards: 70\r\n"
-		"From: <sip:ovoz@%s>;tag=%08x\r\n"
-		"To: <%s>\r\n"
-		"Call-ID: %s@%s\r\n"
-		"CSeq: 1 OPTIONS\r\n"
-		"Content-Length: 0\r\n\r\n",
-		b->uri, ka->host, ka->cfg.port, branch, ka->domain,
-		g_random_int(), b->uri, branch, ka->host);
-	sip_transport_send(ka->udp, &b->addr, msg, strlen(msg));
-	g_hash_table_replace(ka->pending, g_steal_pointer(&branch), key);
+	branch = g_strdup_printf(KA_COOKIE "%08x%08x", g_random_int(),
+				 g_random_int());
+	ka_send(ka, b, branch);
+	g_hash_table_replace(ka->pending, branch, key);
 }
 
 void sip_keepalive_run(struct sip_keepalive *ka)

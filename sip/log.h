@@ -18,6 +18,9 @@
 
 /** A sane length for one field of a log line, in printed characters. */
 #define SIP_LOG_FIELD_MAX 128
+/** The same for a sentence that quotes such fields (an outcome's detail,
+ *  which may name a URI host or a user). */
+#define SIP_LOG_TEXT_MAX 512
 
 /**
  * sip_log_escape_len() - @len bytes of @buf as printable UTF-8 text: a

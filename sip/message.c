@@ -354,6 +354,47 @@ int sip_message_new_reply(struct sip_message **out,
 	return 0;
 }
 
+int sip_message_new_request(struct sip_message **out, const char *method,
+			    const url_string_t *ruri)
+{
+	sip_method_t code;
+	sip_request_t *rq;
+	msg_t *msg;
+
+	if (!method || !*method || !ruri ||
+	    span_token(method) != (isize_t)strlen(method))
+		return EINVAL;
+	msg = msg_create(message_mclass(), 0);
+	if (!msg)
+		return ENOMEM;
+	code = sip_method_code(method);
+	if (code < 0)
+		code = sip_method_unknown;
+	rq = sip_request_create(msg_home(msg), code, method, ruri, NULL);
+	if (!rq || rq->rq_url->url_type == url_invalid ||
+	    msg_header_insert(msg, (msg_pub_t *)sip_object(msg),
+			      (msg_header_t *)rq) < 0) {
+		msg_destroy(msg);
+		return EINVAL;
+	}
+	*out = message_wrap(msg);
+	return 0;
+}
+
+int sip_message_add_copy(struct sip_message *m, const void *h, bool all)
+{
+	msg_header_t *copy;
+
+	if (!h)
+		return 0;
+	if (all)
+		return message_copy(m->msg, m->sip, h);
+	copy = msg_header_dup_one(msg_home(m->msg), (const msg_header_t *)h);
+	if (!copy || msg_header_insert(m->msg, (msg_pub_t *)m->sip, copy) < 0)
+		return ENOMEM;
+	return 0;
+}
+
 int sip_message_dup(struct sip_message **out, const struct sip_message *m)
 {
 	msg_t *copy = msg_dup(m->msg);
@@ -439,6 +480,20 @@ char *sip_message_serialize(struct sip_message *m, size_t *len)
 	/* NUL-terminated for convenience; the body may contain NULs. */
 	g_byte_array_append(ba, (const guint8 *)"", 1);
 	return (char *)g_byte_array_free(ba, FALSE);
+}
+
+int sip_message_send(struct sip_message *m, struct sip_transport *tp,
+		     const struct sip_addr *dst)
+{
+	g_autofree char *bytes = NULL;
+	size_t len;
+
+	if (!tp)
+		return ENOTCONN;
+	bytes = m ? sip_message_serialize(m, &len) : NULL;
+	if (!bytes)
+		return EINVAL;
+	return sip_transport_send(tp, dst, bytes, len);
 }
 
 char *sip_message_header_text(const struct sip_message *m, const char *name)

@@ -18,6 +18,8 @@
 #include <sofia-sip/msg.h>
 #include <sofia-sip/sip.h>
 
+#include "sip/transport.h"
+
 /** Messages larger than this are refused before parsing. */
 #define SIP_MESSAGE_MAX_SIZE 65535
 
@@ -79,6 +81,25 @@ int sip_message_new_reply(struct sip_message **out,
 			  const struct sip_message *req, int status,
 			  const char *reason, const char *to_tag);
 
+/**
+ * sip_message_new_request() - a new request "@method @ruri SIP/2.0" with
+ * no headers yet, built with sofia-sip's header constructors (no text is
+ * printed and parsed again). Add headers with sip_message_add_copy() and
+ * sip_message_add_header(); sip_message_serialize() adds Content-Length.
+ * @ruri is copied. Returns 0 and a new reference in *@out, or EINVAL when
+ * @method is not a token or @ruri is not a URI.
+ */
+int sip_message_new_request(struct sip_message **out, const char *method,
+			    const url_string_t *ruri);
+
+/**
+ * sip_message_add_copy() - add a copy of the header @h (borrowed) to @m:
+ * only @h itself when @all is false (the top Via of a request), or @h and
+ * every header of its h_next list when true (all the Route headers). A
+ * NULL @h adds nothing. Returns 0 or ENOMEM.
+ */
+int sip_message_add_copy(struct sip_message *m, const void *h, bool all);
+
 /** sip_message_dup() - a deep copy to modify (a proxy branch). New ref. */
 int sip_message_dup(struct sip_message **out, const struct sip_message *m);
 
@@ -94,6 +115,15 @@ int sip_message_add_header(struct sip_message *m, const char *name,
  * string. Returns the bytes (free with g_free) and sets *@len, or NULL.
  */
 char *sip_message_serialize(struct sip_message *m, size_t *len);
+
+/**
+ * sip_message_send() - encode @m (borrowed; NULL allowed) and send it on
+ * @tp (borrowed; NULL allowed) to @dst. Returns 0, EINVAL when there is no
+ * message or it cannot be encoded, ENOTCONN without a transport, or the
+ * transport's error. Signalling thread, as the transport.
+ */
+int sip_message_send(struct sip_message *m, struct sip_transport *tp,
+		     const struct sip_addr *dst);
 
 /** Header value as text ("User-Agent"), or NULL. Free with g_free. */
 char *sip_message_header_text(const struct sip_message *m, const char *name);

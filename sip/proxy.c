@@ -375,9 +375,18 @@ static void proxy_initial(struct sip_proxy *px, const struct sip_request *req,
 	}
 	if (sip_auth_check(px->auth, req, caller, true, &ar) != SIP_AUTH_OK) {
 		g_free(key);
-		if (ar.verdict != SIP_AUTH_CHALLENGED)
-			g_message("%s from %s: %d %s", proxy_method(sip), caller,
-				  ar.status, ar.detail);
+		if (ar.verdict != SIP_AUTH_CHALLENGED) {
+			g_autofree char *who = sip_log_escape(
+				caller, SIP_LOG_FIELD_MAX);
+
+			g_autofree char *meth = proxy_log_method(sip);
+
+			g_autofree char *text = sip_log_escape(
+				ar.detail ? ar.detail : "", SIP_LOG_TEXT_MAX);
+
+			g_message("%s from %s: %d %s", meth, who, ar.status,
+				  text);
+		}
 		return;
 	}
 	if (!callee || !proxy_is_local_host(px, ruri->url_host) ||
@@ -387,10 +396,15 @@ static void proxy_initial(struct sip_proxy *px, const struct sip_request *req,
 			proxy_to_upstream(px, req, key);
 			return;
 		}
+		g_autofree char *label = proxy_call_label(caller, callee);
+		g_autofree char *host = sip_log_escape(
+			ruri->url_host ? ruri->url_host : "", SIP_LOG_FIELD_MAX);
+
 		g_free(key);
-		g_message("%s %s -> %s@%s: 403, not a local destination",
-			  proxy_method(sip), caller, callee ? callee : "",
-			  ruri->url_host ? ruri->url_host : "");
+		g_autofree char *meth = proxy_log_method(sip);
+
+		g_message("%s %s@%s: 403, not a local destination", meth,
+			  label, host);
 		sip_stack_reply(px->stack, req, 403, "Forbidden - no route to "
 				"outside destinations", NULL);
 		return;
@@ -426,8 +440,12 @@ static void proxy_initial(struct sip_proxy *px, const struct sip_request *req,
 			sent++;
 	}
 	if (f->is_call) {
-		g_message("call %s (%s) -> %s: forked to %u contact%s", caller,
-			  sip_transport_kind_name(f->caller_kind), callee, sent,
+		g_autofree char *who = sip_log_escape(caller,
+						      SIP_LOG_FIELD_MAX);
+		g_autofree char *to = sip_log_escape(callee, SIP_LOG_FIELD_MAX);
+
+		g_message("call %s (%s) -> %s: forked to %u contact%s", who,
+			  sip_transport_kind_name(f->caller_kind), to, sent,
 			  sent == 1 ? "" : "s");
 		proxy_call_event(px, f, SIP_CALL_START, NULL, 0);
 	}
@@ -503,10 +521,15 @@ static void proxy_in_dialog(struct sip_proxy *px,
 	dest = proxy_pop_routes(px, m, self, sip->sip_call_id->i_id);
 	status = dest ? proxy_dialog_route(px, sip, self, &peer, &why) : 403;
 	if (status) {
+		g_autofree char *call_id = sip_log_escape(
+			sip->sip_call_id->i_id, SIP_LOG_FIELD_MAX);
+
 		g_free(key);
 		sip_message_unref(m);
-		g_message("%s in dialog %s from %s: %d, %s", proxy_method(sip),
-			  sip->sip_call_id->i_id, self, status,
+		g_autofree char *meth = proxy_log_method(sip);
+
+		g_message("%s in dialog %s from %s: %d, %s", meth,
+			  call_id, self, status,
 			  dest ? why : "no Route of ours for this call");
 		if (!ack)
 			sip_stack_reply(px->stack, req, status, status == 481
@@ -534,8 +557,6 @@ static void proxy_in_dialog(struct sip_proxy *px,
 		/* ACK for 2xx is end to end and has no transaction. */
 		g_autofree char *branch = proxy_new_branch();
 		g_autofree char *via = proxy_via(px, tp, branch);
-		size_t len;
-		g_autofree char *bytes = NULL;
 		struct proxy_media_leg leg = {
 			.from_kind = sip_transport_kind(req->tp),
 			.to_kind = sip_transport_kind(tp), .source = &req->src,
@@ -544,9 +565,7 @@ static void proxy_in_dialog(struct sip_proxy *px,
 		proxy_insert(m, sip_via_class, via);
 		proxy_dialog_leg(px, sip, true, &leg.branch, &leg.from_caller);
 		proxy_media_body(px, m, &leg, &reason);
-		bytes = sip_message_serialize(m, &len);
-		if (bytes)
-			proxy_send(tp, &dst, bytes, len);
+		sip_message_send(m, tp, &dst);
 		sip_message_unref(m);
 		g_free(key);
 		return;
@@ -615,9 +634,14 @@ void sip_proxy_handle_request(struct sip_stack *st,
 		return;
 	}
 	if (method != sip_method_ack && proxy_is_looping(px, sip)) {
-		g_message("%s from %s: loop detected (482)", proxy_method(sip),
-			  sip->sip_from && sip->sip_from->a_url->url_user
-				  ? sip->sip_from->a_url->url_user : "?");
+		g_autofree char *who = sip_log_escape(
+			sip->sip_from && sip->sip_from->a_url->url_user
+				? sip->sip_from->a_url->url_user : "?",
+			SIP_LOG_FIELD_MAX);
+
+		g_autofree char *meth = proxy_log_method(sip);
+
+		g_message("%s from %s: loop detected (482)", meth, who);
 		sip_stack_reply(st, req, 482, "Loop Detected", NULL);
 		return;
 	}

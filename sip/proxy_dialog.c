@@ -160,7 +160,9 @@ void proxy_answered(struct sip_proxy *px, struct proxy_fork *f,
 	if (sip_transport_is_flow(b->tp))
 		d->callee_flow = g_strdup(sip_transport_id(b->tp));
 	d->answered = g_get_monotonic_time() / G_USEC_PER_SEC;
-	g_debug("call %s -> %s answered on %s", f->caller, f->callee,
+	g_autofree char *label = proxy_call_label(f->caller, f->callee);
+
+	g_debug("call %s answered on %s", label,
 		sip_transport_kind_name(f->callee_kind));
 	proxy_call_event(px, f, SIP_CALL_ANSWER, NULL, 0);
 }
@@ -320,8 +322,11 @@ gboolean proxy_dialog_sweep(gpointer data)
 		if (!d->answered ||
 		    now - d->answered < (gint64)px->cfg.max_call)
 			continue;
-		g_message("call %s -> %s: no BYE after %u s, closed in the log",
-			  d->caller_name, d->callee_name, px->cfg.max_call);
+		g_autofree char *label = proxy_call_label(d->caller_name,
+							  d->callee_name);
+
+		g_message("call %s: no BYE after %u s, closed in the log",
+			  label, px->cfg.max_call);
 		proxy_dialog_report(px, k, d, NULL, NULL);
 		g_free(d->why);
 		d->why = g_strdup("no BYE within max_call_duration");
@@ -346,8 +351,10 @@ void sip_proxy_flow_closed(struct sip_proxy *px, struct sip_transport *flow)
 		bool callee = d->callee_flow && strcmp(d->callee_flow, id) == 0;
 		if (!caller && !callee)
 			continue;
-		g_message("call %s -> %s: %s's connection closed, call over",
-			  d->caller_name, d->callee_name,
+		g_autofree char *label = proxy_call_label(d->caller_name,
+							  d->callee_name);
+
+		g_message("call %s: %s's connection closed, call over", label,
 			  caller ? "caller" : "callee");
 		proxy_dialog_report(px, k, d, caller ? "caller" : "callee",
 				    NULL);

@@ -78,9 +78,17 @@ int proxy_media_body(struct sip_proxy *px, struct sip_message *m,
 	if (status) {
 		if (!*reason)
 			*reason = "Not Acceptable Here";
-		g_message("%s %s %s: media refused (%d %s)", ev.call_id,
-			  ev.is_request ? ev.method : "response to",
-			  ev.is_request ? "" : ev.method, status, *reason);
+		g_autofree char *call_id = sip_log_escape(ev.call_id,
+							  SIP_LOG_FIELD_MAX);
+		g_autofree char *method = sip_log_escape(ev.method,
+							 SIP_LOG_FIELD_MAX);
+
+		g_autofree char *why = sip_log_escape(*reason,
+						      SIP_LOG_TEXT_MAX);
+
+		g_message("%s %s %s: media refused (%d %s)", call_id,
+			  ev.is_request ? method : "response to",
+			  ev.is_request ? "" : method, status, why);
 		return ev.is_request && ev.kind == SIP_MEDIA_OFFER ? status : 0;
 	}
 	if (!out)
@@ -210,15 +218,11 @@ static void proxy_bye_send(struct sip_proxy *px, struct proxy_dialog *d,
 	struct sip_addr dst;
 	struct sip_transport *tp = proxy_resolve(px, token, &dst);
 	struct sip_message *m;
-	g_autofree char *bytes = NULL;
-	size_t len;
 
 	if (!tp || sip_transport_is_closed(tp))
 		return;
 	m = proxy_bye(px, d, to_callee, tp, reason_hdr);
-	bytes = m ? sip_message_serialize(m, &len) : NULL;
-	if (bytes)
-		proxy_send(tp, &dst, bytes, len);
+	sip_message_send(m, tp, &dst);
 	sip_message_unref(m);
 }
 
@@ -226,18 +230,21 @@ int sip_proxy_hangup(struct sip_proxy *px, const char *call_id, int status,
 		     const char *reason)
 {
 	struct proxy_dialog *d = g_hash_table_lookup(px->dialogs, call_id);
-	g_autofree char *hdr = NULL, *text = NULL;
+	g_autofree char *hdr = NULL, *text = NULL, *label = NULL;
+	g_autofree char *shown = NULL;
 
 	if (!d)
 		return ENOENT;
 	if (!reason)
 		reason = "ended by the gateway";
+	label = proxy_call_label(d->caller_name, d->callee_name);
+	shown = sip_log_escape(reason, SIP_LOG_FIELD_MAX);
 	if (!d->answered) {
 		struct proxy_fork *f = d->fork;
 		if (!f || f->done)
 			return ENOENT;
-		g_message("call %s -> %s: ended by Ovoz while ringing: %s",
-			  d->caller_name, d->callee_name, reason);
+		g_message("call %s: ended by Ovoz while ringing: %s", label,
+			  shown);
 		f->cancelled = true;
 		proxy_fork_cancel_others(f, NULL);
 		proxy_fork_reply(f, status ? status : 480, reason);
@@ -249,8 +256,7 @@ int sip_proxy_hangup(struct sip_proxy *px, const char *call_id, int status,
 	text = g_strdelimit(g_strdup(reason), "\"\\\r\n", ' ');
 	hdr = g_strdup_printf("SIP;cause=%d;text=\"%s\"", status ? status : 408,
 			      text);
-	g_message("call %s -> %s: ended by Ovoz: %s", d->caller_name,
-		  d->callee_name, reason);
+	g_message("call %s: ended by Ovoz: %s", label, shown);
 	proxy_bye_send(px, d, true, hdr);
 	proxy_bye_send(px, d, false, hdr);
 	proxy_dialog_report_end(px, d, "ovoz", reason);

@@ -13,6 +13,7 @@
 #include <glib.h>
 #include <stdbool.h>
 
+#include "sip/log.h"
 #include "sip/proxy.h"
 
 #define PROXY_COOKIE "z9hG4bKovz"
@@ -157,6 +158,11 @@ struct proxy_due {
 
 const char *proxy_method(const sip_t *sip);
 char *proxy_new_branch(void);
+/* "caller -> callee" for a log line, both escaped and cut (sip/log.h);
+ * NULL parts show as "?". New string. */
+char *proxy_call_label(const char *caller, const char *callee);
+/* The method of @sip for a log line, escaped and cut. New string. */
+char *proxy_log_method(const sip_t *sip);
 int proxy_send(struct sip_transport *tp, const struct sip_addr *dst,
 		      const char *bytes, size_t len);
 bool proxy_is_udp(struct sip_transport *tp);

@@ -29,6 +29,21 @@ char *proxy_new_branch(void)
 			       g_random_int());
 }
 
+char *proxy_call_label(const char *caller, const char *callee)
+{
+	g_autofree char *a = sip_log_escape(caller ? caller : "?",
+					    SIP_LOG_FIELD_MAX);
+	g_autofree char *b = sip_log_escape(callee ? callee : "?",
+					    SIP_LOG_FIELD_MAX);
+
+	return g_strconcat(a, " -> ", b, NULL);
+}
+
+char *proxy_log_method(const sip_t *sip)
+{
+	return sip_log_escape(proxy_method(sip), 32);
+}
+
 int proxy_send(struct sip_transport *tp, const struct sip_addr *dst,
 		      const char *bytes, size_t len)
 {
@@ -242,40 +257,38 @@ void proxy_branch_stop_retransmit(struct proxy_branch *b)
 	}
 }
 
-/* "Name: value" of the one header @h (not its h_next) onto @s. */
-static void derive_header(GString *s, const char *name, const void *h)
-{
-	g_autofree char *v = sip_message_field_text((const msg_header_t *)h);
-
-	g_string_append_printf(s, "%s: %s\r\n", name, v ? v : "");
-}
-
-/* Build a request from the headers of @b's request (CANCEL, ACK). */
+/*
+ * Build a request from the headers of @b's request (RFC 3261 9.1 CANCEL,
+ * 17.1.1.3 ACK for a non-2xx): same Request-URI, top Via, From, Call-ID,
+ * CSeq number and Route set; To from @to (the response) or the request.
+ */
 struct sip_message *proxy_branch_derive(struct proxy_branch *b,
 					 const char *method,
 					 const sip_to_t *to)
 {
 	sip_t *sip = sip_message_sip(b->req);
-	su_home_t home[1] = {SU_HOME_INIT(home)};
-	GString *s = g_string_new(NULL);
 	struct sip_message *m = NULL;
-	char *ruri = url_as_string(home, sip->sip_request->rq_url);
+	sip_cseq_t *cseq;
+	msg_t *msg;
 
-	g_string_append_printf(s, "%s %s SIP/2.0\r\n", method, ruri);
-	derive_header(s, "Via", sip->sip_via);
-	g_string_append(s, "Max-Forwards: 70\r\n");
-	derive_header(s, "From", sip->sip_from);
-	derive_header(s, "To", to ? to : sip->sip_to);
-	g_string_append_printf(s, "Call-ID: %s\r\nCSeq: %u %s\r\n",
-			       sip->sip_call_id->i_id, sip->sip_cseq->cs_seq,
+	if (sip_message_new_request(&m, method,
+				    (url_string_t *)sip->sip_request->rq_url))
+		return NULL;
+	msg = sip_message_msg(m);
+	cseq = sip_cseq_create(msg_home(msg), sip->sip_cseq->cs_seq,
+			       sip_message_sip(m)->sip_request->rq_method,
 			       method);
-	for (sip_route_t *r = sip->sip_route; r; r = r->r_next)
-		derive_header(s, "Route", r);
-	g_string_append(s, "Content-Length: 0\r\n\r\n");
-	if (sip_message_parse(&m, (const uint8_t *)s->str, s->len))
-		m = NULL;
-	g_string_free(s, TRUE);
-	su_home_deinit(home);
+	if (!cseq ||
+	    sip_message_add_copy(m, sip->sip_via, false) ||
+	    sip_message_add_header(m, "Max-Forwards", "70") ||
+	    sip_message_add_copy(m, sip->sip_from, false) ||
+	    sip_message_add_copy(m, to ? to : sip->sip_to, false) ||
+	    sip_message_add_copy(m, sip->sip_call_id, false) ||
+	    sip_message_add_copy(m, cseq, false) ||
+	    sip_message_add_copy(m, sip->sip_route, true)) {
+		sip_message_unref(m);
+		return NULL;
+	}
 	return m;
 }
 
@@ -283,11 +296,8 @@ void proxy_branch_send_derived(struct proxy_branch *b, const char *method,
 				const sip_to_t *to)
 {
 	struct sip_message *m = proxy_branch_derive(b, method, to);
-	size_t len;
-	g_autofree char *bytes = m ? sip_message_serialize(m, &len) : NULL;
 
-	if (bytes)
-		proxy_send(b->tp, &b->dst, bytes, len);
+	sip_message_send(m, b->tp, &b->dst);
 	sip_message_unref(m);
 }
 
@@ -375,9 +385,11 @@ static void proxy_branch_due(struct proxy_branch *b, gint64 now)
 	}
 	proxy_branch_stop_retransmit(b);
 	if (b->is_invite && b->status >= 100) {
-		g_message("call %s -> %s: Timer C expired on a ringing branch, "
-			  "cancelled", b->fork->caller ? b->fork->caller : "?",
-			  b->fork->callee ? b->fork->callee : "?");
+		g_autofree char *label = proxy_call_label(b->fork->caller,
+							  b->fork->callee);
+
+		g_message("call %s: Timer C expired on a ringing branch, "
+			  "cancelled", label);
 		proxy_branch_cancel(b);
 	}
 	proxy_fork_branch_final(b->fork, b, NULL, 408);
@@ -492,9 +504,13 @@ void proxy_fork_branch_final(struct proxy_fork *f, struct proxy_branch *b,
 		proxy_fork_reply(f, f->best_status ? f->best_status : 408,
 				 f->best_status == f->refusal_status
 					 ? f->refusal_reason : NULL);
-	if (f->is_call)
-		g_debug("call %s -> %s: %d (%s)", f->caller, f->callee,
-			f->best_status, proxy_disposition(f, f->best_status));
+	if (f->is_call) {
+		g_autofree char *label = proxy_call_label(f->caller,
+							  f->callee);
+
+		g_debug("call %s: %d (%s)", label, f->best_status,
+			proxy_disposition(f, f->best_status));
+	}
 	proxy_call_event(f->px, f, SIP_CALL_END,
 			 proxy_disposition(f, f->best_status), f->best_status);
 }
@@ -527,7 +543,9 @@ gboolean proxy_fork_no_answer(gpointer data)
 	f->no_answer = true;
 	proxy_fork_cancel_others(f, NULL);
 	proxy_fork_reply(f, 480, "Temporarily Unavailable - no answer");
-	g_debug("call %s -> %s: no answer", f->caller, f->callee);
+	g_autofree char *label = proxy_call_label(f->caller, f->callee);
+
+	g_debug("call %s: no answer", label);
 	proxy_call_event(f->px, f, SIP_CALL_END, "no-answer", 480);
 	return G_SOURCE_REMOVE;
 }

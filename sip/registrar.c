@@ -155,10 +155,13 @@ static void reg_log(struct reg_job *job, enum sip_reg_outcome outcome,
 		g_autofree char *ua = sip_log_escape(job->user_agent,
 						     SIP_LOG_FIELD_MAX);
 
+		g_autofree char *text = sip_log_escape(detail,
+						       SIP_LOG_TEXT_MAX);
+
 		g_message("REGISTER %s from %s (%s%s%s): %d %s",
 			  *user ? user : "(no user)", job->source,
 			  job->transport, ua ? ", " : "", ua ? ua : "",
-			  status, detail);
+			  status, text ? text : "");
 	}
 	if (r->hooks.attempt)
 		r->hooks.attempt(r->ctx, &a);

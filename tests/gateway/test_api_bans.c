@@ -13,29 +13,28 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "api_util.h"
 #include "fake_transport.h"
+#include "sip_util.h"
 #include "gateway/api.h"
 #include "gateway/store.h"
 #include "sip/auth.h"
 #include "sip/stack.h"
 #include "test_util.h"
 
-#define REALM "ovoz.test"
-#define TOKEN "admin-token-0123456789"
+#define REALM TEST_API_REALM
+#define TOKEN TEST_API_TOKEN
 #define SCANNER "192.0.2.50:5060"
 
 struct fixture {
-	char *dir;
-	struct gateway_store *store;
-	struct gateway_api *api;
+	struct test_db db;
+	struct test_api c;
 	struct sip_stack *st;
 	struct sip_auth *auth;
 	struct sip_transport *udp;
 	struct fake_transport *udp_f;
 	struct sip_addr src;
 	unsigned cseq;
-	struct gateway_api_response resp;
-	JsonNode *json;
 };
 
 static int no_creds(void *ctx, const char *user, char *md5, char *sha)
@@ -57,27 +56,22 @@ static void on_register(struct sip_stack *st, const struct sip_request *req,
 static int setup(void **state)
 {
 	struct fixture *f = g_new0(struct fixture, 1);
-	g_autofree char *db = NULL;
 	g_autofree char *token_sha256 =
 		g_compute_checksum_for_string(G_CHECKSUM_SHA256, TOKEN, -1);
-	struct sip_auth_config ac = {
-		.realm = REALM, .nonce_ttl = 300, .ban_failures = 5,
-		.ban_window = 60, .ban_time = 300, .trust_time = 3600,
-		.algs = {SIP_DIGEST_MD5}, .n_algs = 1};
+	struct sip_auth_config ac = test_auth_config(REALM, 5);
 	struct gateway_api_config cfg = {.realm = REALM,
 					 .min_password_len = 8,
 					 .token_sha256 = token_sha256};
 
-	f->dir = g_dir_make_tmp("ovoz-bans-XXXXXX", NULL);
-	db = g_build_filename(f->dir, "ovoz.db", NULL);
-	assert_int_equal(gateway_store_open(&f->store, db), 0);
+	test_db_open(&f->db);
 	sip_stack_new(&f->st, NULL);
 	assert_int_equal(sip_auth_new(&f->auth, &ac, f->st, no_creds, f), 0);
 	sip_stack_set_handler(f->st, "REGISTER", on_register, f);
 	f->udp = fake_transport_new(SIP_TRANSPORT_UDP, "udp", &f->udp_f);
 	sip_addr_parse(&f->src, SCANNER);
 	cfg.auth = f->auth;
-	assert_int_equal(gateway_api_new(&f->api, f->store, &cfg, NULL, f), 0);
+	assert_int_equal(gateway_api_new(&f->c.api, f->db.store, &cfg, NULL, f),
+			 0);
 	*state = f;
 	return 0;
 }
@@ -86,15 +80,11 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	gateway_api_response_clear(&f->resp);
-	g_clear_pointer(&f->json, json_node_unref);
-	gateway_api_free(f->api);
+	test_api_clear(&f->c);
 	sip_auth_free(f->auth);
 	sip_stack_free(f->st);
 	sip_transport_unref(f->udp);
-	gateway_store_close(f->store);
-	test_remove_dir(f->dir);
-	g_free(f->dir);
+	test_db_close(&f->db);
 	g_free(f);
 	return 0;
 }
@@ -104,31 +94,10 @@ static int teardown(void **state)
 static int reg(struct fixture *f, const char *user, const char *auth,
 	       char **nonce)
 {
-	g_autofree char *msg = g_strdup_printf(
-		"REGISTER sip:" REALM " SIP/2.0\r\n"
-		"Via: SIP/2.0/UDP 192.0.2.50:5060;branch=z9hG4bK%u;rport\r\n"
-		"Max-Forwards: 70\r\nFrom: <sip:%s@" REALM ">;tag=s\r\n"
-		"To: <sip:%s@" REALM ">\r\nCall-ID: s-%u\r\n"
-		"CSeq: 1 REGISTER\r\n%s%s%sContent-Length: 0\r\n\r\n",
-		f->cseq, user, user, f->cseq, auth ? "Authorization: " : "",
-		auth ? auth : "", auth ? "\r\n" : "");
-	struct sip_message *r;
-	int status;
+	g_autofree char *msg =
+		test_register_text(REALM, SCANNER, user, f->cseq++, auth);
 
-	f->cseq++;
-	sip_stack_receive(f->st, f->udp, &f->src, (const uint8_t *)msg,
-			  strlen(msg));
-	r = fake_transport_pop(f->udp_f);
-	assert_non_null(r);
-	status = sip_message_status(r);
-	if (nonce && status == 401) {
-		g_autofree char *www = sip_message_header_text(
-			r, "WWW-Authenticate");
-		const char *s = strstr(www, "nonce=\"") + 7;
-		*nonce = g_strndup(s, strcspn(s, "\""));
-	}
-	sip_message_unref(r);
-	return status;
+	return test_sip_exchange(f->st, f->udp, f->udp_f, &f->src, msg, nonce);
 }
 
 /* Five unknown extensions from one source: a scanner, banned. */
@@ -151,25 +120,15 @@ static void scan(struct fixture *f)
 static int call(struct fixture *f, const char *method, const char *path,
 		bool with_token)
 {
-	struct gateway_api_request req = {
-		.method = method,
-		.path = path,
-		.authorization = with_token ? "Bearer " TOKEN : NULL,
-	};
-
-	gateway_api_response_clear(&f->resp);
-	g_clear_pointer(&f->json, json_node_unref);
-	gateway_api_handle(f->api, &req, &f->resp);
-	if (f->resp.body)
-		f->json = json_from_string(f->resp.body, NULL);
-	return f->resp.status;
+	return test_api_request(&f->c, method, path, NULL,
+				with_token ? "Bearer " TOKEN : NULL, NULL, 0);
 }
 
 static JsonArray *bans(struct fixture *f)
 {
 	assert_int_equal(call(f, "GET", "/api/bans", true), 200);
-	assert_non_null(f->json);
-	return json_object_get_array_member(json_node_get_object(f->json),
+	assert_non_null(f->c.json);
+	return json_object_get_array_member(json_node_get_object(f->c.json),
 					    "bans");
 }
 

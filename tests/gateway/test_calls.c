@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "api_util.h"
+#include "store_util.h"
 #include "test_util.h"
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -29,9 +31,7 @@ static int64_t fake_now(void)
 }
 
 struct fixture {
-	char *dir;
-	char *path;
-	struct gateway_store *store;
+	struct test_db db;
 	struct gateway_calls *calls;
 	JsonArray *active;
 };
@@ -40,11 +40,8 @@ static int setup(void **state)
 {
 	struct fixture *f = g_new0(struct fixture, 1);
 
-	f->dir = g_dir_make_tmp("ovoz-calls-XXXXXX", NULL);
-	assert_non_null(f->dir);
-	f->path = g_build_filename(f->dir, "ovoz.db", NULL);
-	assert_int_equal(gateway_store_open(&f->store, f->path), 0);
-	assert_int_equal(gateway_calls_new(&f->calls, f->store), 0);
+	test_db_open(&f->db);
+	assert_int_equal(gateway_calls_new(&f->calls, f->db.store), 0);
 	fake_time = T0;
 	gateway_calls_set_clock(f->calls, fake_now);
 	test_log_clear();
@@ -58,10 +55,7 @@ static int teardown(void **state)
 
 	g_clear_pointer(&f->active, json_array_unref);
 	gateway_calls_free(f->calls);
-	gateway_store_close(f->store);
-	test_remove_dir(f->dir);
-	g_free(f->dir);
-	g_free(f->path);
+	test_db_close(&f->db);
 	g_free(f);
 	return 0;
 }
@@ -110,8 +104,8 @@ static struct gateway_call *row(struct fixture *f, const char *id)
 {
 	g_autoptr(GPtrArray) list = NULL;
 
-	assert_int_equal(gateway_store_call_list(f->store, NULL, &list, NULL),
-			 0);
+	assert_int_equal(
+		gateway_store_call_list(f->db.store, NULL, &list, NULL), 0);
 	for (guint i = 0; i < list->len; i++)
 		if (strcmp(((struct gateway_call *)list->pdata[i])->call_id,
 			   id) == 0)
@@ -125,9 +119,8 @@ static unsigned row_count(struct fixture *f)
 	g_autoptr(GPtrArray) list = NULL;
 	unsigned total = 0;
 
-	assert_int_equal(gateway_store_call_list(f->store, NULL, &list,
-						 &total),
-			 0);
+	assert_int_equal(
+		gateway_store_call_list(f->db.store, NULL, &list, &total), 0);
 	return total;
 }
 
@@ -146,14 +139,6 @@ static JsonObject *active_call(struct fixture *f, guint i)
 
 	assert_true(i < json_array_get_length(a));
 	return json_array_get_object_element(a, i);
-}
-
-static bool member_is_null(JsonObject *o, const char *name)
-{
-	JsonNode *n = json_object_get_member(o, name);
-
-	assert_non_null(n);
-	return JSON_NODE_HOLDS_NULL(n);
 }
 
 static void test_answered_call(void **state)
@@ -176,13 +161,14 @@ static void test_answered_call(void **state)
 	assert_string_equal(
 		json_object_get_string_member(o, "callerTransport"), "wss");
 	assert_string_equal(json_object_get_string_member(o, "callee"), "1002");
-	assert_true(member_is_null(o, "calleeTransport"));
+	assert_true(test_json_is_null(o, "calleeTransport"));
 	assert_string_equal(json_object_get_string_member(o, "state"),
 			    "ringing");
 	assert_int_equal(json_object_get_int_member(o, "startedAt"), T0);
-	assert_true(member_is_null(o, "answeredAt"));
+	assert_true(test_json_is_null(o, "answeredAt"));
 	assert_int_equal(json_object_get_int_member(o, "duration"), 0);
-	assert_true(test_logged("ovoz-calls: call 1001 (wss) -> 1002: ringing"));
+	assert_true(
+		test_logged("ovoz-calls: call 1001 (wss) -> 1002: ringing"));
 	/* Written at once, not at the end. */
 	r = row(f, "a@ws");
 	assert_int_equal(r->started_at, T0);
@@ -191,8 +177,9 @@ static void test_answered_call(void **state)
 
 	fake_time = T0 + 5;
 	ev_answer(f, "a@ws", "udp");
-	assert_true(test_logged("ovoz-calls: call 1001 (wss) -> 1002 answered on"
-			   " udp"));
+	assert_true(
+		test_logged("ovoz-calls: call 1001 (wss) -> 1002 answered on"
+			    " udp"));
 	fake_time = T0 + 35;
 	o = active_call(f, 0);
 	assert_string_equal(json_object_get_string_member(o, "state"),
@@ -321,10 +308,12 @@ static void test_stray_events(void **state)
 	ev_answer(f, "ghost", "udp");
 	ev_end(f, "ghost", "busy", 486, NULL);
 	assert_int_equal(row_count(f), 0);
-	assert_true(test_logged("ovoz-calls: call ghost: answer for a call that is"
-			   " not live, ignored"));
-	assert_true(test_logged("ovoz-calls: call ghost: end for a call that is not"
-			   " live, ignored"));
+	assert_true(
+		test_logged("ovoz-calls: call ghost: answer for a call that is"
+			    " not live, ignored"));
+	assert_true(
+		test_logged("ovoz-calls: call ghost: end for a call that is not"
+			    " live, ignored"));
 
 	gateway_calls_event(f->calls, &bad); /* no Call-ID */
 	bad.call_id = "x";
@@ -354,7 +343,8 @@ static void test_stray_events(void **state)
 	ev_start(f, "dup", "1001", "wss", "1002");
 	assert_int_equal(gateway_calls_active_count(f->calls), 1);
 	assert_int_equal(row_count(f), 1);
-	assert_true(test_logged_substring("Call-ID dup is already in the call log"));
+	assert_true(test_logged_substring(
+		"Call-ID dup is already in the call log"));
 }
 
 /* After a crash, the next gateway_calls_new() closes what was open. */
@@ -373,12 +363,12 @@ static void test_new_closes_cut_calls(void **state)
 	/* Ovoz dies: nothing ends the live calls. */
 	gateway_calls_free(f->calls);
 	f->calls = NULL;
-	gateway_store_close(f->store);
-	f->store = NULL;
+	gateway_store_close(f->db.store);
+	f->db.store = NULL;
 
 	test_log_clear();
-	assert_int_equal(gateway_store_open(&f->store, f->path), 0);
-	assert_int_equal(gateway_calls_new(&f->calls, f->store), 0);
+	assert_int_equal(gateway_store_open(&f->db.store, f->db.path), 0);
+	assert_int_equal(gateway_calls_new(&f->calls, f->db.store), 0);
 	assert_true(test_logged("ovoz-calls: closed 2 calls cut by a restart"));
 	assert_int_equal(gateway_calls_active_count(f->calls), 0);
 
@@ -402,7 +392,7 @@ static void test_new_closes_cut_calls(void **state)
 	gateway_calls_free(f->calls);
 	f->calls = NULL;
 	test_log_clear();
-	assert_int_equal(gateway_calls_new(&f->calls, f->store), 0);
+	assert_int_equal(gateway_calls_new(&f->calls, f->db.store), 0);
 	assert_false(test_logged_substring("cut by a restart"));
 }
 
@@ -413,7 +403,7 @@ static void test_new_rejects_null(void **state)
 
 	assert_int_equal(gateway_calls_new(&c, NULL), EINVAL);
 	assert_ptr_equal(c, (struct gateway_calls *)0x1);
-	assert_int_equal(gateway_calls_new(NULL, f->store), EINVAL);
+	assert_int_equal(gateway_calls_new(NULL, f->db.store), EINVAL);
 	gateway_calls_free(NULL);
 }
 
@@ -429,10 +419,6 @@ int main(void)
 		T(test_new_rejects_null),
 #undef T
 	};
-	int rc;
-
-	test_log_start();
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	test_log_stop();
-	return rc;
+	return cmocka_run_group_tests(tests, test_log_group_setup,
+				      test_log_group_teardown);
 }

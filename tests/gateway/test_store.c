@@ -1,5 +1,6 @@
-/* tests/gateway/test_store.c - gateway/store.c against a real sqlite file. */
-#define _GNU_SOURCE
+/* tests/gateway/test_store.c - gateway/store.c against a real sqlite file:
+ * migrations, extensions, locations, attempts, settings. The call log is
+ * in test_store_calls.c. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "store_util.h"
 #include "test_util.h"
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -22,68 +24,12 @@
 #define REALM "ovoz.test"
 #define PASSWORD "Plain-S3cret-Passw0rd"
 
-struct fixture {
-	char *dir;
-	char *path;
-	struct gateway_store *store;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = g_new0(struct fixture, 1);
-
-	f->dir = g_dir_make_tmp("ovoz-store-XXXXXX", NULL);
-	assert_non_null(f->dir);
-	f->path = g_build_filename(f->dir, "ovoz.db", NULL);
-	assert_int_equal(gateway_store_open(&f->store, f->path), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	gateway_store_close(f->store);
-	test_remove_dir(f->dir);
-	g_free(f->dir);
-	g_free(f->path);
-	g_free(f);
-	return 0;
-}
-
-static void reopen(struct fixture *f)
-{
-	gateway_store_close(f->store);
-	f->store = NULL;
-	assert_int_equal(gateway_store_open(&f->store, f->path), 0);
-}
-
-/* First column of the first row of @sql on a separate connection. */
-static char *raw_query(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	char *v = NULL;
-
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = g_strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
 static char *ha1(GChecksumType type, const char *ext, const char *pw)
 {
-	g_autofree char *in = g_strdup_printf("%s:%s:%s", ext, REALM, pw);
-
-	return g_compute_checksum_for_string(type, in, -1);
+	return test_ha1(type, ext, REALM, pw);
 }
 
-static void create_ext(struct fixture *f, const char *ext, const char *name)
+static void create_ext(struct test_db *f, const char *ext, const char *name)
 {
 	g_autofree char *md5 = ha1(G_CHECKSUM_MD5, ext, PASSWORD);
 	g_autofree char *sha = ha1(G_CHECKSUM_SHA256, ext, PASSWORD);
@@ -93,7 +39,7 @@ static void create_ext(struct fixture *f, const char *ext, const char *name)
 			 0);
 }
 
-static void put_location(struct fixture *f, const char *ext,
+static void put_location(struct test_db *f, const char *ext,
 			 const char *contact, uint32_t cseq, int64_t expires)
 {
 	struct gateway_location l = {
@@ -110,7 +56,7 @@ static void put_location(struct fixture *f, const char *ext,
 	assert_int_equal(gateway_store_location_put(f->store, &l), 0);
 }
 
-static void add_attempt(struct fixture *f, const char *ext, const char *detail,
+static void add_attempt(struct test_db *f, const char *ext, const char *detail,
 			unsigned keep)
 {
 	struct gateway_attempt a = {
@@ -129,21 +75,21 @@ static void add_attempt(struct fixture *f, const char *ext, const char *detail,
 
 static void test_migrations_idempotent(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	g_autofree char *rows = NULL;
 	g_autofree char *tables = NULL;
 
 	assert_int_equal(gateway_store_schema_version(f->store), 4);
-	reopen(f);
-	reopen(f);
+	test_db_reopen(f);
+	test_db_reopen(f);
 	assert_int_equal(gateway_store_schema_version(f->store), 4);
 	/* One bookkeeping row per step, not one per open. */
-	rows = raw_query(f->path, "SELECT COUNT(*) FROM schema_migrations");
+	rows = test_db_query(f->path, "SELECT COUNT(*) FROM schema_migrations");
 	assert_string_equal(rows, "4");
-	tables = raw_query(f->path,
-			   "SELECT group_concat(name, ',') FROM (SELECT name"
-			   " FROM sqlite_master WHERE type = 'table' AND name"
-			   " NOT LIKE 'sqlite_%' ORDER BY name)");
+	tables = test_db_query(
+		f->path, "SELECT group_concat(name, ',') FROM (SELECT name"
+			 " FROM sqlite_master WHERE type = 'table' AND name"
+			 " NOT LIKE 'sqlite_%' ORDER BY name)");
 	assert_string_equal(tables, "calls,extensions,locations,"
 				    "register_attempts,schema_migrations,"
 				    "settings");
@@ -153,7 +99,7 @@ static void test_migrations_idempotent(void **state)
  * call log and the locations' path at open, and keeps its rows. */
 static void test_migration_2_on_v1_database(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	g_autofree char *indexes = NULL;
 	struct gateway_extension e = {0};
 	sqlite3 *db = NULL;
@@ -177,24 +123,25 @@ static void test_migration_2_on_v1_database(void **state)
 	assert_int_equal(gateway_store_call_start(f->store, "c1", "1001", "wss",
 						  "1002", 1700000000),
 			 0);
-	indexes = raw_query(f->path,
-			    "SELECT group_concat(name, ',') FROM (SELECT name"
-			    " FROM sqlite_master WHERE type = 'index' AND"
-			    " tbl_name = 'calls' AND name NOT LIKE"
-			    " 'sqlite_%' ORDER BY name)");
+	indexes = test_db_query(
+		f->path, "SELECT group_concat(name, ',') FROM (SELECT name"
+			 " FROM sqlite_master WHERE type = 'index' AND"
+			 " tbl_name = 'calls' AND name NOT LIKE"
+			 " 'sqlite_%' ORDER BY name)");
 	assert_string_equal(indexes, "calls_callee,calls_caller,calls_started");
 }
 
 /* A database from a newer build must not be opened (and misread). */
 static void test_newer_schema_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct gateway_store *s = NULL;
 	g_autofree char *applied = NULL;
 	sqlite3 *db = NULL;
 
-	applied = raw_query(f->path, "SELECT applied_at FROM schema_migrations"
-				     " WHERE version = 1");
+	applied = test_db_query(f->path,
+				"SELECT applied_at FROM schema_migrations"
+				" WHERE version = 1");
 	assert_non_null(applied);
 	assert_true(g_ascii_strtoll(applied, NULL, 10) > 1600000000);
 	gateway_store_close(f->store);
@@ -212,8 +159,8 @@ static void test_newer_schema_refused(void **state)
 
 static void test_wal_and_private_file(void **state)
 {
-	struct fixture *f = *state;
-	g_autofree char *mode = raw_query(f->path, "PRAGMA journal_mode");
+	struct test_db *f = *state;
+	g_autofree char *mode = test_db_query(f->path, "PRAGMA journal_mode");
 	GStatBuf st;
 
 	assert_string_equal(mode, "wal");
@@ -224,9 +171,10 @@ static void test_wal_and_private_file(void **state)
 
 static void test_open_bad_path(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct gateway_store *s = (struct gateway_store *)0x1;
-	g_autofree char *bad = g_build_filename(f->dir, "missing", "x.db", NULL);
+	g_autofree char *bad =
+		g_build_filename(f->dir, "missing", "x.db", NULL);
 
 	assert_int_equal(gateway_store_open(&s, bad), EIO);
 	assert_ptr_equal(s, (struct gateway_store *)0x1);
@@ -234,7 +182,7 @@ static void test_open_bad_path(void **state)
 
 static void test_extension_crud(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	struct gateway_extension e = {0};
 	g_autoptr(GPtrArray) list = NULL;
 	g_autofree char *md5 = ha1(G_CHECKSUM_MD5, "1001", PASSWORD);
@@ -318,7 +266,7 @@ static struct gateway_location *find_loc(GPtrArray *list, const char *contact)
 
 static void test_locations(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	g_autoptr(GPtrArray) list = NULL;
 	struct gateway_location *l;
 	struct gateway_location ghost = {.extension = "9999",
@@ -365,19 +313,21 @@ static void test_locations(void **state)
 	assert_non_null(find_loc(list, "sip:1001@198.51.100.7:5060"));
 	g_clear_pointer(&list, g_ptr_array_unref);
 
-	assert_int_equal(gateway_store_location_delete(
-				 f->store, "1001", "sip:1001@198.51.100.7:5060"),
-			 0);
-	assert_int_equal(gateway_store_location_delete(
-				 f->store, "1001", "sip:1001@198.51.100.7:5060"),
-			 ENOENT);
+	assert_int_equal(
+		gateway_store_location_delete(f->store, "1001",
+					      "sip:1001@198.51.100.7:5060"),
+		0);
+	assert_int_equal(
+		gateway_store_location_delete(f->store, "1001",
+					      "sip:1001@198.51.100.7:5060"),
+		ENOENT);
 	assert_int_equal(gateway_store_location_list(f->store, &list), 0);
 	assert_int_equal(list->len, 0);
 }
 
 static void test_delete_cascades(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	g_autoptr(GPtrArray) locs = NULL;
 	g_autoptr(GPtrArray) atts = NULL;
 
@@ -404,7 +354,7 @@ static void test_delete_cascades(void **state)
 
 static void test_attempts_bounded(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	g_autoptr(GPtrArray) list = NULL;
 	struct gateway_attempt bad = {.outcome = "x"};
 
@@ -427,7 +377,7 @@ static void test_attempts_bounded(void **state)
 
 static void test_attempts_per_extension(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	g_autoptr(GPtrArray) list = NULL;
 	struct gateway_attempt *a;
 
@@ -454,21 +404,21 @@ static void test_attempts_per_extension(void **state)
 			    "second");
 	g_clear_pointer(&list, g_ptr_array_unref);
 
-	assert_int_equal(gateway_store_attempt_list(f->store, "9999", 50, &list),
-			 0);
+	assert_int_equal(
+		gateway_store_attempt_list(f->store, "9999", 50, &list), 0);
 	assert_int_equal(list->len, 1);
 	assert_string_equal(((struct gateway_attempt *)list->pdata[0])->detail,
 			    "unknown extension");
 	g_clear_pointer(&list, g_ptr_array_unref);
 
-	assert_int_equal(gateway_store_attempt_list(f->store, "1002", 50, &list),
-			 0);
+	assert_int_equal(
+		gateway_store_attempt_list(f->store, "1002", 50, &list), 0);
 	assert_int_equal(list->len, 0);
 }
 
 static void test_settings(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	char *v = NULL;
 
 	assert_int_equal(gateway_store_setting_get(f->store, "k", &v), ENOENT);
@@ -481,12 +431,13 @@ static void test_settings(void **state)
 	assert_int_equal(gateway_store_setting_get(f->store, "k", &v), 0);
 	assert_string_equal(v, "two");
 	g_free(v);
-	assert_int_equal(gateway_store_setting_set(f->store, "k", NULL), EINVAL);
+	assert_int_equal(gateway_store_setting_set(f->store, "k", NULL),
+			 EINVAL);
 }
 
 static void test_survives_reopen(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	g_autoptr(GPtrArray) locs = NULL;
 	g_autoptr(GPtrArray) atts = NULL;
 	struct gateway_extension e = {0};
@@ -497,7 +448,7 @@ static void test_survives_reopen(void **state)
 	put_location(f, "1001", "sip:1001@198.51.100.7:5060", 7, 4000000000);
 	add_attempt(f, "1001", "registered", 100);
 	assert_int_equal(gateway_store_setting_set(f->store, "k", "v"), 0);
-	reopen(f);
+	test_db_reopen(f);
 
 	assert_int_equal(gateway_store_extension_get(f->store, "1001", &e), 0);
 	assert_string_equal(e.display_name, "Alice");
@@ -506,44 +457,36 @@ static void test_survives_reopen(void **state)
 	assert_int_equal(gateway_store_location_list(f->store, &locs), 0);
 	assert_int_equal(locs->len, 1);
 	assert_int_equal(((struct gateway_location *)locs->pdata[0])->cseq, 7);
-	assert_int_equal(((struct gateway_location *)locs->pdata[0])->expires_at,
-			 4000000000);
-	assert_int_equal(gateway_store_attempt_list(f->store, "1001", 10, &atts),
-			 0);
+	assert_int_equal(
+		((struct gateway_location *)locs->pdata[0])->expires_at,
+		4000000000);
+	assert_int_equal(
+		gateway_store_attempt_list(f->store, "1001", 10, &atts), 0);
 	assert_int_equal(atts->len, 1);
 	assert_int_equal(gateway_store_setting_get(f->store, "k", &v), 0);
 	assert_string_equal(v, "v");
 	g_free(v);
 }
 
-static bool file_contains(const char *path, const char *needle)
-{
-	g_autofree char *data = NULL;
-	gsize len = 0;
-
-	if (!g_file_get_contents(path, &data, &len, NULL))
-		return false;
-	return memmem(data, len, needle, strlen(needle)) != NULL;
-}
-
 static void test_no_plain_password(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 	g_autofree char *wal = g_strconcat(f->path, "-wal", NULL);
 	g_autofree char *row = NULL;
 	g_autofree char *md5 = ha1(G_CHECKSUM_MD5, "1001", PASSWORD);
 
 	create_ext(f, "1001", "Alice");
-	row = raw_query(f->path,
-			"SELECT extension || '|' || display_name || '|' ||"
-			" ha1_md5 || '|' || ha1_sha256 FROM extensions");
+	row = test_db_query(f->path,
+			    "SELECT extension || '|' || display_name || '|' ||"
+			    " ha1_md5 || '|' || ha1_sha256 FROM extensions");
 	assert_non_null(row);
 	assert_null(strstr(row, PASSWORD));
 	/* The check would be vacuous if the row were not there at all. */
 	assert_non_null(strstr(row, md5));
-	assert_true(file_contains(f->path, md5) || file_contains(wal, md5));
-	assert_false(file_contains(f->path, PASSWORD));
-	assert_false(file_contains(wal, PASSWORD));
+	assert_true(test_file_contains(f->path, md5) ||
+		    test_file_contains(wal, md5));
+	assert_false(test_file_contains(f->path, PASSWORD));
+	assert_false(test_file_contains(wal, PASSWORD));
 }
 
 /* A direct add is in the file at once; the daemon's queued path is
@@ -569,7 +512,7 @@ static int count_attempt_rows(const char *path)
 
 static void test_attempt_add_is_direct(void **state)
 {
-	struct fixture *f = *state;
+	struct test_db *f = *state;
 
 	for (int i = 0; i < 10; i++)
 		add_attempt(f, "1001", "direct", 100);
@@ -577,323 +520,11 @@ static void test_attempt_add_is_direct(void **state)
 	assert_int_equal(count_attempt_rows(f->path), 10);
 }
 
-/* ---- call log ---- */
-
-static struct gateway_call *only_call(struct fixture *f, const char *call_id)
-{
-	g_autoptr(GPtrArray) list = NULL;
-
-	assert_int_equal(gateway_store_call_list(f->store, NULL, &list, NULL),
-			 0);
-	for (guint i = 0; i < list->len; i++) {
-		struct gateway_call *c = list->pdata[i];
-
-		if (strcmp(c->call_id, call_id) == 0)
-			return g_ptr_array_steal_index(list, i);
-	}
-	fail_msg("call %s not in the log", call_id);
-	return NULL;
-}
-
-static void start_call(struct fixture *f, const char *id, const char *caller,
-		       const char *callee, int64_t at)
-{
-	assert_int_equal(gateway_store_call_start(f->store, id, caller, "wss",
-						  callee, at),
-			 0);
-}
-
-static void test_call_answered(void **state)
-{
-	struct fixture *f = *state;
-	struct gateway_call *c;
-
-	start_call(f, "a@x", "1001", "1002", 1700000000);
-	c = only_call(f, "a@x");
-	assert_true(c->id > 0);
-	assert_string_equal(c->caller, "1001");
-	assert_string_equal(c->caller_transport, "wss");
-	assert_string_equal(c->callee, "1002");
-	assert_null(c->callee_transport);
-	assert_int_equal(c->started_at, 1700000000);
-	assert_int_equal(c->answered_at, 0);
-	assert_int_equal(c->ended_at, 0);
-	assert_int_equal(c->duration, 0);
-	assert_null(c->disposition);
-	assert_null(c->hangup_by);
-	gateway_call_free(c);
-
-	assert_int_equal(gateway_store_call_answer(f->store, "a@x", "udp",
-						   1700000005),
-			 0);
-	/* A repeated answer (2xx retransmission) keeps the first. */
-	assert_int_equal(gateway_store_call_answer(f->store, "a@x", "ws",
-						   1700000009),
-			 0);
-	c = only_call(f, "a@x");
-	assert_string_equal(c->callee_transport, "udp");
-	assert_int_equal(c->answered_at, 1700000005);
-	assert_int_equal(c->ended_at, 0);
-	gateway_call_free(c);
-
-	assert_int_equal(gateway_store_call_end(f->store, "a@x", 1700000047,
-						"answered", 200, "callee"),
-			 0);
-	c = only_call(f, "a@x");
-	assert_int_equal(c->ended_at, 1700000047);
-	assert_int_equal(c->duration, 42);
-	assert_string_equal(c->disposition, "answered");
-	assert_int_equal(c->status, 200);
-	assert_string_equal(c->hangup_by, "callee");
-	gateway_call_free(c);
-
-	/* A call ends once; an ended call is not answered again. */
-	assert_int_equal(gateway_store_call_end(f->store, "a@x", 1700000099,
-						"failed", 0, NULL),
-			 ENOENT);
-	assert_int_equal(gateway_store_call_answer(f->store, "a@x", "udp",
-						   1700000099),
-			 ENOENT);
-	c = only_call(f, "a@x");
-	assert_int_equal(c->duration, 42);
-	assert_string_equal(c->disposition, "answered");
-	gateway_call_free(c);
-}
-
-static void test_call_unanswered_and_errors(void **state)
-{
-	struct fixture *f = *state;
-	struct gateway_call *c;
-
-	start_call(f, "b@x", "1001", "1002", 1700000000);
-	assert_int_equal(gateway_store_call_start(f->store, "b@x", "1003",
-						  "udp", "1004", 1700000001),
-			 EEXIST);
-	assert_int_equal(gateway_store_call_start(f->store, "n@x", NULL,
-						  "udp", "1004", 1700000001),
-			 EINVAL);
-	assert_int_equal(gateway_store_call_answer(f->store, "nope", "udp",
-						   1700000001),
-			 ENOENT);
-	assert_int_equal(gateway_store_call_end(f->store, "nope", 1700000001,
-						"busy", 486, NULL),
-			 ENOENT);
-	assert_int_equal(gateway_store_call_end(f->store, "b@x", 1700000001,
-						NULL, 486, NULL),
-			 EINVAL);
-
-	assert_int_equal(gateway_store_call_end(f->store, "b@x", 1700000030,
-						"busy", 486, NULL),
-			 0);
-	c = only_call(f, "b@x");
-	/* The duplicate start did not overwrite the original row. */
-	assert_string_equal(c->caller, "1001");
-	assert_int_equal(c->answered_at, 0);
-	assert_int_equal(c->ended_at, 1700000030);
-	assert_int_equal(c->duration, 0);
-	assert_string_equal(c->disposition, "busy");
-	assert_int_equal(c->status, 486);
-	assert_null(c->hangup_by);
-	assert_null(c->callee_transport);
-	gateway_call_free(c);
-}
-
-static int count_open_calls(const char *path)
-{
-	g_autofree char *n = raw_query(path, "SELECT COUNT(*) FROM calls"
-					     " WHERE ended_at IS NULL");
-
-	return atoi(n);
-}
-
-/* Rows are written through: another reader sees a call in progress, and
- * after the process is gone the next start closes it as failed. */
-static void test_call_close_cut(void **state)
-{
-	struct fixture *f = *state;
-	struct gateway_call *c;
-	unsigned closed = 99;
-
-	start_call(f, "ringing@x", "1001", "1002", 1700000000);
-	start_call(f, "talking@x", "1003", "998901234567", 1700000010);
-	assert_int_equal(gateway_store_call_answer(f->store, "talking@x",
-						   "udp", 1700000020),
-			 0);
-	start_call(f, "done@x", "1004", "1005", 1700000000);
-	assert_int_equal(gateway_store_call_end(f->store, "done@x", 1700000003,
-						"no-answer", 480, NULL),
-			 0);
-	assert_int_equal(count_open_calls(f->path), 2);
-	/* The "crash": the store goes away without ending the calls. */
-	reopen(f);
-	assert_int_equal(count_open_calls(f->path), 2);
-
-	assert_int_equal(gateway_store_call_close_cut(f->store, 1700000100,
-						      &closed),
-			 0);
-	assert_int_equal(closed, 2);
-	assert_int_equal(count_open_calls(f->path), 0);
-
-	c = only_call(f, "talking@x");
-	assert_string_equal(c->disposition, "failed");
-	assert_int_equal(c->status, 0);
-	assert_null(c->hangup_by);
-	assert_int_equal(c->ended_at, 1700000100);
-	assert_int_equal(c->duration, 80);
-	assert_int_equal(c->answered_at, 1700000020);
-	gateway_call_free(c);
-	c = only_call(f, "ringing@x");
-	assert_string_equal(c->disposition, "failed");
-	assert_int_equal(c->ended_at, 1700000100);
-	assert_int_equal(c->duration, 0);
-	gateway_call_free(c);
-	/* Calls that had ended are left alone. */
-	c = only_call(f, "done@x");
-	assert_string_equal(c->disposition, "no-answer");
-	assert_int_equal(c->status, 480);
-	assert_int_equal(c->ended_at, 1700000003);
-	gateway_call_free(c);
-
-	assert_int_equal(gateway_store_call_close_cut(f->store, 1700000200,
-						      &closed),
-			 0);
-	assert_int_equal(closed, 0);
-}
-
-static void assert_call_ids(GPtrArray *list, const char *const *ids,
-			    size_t n)
-{
-	assert_int_equal(list->len, n);
-	for (size_t i = 0; i < n; i++)
-		assert_string_equal(
-			((struct gateway_call *)list->pdata[i])->call_id, ids[i]);
-}
-
-static void test_call_list_filters(void **state)
-{
-	struct fixture *f = *state;
-	g_autoptr(GPtrArray) list = NULL;
-	struct gateway_call_filter flt = {0};
-	unsigned total = 0;
-
-	/* No foreign keys: nothing here is a stored extension. */
-	start_call(f, "c1", "1001", "1002", 1000);
-	start_call(f, "c2", "1002", "1003", 2000);
-	start_call(f, "c3", "1003", "1001", 3000);
-	start_call(f, "c4", "1004", "998901234567", 4000);
-	start_call(f, "c5", "1001", "1004", 5000);
-	start_call(f, "c6", "1005", "1006", 5000); /* same second as c5 */
-
-	/* Newest first; equal start times in insertion order, newest first. */
-	assert_int_equal(gateway_store_call_list(f->store, &flt, &list,
-						 &total),
-			 0);
-	assert_int_equal(total, 6);
-	assert_call_ids(list, (const char *[]){"c6", "c5", "c4", "c3", "c2",
-					       "c1"},
-			6);
-	g_clear_pointer(&list, g_ptr_array_unref);
-
-	/* The extension matches caller or callee. */
-	flt.extension = "1001";
-	assert_int_equal(gateway_store_call_list(f->store, &flt, &list,
-						 &total),
-			 0);
-	assert_int_equal(total, 3);
-	assert_call_ids(list, (const char *[]){"c5", "c3", "c1"}, 3);
-	g_clear_pointer(&list, g_ptr_array_unref);
-
-	/* The time range is inclusive at both ends. */
-	flt.from = 1000;
-	flt.to = 3000;
-	assert_int_equal(gateway_store_call_list(f->store, &flt, &list,
-						 &total),
-			 0);
-	assert_int_equal(total, 2);
-	assert_call_ids(list, (const char *[]){"c3", "c1"}, 2);
-	g_clear_pointer(&list, g_ptr_array_unref);
-
-	flt.extension = NULL;
-	flt.from = 2000;
-	flt.to = 0; /* open end */
-	assert_int_equal(gateway_store_call_list(f->store, &flt, &list,
-						 &total),
-			 0);
-	assert_int_equal(total, 5);
-	g_clear_pointer(&list, g_ptr_array_unref);
-	flt.from = 0;
-	flt.to = 3999;
-	assert_int_equal(gateway_store_call_list(f->store, &flt, &list,
-						 &total),
-			 0);
-	assert_int_equal(total, 3);
-	assert_call_ids(list, (const char *[]){"c3", "c2", "c1"}, 3);
-	g_clear_pointer(&list, g_ptr_array_unref);
-
-	/* Paging: total counts the whole match, not the page. */
-	flt = (struct gateway_call_filter){.limit = 2, .offset = 2};
-	assert_int_equal(gateway_store_call_list(f->store, &flt, &list,
-						 &total),
-			 0);
-	assert_int_equal(total, 6);
-	assert_call_ids(list, (const char *[]){"c4", "c3"}, 2);
-	g_clear_pointer(&list, g_ptr_array_unref);
-	flt.offset = 5;
-	assert_int_equal(gateway_store_call_list(f->store, &flt, &list,
-						 &total),
-			 0);
-	assert_call_ids(list, (const char *[]){"c1"}, 1);
-	g_clear_pointer(&list, g_ptr_array_unref);
-	flt.offset = 6;
-	assert_int_equal(gateway_store_call_list(f->store, &flt, &list,
-						 &total),
-			 0);
-	assert_int_equal(total, 6);
-	assert_int_equal(list->len, 0);
-	g_clear_pointer(&list, g_ptr_array_unref);
-
-	flt = (struct gateway_call_filter){.extension = "7777"};
-	assert_int_equal(gateway_store_call_list(f->store, &flt, &list,
-						 &total),
-			 0);
-	assert_int_equal(total, 0);
-	assert_int_equal(list->len, 0);
-	g_clear_pointer(&list, g_ptr_array_unref);
-	assert_int_equal(gateway_store_call_list(f->store, NULL, NULL, NULL),
-			 EINVAL);
-}
-
-/* limit 0 means the default page (50); more than 500 is capped. */
-static void test_call_list_limits(void **state)
-{
-	struct fixture *f = *state;
-	g_autoptr(GPtrArray) list = NULL;
-	struct gateway_call_filter flt = {0};
-	unsigned total = 0;
-
-	for (int i = 0; i < 520; i++) {
-		g_autofree char *id = g_strdup_printf("call-%d", i);
-
-		start_call(f, id, "1001", "1002", 1700000000 + i);
-	}
-	assert_int_equal(gateway_store_call_list(f->store, &flt, &list,
-						 &total),
-			 0);
-	assert_int_equal(list->len, 50);
-	assert_int_equal(total, 520);
-	assert_string_equal(((struct gateway_call *)list->pdata[0])->call_id,
-			    "call-519");
-	g_clear_pointer(&list, g_ptr_array_unref);
-	flt.limit = 10000;
-	assert_int_equal(gateway_store_call_list(f->store, &flt, &list, NULL),
-			 0);
-	assert_int_equal(list->len, 500);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, test_db_setup, \
+						 test_db_teardown)
 		T(test_migrations_idempotent),
 		T(test_migration_2_on_v1_database),
 		T(test_newer_schema_refused),
@@ -908,11 +539,6 @@ int main(void)
 		T(test_settings),
 		T(test_survives_reopen),
 		T(test_no_plain_password),
-		T(test_call_answered),
-		T(test_call_unanswered_and_errors),
-		T(test_call_close_cut),
-		T(test_call_list_filters),
-		T(test_call_list_limits),
 #undef T
 	};
 

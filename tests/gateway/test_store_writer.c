@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "store_util.h"
 #include "test_util.h"
 #include <glib.h>
 #include <sqlite3.h>
@@ -22,9 +23,7 @@
 #define SYNC_MS 10000
 
 struct fixture {
-	char *dir;
-	char *path;
-	struct gateway_store *store;
+	struct test_db db;
 	sqlite3 *locker; /* another connection, for locking */
 };
 
@@ -32,11 +31,8 @@ static int setup(void **state)
 {
 	struct fixture *f = g_new0(struct fixture, 1);
 
-	f->dir = g_dir_make_tmp("ovoz-writer-XXXXXX", NULL);
-	assert_non_null(f->dir);
-	f->path = g_build_filename(f->dir, "ovoz.db", NULL);
-	assert_int_equal(gateway_store_open(&f->store, f->path), 0);
-	assert_int_equal(sqlite3_open(f->path, &f->locker), SQLITE_OK);
+	test_db_open(&f->db);
+	assert_int_equal(sqlite3_open(f->db.path, &f->locker), SQLITE_OK);
 	test_log_clear();
 	*state = f;
 	return 0;
@@ -46,11 +42,8 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	gateway_store_close(f->store);
 	sqlite3_close(f->locker);
-	test_remove_dir(f->dir);
-	g_free(f->dir);
-	g_free(f->path);
+	test_db_close(&f->db);
 	g_free(f);
 	return 0;
 }
@@ -76,9 +69,9 @@ static int64_t count(struct fixture *f, const char *sql)
 	sqlite3_stmt *st = NULL;
 	int64_t n = -1;
 
-	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY,
-					 NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+		sqlite3_open_v2(f->db.path, &db, SQLITE_OPEN_READONLY, NULL),
+		SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
@@ -94,7 +87,8 @@ static int sync_all(struct fixture *f)
 	gint64 end = g_get_monotonic_time() + SYNC_MS * 1000;
 	int err;
 
-	while ((err = gateway_store_writer_sync(f->store, SYNC_MS)) == EBUSY &&
+	while ((err = gateway_store_writer_sync(f->db.store, SYNC_MS)) ==
+		       EBUSY &&
 	       g_get_monotonic_time() < end)
 		g_usleep(10000);
 	return err;
@@ -112,7 +106,7 @@ static int create(struct fixture *f, const char *ext, const char *pw)
 	g_autofree char *md5 = ha1(G_CHECKSUM_MD5, ext, pw);
 	g_autofree char *sha = ha1(G_CHECKSUM_SHA256, ext, pw);
 
-	return gateway_store_extension_create(f->store, ext, "", md5, sha);
+	return gateway_store_extension_create(f->db.store, ext, "", md5, sha);
 }
 
 static int set_password(struct fixture *f, const char *ext, const char *pw)
@@ -120,7 +114,7 @@ static int set_password(struct fixture *f, const char *ext, const char *pw)
 	g_autofree char *md5 = ha1(G_CHECKSUM_MD5, ext, pw);
 	g_autofree char *sha = ha1(G_CHECKSUM_SHA256, ext, pw);
 
-	return gateway_store_extension_update(f->store, ext, NULL, md5, sha);
+	return gateway_store_extension_update(f->db.store, ext, NULL, md5, sha);
 }
 
 /* The cache answers exactly what the table holds for @ext. */
@@ -128,11 +122,12 @@ static void assert_cache_matches_db(struct fixture *f, const char *ext)
 {
 	struct gateway_extension e = {0};
 	const char *md5 = NULL, *sha = NULL;
-	int db = gateway_store_extension_get(f->store, ext, &e);
-	int mem = gateway_store_credentials(f->store, ext, &md5, &sha);
+	int db = gateway_store_extension_get(f->db.store, ext, &e);
+	int mem = gateway_store_credentials(f->db.store, ext, &md5, &sha);
 
 	assert_int_equal(mem, db);
-	assert_int_equal(gateway_store_has_extension(f->store, ext), db == 0);
+	assert_int_equal(gateway_store_has_extension(f->db.store, ext),
+			 db == 0);
 	if (db == 0) {
 		assert_string_equal(md5, e.ha1_md5);
 		assert_string_equal(sha, e.ha1_sha256);
@@ -148,8 +143,8 @@ static void assert_cache_password(struct fixture *f, const char *ext,
 	g_autofree char *want_sha = ha1(G_CHECKSUM_SHA256, ext, pw);
 	const char *md5 = NULL, *sha = NULL;
 
-	assert_int_equal(gateway_store_credentials(f->store, ext, &md5, &sha),
-			 0);
+	assert_int_equal(
+		gateway_store_credentials(f->db.store, ext, &md5, &sha), 0);
 	assert_string_equal(md5, want);
 	assert_string_equal(sha, want_sha);
 }
@@ -166,17 +161,18 @@ static void test_cache_follows_writes(void **state)
 	assert_cache_matches_db(f, "1001");
 	assert_cache_password(f, "1001", "second-pw");
 	/* A display name change keeps the HA1 values. */
-	assert_int_equal(gateway_store_extension_update(f->store, "1001",
+	assert_int_equal(gateway_store_extension_update(f->db.store, "1001",
 							"Alice", NULL, NULL),
 			 0);
 	assert_cache_password(f, "1001", "second-pw");
-	assert_int_equal(gateway_store_extension_delete(f->store, "1002"), 0);
+	assert_int_equal(gateway_store_extension_delete(f->db.store, "1002"),
+			 0);
 	assert_cache_matches_db(f, "1002");
-	assert_false(gateway_store_has_extension(f->store, "1002"));
+	assert_false(gateway_store_has_extension(f->db.store, "1002"));
 	assert_cache_matches_db(f, "9999");
 	/* Loaded from the file at open. */
-	gateway_store_close(f->store);
-	assert_int_equal(gateway_store_open(&f->store, f->path), 0);
+	gateway_store_close(f->db.store);
+	assert_int_equal(gateway_store_open(&f->db.store, f->db.path), 0);
 	assert_cache_password(f, "1001", "second-pw");
 	assert_cache_matches_db(f, "1002");
 }
@@ -192,16 +188,16 @@ static void test_cache_unchanged_on_failed_write(void **state)
 	assert_int_equal(create(f, "1001", "another-pw"), EEXIST);
 	assert_cache_password(f, "1001", "first-pw");
 
-	gateway_store_set_busy_timeout(f->store, 50);
+	gateway_store_set_busy_timeout(f->db.store, 50);
 	lock_db(f);
 	t0 = g_get_monotonic_time();
 	assert_int_equal(set_password(f, "1001", "locked-pw"), EBUSY);
 	assert_int_equal(create(f, "1003", "new-pw"), EBUSY);
-	assert_int_equal(gateway_store_extension_delete(f->store, "1001"),
+	assert_int_equal(gateway_store_extension_delete(f->db.store, "1001"),
 			 EBUSY);
 	assert_true(g_get_monotonic_time() - t0 < 2 * G_USEC_PER_SEC);
 	assert_cache_password(f, "1001", "first-pw");
-	assert_false(gateway_store_has_extension(f->store, "1003"));
+	assert_false(gateway_store_has_extension(f->db.store, "1003"));
 	unlock_db(f);
 	assert_cache_matches_db(f, "1001");
 	assert_cache_matches_db(f, "1003");
@@ -220,7 +216,7 @@ static void queue_attempt(struct fixture *f, const char *ext, int i)
 		.detail = detail,
 	};
 
-	gateway_store_writer_attempt(f->store, &a, 100000);
+	gateway_store_writer_attempt(f->db.store, &a, 100000);
 }
 
 static void queue_location(struct fixture *f, const char *ext,
@@ -234,7 +230,7 @@ static void queue_location(struct fixture *f, const char *ext,
 		.expires_at = 4000000000,
 	};
 
-	gateway_store_writer_location_put(f->store, &l);
+	gateway_store_writer_location_put(f->db.store, &l);
 }
 
 /* While the file is locked, queuing costs the caller nothing and the rows
@@ -253,8 +249,9 @@ static void test_writer_batches_land_after_lock(void **state)
 	queue_location(f, "1001", "<sip:1001@127.0.0.1:5062>");
 	assert_true(g_get_monotonic_time() - t0 < G_USEC_PER_SEC / 2);
 	/* The writer reports the lock instead of making readers wait. */
-	assert_int_equal(gateway_store_writer_sync(f->store, SYNC_MS), EBUSY);
-	gateway_store_writer_stats(f->store, &st);
+	assert_int_equal(gateway_store_writer_sync(f->db.store, SYNC_MS),
+			 EBUSY);
+	gateway_store_writer_stats(f->db.store, &st);
 	assert_true(st.busy);
 	assert_int_equal(st.queued, 1001);
 	assert_true(test_logged_substring("database locked by another"
@@ -270,7 +267,7 @@ static void test_writer_batches_land_after_lock(void **state)
 	assert_int_equal(count(f, "SELECT max(id) FROM register_attempts"
 				  " WHERE detail = 'n999'"),
 			 count(f, "SELECT max(id) FROM register_attempts"));
-	gateway_store_writer_stats(f->store, &st);
+	gateway_store_writer_stats(f->db.store, &st);
 	assert_false(st.busy);
 	assert_int_equal(st.queued, 0);
 	assert_int_equal(st.written, 1001);
@@ -290,22 +287,23 @@ static void test_writer_calls_and_row_errors(void **state)
 	const struct gateway_call *c;
 
 	assert_int_equal(create(f, "1001", "pw-1001"), 0);
-	gateway_store_writer_call_start(f->store, "c1", "1001", "wss", "1002",
-					1700000000);
-	gateway_store_writer_call_answer(f->store, "c1", "udp", 1700000003);
+	gateway_store_writer_call_start(f->db.store, "c1", "1001", "wss",
+					"1002", 1700000000);
+	gateway_store_writer_call_answer(f->db.store, "c1", "udp", 1700000003);
 	queue_location(f, "9999", "<sip:9999@127.0.0.1:5064>"); /* unknown */
-	gateway_store_writer_call_start(f->store, "c1", "1003", "udp", "1001",
+	gateway_store_writer_call_start(f->db.store, "c1", "1003", "udp",
+					"1001",
 					1700000004); /* duplicate Call-ID */
-	gateway_store_writer_call_end(f->store, "c1", 1700000010, "answered",
+	gateway_store_writer_call_end(f->db.store, "c1", 1700000010, "answered",
 				      200, "caller");
-	gateway_store_writer_call_end(f->store, "nope", 1700000010, "failed",
+	gateway_store_writer_call_end(f->db.store, "nope", 1700000010, "failed",
 				      0, NULL);
 	queue_location(f, "1001", "<sip:1001@127.0.0.1:5062>");
-	gateway_store_writer_location_delete(f->store, "1001", "<sip:none>");
+	gateway_store_writer_location_delete(f->db.store, "1001", "<sip:none>");
 	assert_int_equal(sync_all(f), 0);
 
-	assert_int_equal(gateway_store_call_list(f->store, NULL, &calls, NULL),
-			 0);
+	assert_int_equal(
+		gateway_store_call_list(f->db.store, NULL, &calls, NULL), 0);
 	assert_int_equal(calls->len, 1);
 	c = calls->pdata[0];
 	assert_string_equal(c->caller, "1001");
@@ -317,7 +315,7 @@ static void test_writer_calls_and_row_errors(void **state)
 	assert_true(test_logged_substring("Call-ID c1 is already in the call"
 					  " log"));
 	assert_true(test_logged_substring("call nope: end not written"));
-	gateway_store_writer_stats(f->store, &st);
+	gateway_store_writer_stats(f->db.store, &st);
 	assert_int_equal(st.written, 5);
 	assert_int_equal(st.dropped, 3);
 }
@@ -347,19 +345,19 @@ static void test_writer_close_flushes(void **state)
 	assert_int_equal(create(f, "1001", "pw-1001"), 0);
 	for (int i = 0; i < 200; i++)
 		queue_attempt(f, "1001", i);
-	gateway_store_close(f->store);
-	f->store = NULL;
+	gateway_store_close(f->db.store);
+	f->db.store = NULL;
 	assert_int_equal(count(f, "SELECT count(*) FROM register_attempts"),
 			 200);
 
-	assert_int_equal(gateway_store_open(&f->store, f->path), 0);
+	assert_int_equal(gateway_store_open(&f->db.store, f->db.path), 0);
 	lock_db(f);
 	for (int i = 0; i < 50; i++)
 		queue_attempt(f, "1001", i);
 	queue_location(f, "1001", "<sip:1001@127.0.0.1:5062>");
 	t = g_thread_new("unlocker", unlock_later, &u);
-	gateway_store_close(f->store);
-	f->store = NULL;
+	gateway_store_close(f->db.store);
+	f->db.store = NULL;
 	g_thread_join(t);
 	assert_int_equal(count(f, "SELECT count(*) FROM register_attempts"),
 			 250);
@@ -375,7 +373,8 @@ static void test_writer_delete_takes_queued(void **state)
 	for (int i = 0; i < 20; i++)
 		queue_attempt(f, "1001", i);
 	queue_location(f, "1001", "<sip:1001@127.0.0.1:5062>");
-	assert_int_equal(gateway_store_extension_delete(f->store, "1001"), 0);
+	assert_int_equal(gateway_store_extension_delete(f->db.store, "1001"),
+			 0);
 	assert_int_equal(sync_all(f), 0);
 	assert_int_equal(count(f, "SELECT count(*) FROM register_attempts"), 0);
 	assert_int_equal(count(f, "SELECT count(*) FROM locations"), 0);
@@ -418,10 +417,6 @@ int main(void)
 		cmocka_unit_test(test_writer_inline_in_memory),
 #undef T
 	};
-	int rc;
-
-	test_log_start();
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	test_log_stop();
-	return rc;
+	return cmocka_run_group_tests(tests, test_log_group_setup,
+				      test_log_group_teardown);
 }

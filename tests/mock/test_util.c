@@ -1,4 +1,5 @@
 /* tests/mock/test_util.c - log capture and temporary folders for tests. */
+#define _GNU_SOURCE /* memmem */
 #include "test_util.h"
 
 #include <glib/gstdio.h>
@@ -41,10 +42,23 @@ void test_log_stop(void)
 	g_mutex_unlock(&test_log_lock);
 }
 
+int test_log_group_setup(void **state)
+{
+	test_log_start();
+	return 0;
+}
+
+int test_log_group_teardown(void **state)
+{
+	test_log_stop();
+	return 0;
+}
+
 void test_log_clear(void)
 {
 	g_mutex_lock(&test_log_lock);
-	g_ptr_array_set_size(test_log_lines, 0);
+	if (test_log_lines)
+		g_ptr_array_set_size(test_log_lines, 0);
 	g_mutex_unlock(&test_log_lock);
 }
 
@@ -83,4 +97,14 @@ void test_remove_dir(const char *path)
 		g_dir_close(d);
 	}
 	g_rmdir(path);
+}
+
+bool test_file_contains(const char *path, const char *needle)
+{
+	g_autofree char *data = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents(path, &data, &len, NULL))
+		return false;
+	return memmem(data, len, needle, strlen(needle)) != NULL;
 }

@@ -16,11 +16,18 @@ extern GPtrArray *test_log_lines;
 void test_log_start(void);
 void test_log_stop(void);
 void test_log_clear(void);
+/** test_log_start()/stop() as cmocka group set-up and tear-down. */
+int test_log_group_setup(void **state);
+int test_log_group_teardown(void **state);
 /** True if a captured line equals @line / contains @needle. */
 bool test_logged(const char *line);
 bool test_logged_substring(const char *needle);
 
 /** Delete the files in @path (not recursive) and the folder itself. */
 void test_remove_dir(const char *path);
+
+/** True when the file at @path holds the bytes of @needle (false when it
+ *  cannot be read). */
+bool test_file_contains(const char *path, const char *needle);
 
 #endif

@@ -11,17 +11,11 @@
 #include <string.h>
 
 #include "fake_transport.h"
+#include "sip_util.h"
 #include "sip/auth.h"
 #include "sip/stack.h"
 
 #define REALM "ovoz.test"
-
-static int64_t fake_now = 1800000000;
-
-static int64_t clock_fake(void)
-{
-	return fake_now;
-}
 
 struct fixture {
 	struct sip_stack *st;
@@ -42,12 +36,9 @@ struct peer {
 
 static int creds(void *ctx, const char *user, char *md5, char *sha)
 {
-	if (strcmp(user, "1001") && strcmp(user, "2000"))
-		return ENOENT;
-	g_autofree char *pw = g_strdup_printf("pw-%s", user);
-	sip_digest_ha1(SIP_DIGEST_MD5, user, REALM, pw, md5);
-	sip_digest_ha1(SIP_DIGEST_SHA256, user, REALM, pw, sha);
-	return 0;
+	static const char *const known[] = {"1001", "2000", NULL};
+
+	return test_creds(REALM, known, user, md5, sha);
 }
 
 /* A REGISTER handler doing nothing but authentication. */
@@ -68,15 +59,12 @@ static void on_register(struct sip_stack *st, const struct sip_request *req,
 static int setup(void **state)
 {
 	struct fixture *f = g_new0(struct fixture, 1);
-	struct sip_auth_config cfg = {
-		.realm = REALM, .nonce_ttl = 300, .ban_failures = 5,
-		.ban_window = 60, .ban_time = 300, .trust_time = 3600,
-		.algs = {SIP_DIGEST_MD5}, .n_algs = 1};
+	struct sip_auth_config cfg = test_auth_config(REALM, 5);
 
-	fake_now = 1800000000;
+	test_now = TEST_NOW_START;
 	sip_stack_new(&f->st, NULL);
 	assert_int_equal(sip_auth_new(&f->auth, &cfg, f->st, creds, f), 0);
-	sip_auth_set_clock(f->auth, clock_fake);
+	sip_auth_set_clock(f->auth, test_clock);
 	sip_stack_set_handler(f->st, "REGISTER", on_register, f);
 	f->udp = fake_transport_new(SIP_TRANSPORT_UDP, "udp", &f->udp_f);
 	f->ws1 = fake_transport_new(SIP_TRANSPORT_WSS, "wss-1", &f->ws1_f);
@@ -142,31 +130,10 @@ static char *authorization(const char *user, const char *pw,
 static int send_reg(struct fixture *f, const struct peer *p, const char *user,
 		    const char *auth, char **nonce)
 {
-	g_autofree char *msg = g_strdup_printf(
-		"REGISTER sip:" REALM " SIP/2.0\r\n"
-		"Via: SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bK%u;rport\r\n"
-		"Max-Forwards: 70\r\nFrom: <sip:%s@" REALM ">;tag=ft\r\n"
-		"To: <sip:%s@" REALM ">\r\nCall-ID: c-%u\r\n"
-		"CSeq: 1 REGISTER\r\n%s%s%sContent-Length: 0\r\n\r\n",
-		f->cseq, user, user, f->cseq, auth ? "Authorization: " : "",
-		auth ? auth : "", auth ? "\r\n" : "");
-	struct sip_message *r;
-	int status;
+	g_autofree char *msg = test_register_text(REALM, "10.0.0.5:5062", user,
+						  f->cseq++, auth);
 
-	f->cseq++;
-	sip_stack_receive(f->st, p->tp, &p->addr, (const uint8_t *)msg,
-			  strlen(msg));
-	r = fake_transport_pop(p->ft);
-	assert_non_null(r);
-	status = sip_message_status(r);
-	if (nonce && status == 401) {
-		g_autofree char *www = sip_message_header_text(
-			r, "WWW-Authenticate");
-		const char *s = strstr(www, "nonce=\"") + 7;
-		*nonce = g_strndup(s, strcspn(s, "\""));
-	}
-	sip_message_unref(r);
-	return status;
+	return test_sip_exchange(f->st, p->tp, p->ft, &p->addr, msg, nonce);
 }
 
 static char *challenge(struct fixture *f, const struct peer *p,
@@ -249,7 +216,7 @@ static void test_forged_nonce_does_not_count(void **state)
 		assert_int_equal(f->last, SIP_AUTH_NONCE_REPLAY);
 	}
 	/* Expired nonces are only re-challenged. */
-	fake_now += 301;
+	test_now += 301;
 	for (unsigned i = 0; i < 10; i++) {
 		g_autofree char *old = authorization("1001", "guess", mine,
 						     i + 2);
@@ -282,7 +249,7 @@ static void test_nat_colleague(void **state)
 	assert_int_equal(login(f, &real, "2000", "pw-2000"), 200);
 	assert_int_equal(login(f, &colleague, "1001", "pw-1001"), 200);
 	assert_int_equal(sip_auth_bans_active(f->auth), 1);
-	fake_now += 301;
+	test_now += 301;
 	assert_int_equal(login(f, &colleague, "2000", "pw-2000"), 200);
 }
 
@@ -362,7 +329,7 @@ static void test_ban_listing_and_lifting(void **state)
 	assert_int_equal(l.n, 1);
 	assert_int_equal(l.info[0].scope, SIP_BAN_SOURCE_EXTENSION);
 	assert_string_equal(l.source[0], "198.51.100.9:5070");
-	assert_int_equal(l.info[0].until, fake_now + 300);
+	assert_int_equal(l.info[0].until, test_now + 300);
 	assert_int_equal(l.info[0].failures, 5);
 	assert_int_equal(send_reg(f, &colleague, "2000", NULL, NULL), 403);
 	assert_int_equal(sip_auth_ban_lift(f->auth, l.info[0].id), 0);

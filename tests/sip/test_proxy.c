@@ -13,7 +13,10 @@
 #include <glib.h>
 #include <string.h>
 
+#include <sofia-sip/url.h>
+
 #include "fake_transport.h"
+#include "sip_util.h"
 #include "sip/proxy.h"
 #include "sip/proxy_private.h" /* PROXY_TIMER_C_T1 */
 
@@ -38,13 +41,9 @@ struct fixture {
 
 static int creds(void *ctx, const char *user, char *md5, char *sha)
 {
-	g_autofree char *pw = g_strdup_printf("pw-%s", user);
+	static const char *const known[] = {"1001", "2001", NULL};
 
-	if (strcmp(user, "1001") && strcmp(user, "2001"))
-		return ENOENT;
-	sip_digest_ha1(SIP_DIGEST_MD5, user, REALM, pw, md5);
-	sip_digest_ha1(SIP_DIGEST_SHA256, user, REALM, pw, sha);
-	return 0;
+	return test_creds(REALM, known, user, md5, sha);
 }
 
 static bool is_ext(void *ctx, const char *user)
@@ -124,13 +123,44 @@ static void bind_udp(struct fixture *f)
 			 0);
 }
 
+/* RFC 3261 9.1 / 17.1.1.3: a CANCEL or a non-2xx ACK repeats the
+ * INVITE's Request-URI, top Via, From, Call-ID, CSeq number and Route set;
+ * @to_tag is the To tag it must carry (NULL: the INVITE's To). */
+static void assert_derived(struct sip_message *m, struct sip_message *inv,
+			   const char *method, const char *to_tag)
+{
+	sip_t *d = sip_message_sip(m), *i = sip_message_sip(inv);
+	struct sip_verdict v;
+	const sip_route_t *dr = d->sip_route, *ir = i->sip_route;
+
+	assert_true(sip_message_check(m, &v));
+	assert_string_equal(sip_message_method(m), method);
+	assert_int_equal(url_cmp_all(d->sip_request->rq_url,
+				     i->sip_request->rq_url), 0);
+	assert_null(d->sip_via->v_next);
+	assert_string_equal(d->sip_via->v_branch, i->sip_via->v_branch);
+	assert_string_equal(d->sip_via->v_host, i->sip_via->v_host);
+	assert_string_equal(d->sip_from->a_tag, i->sip_from->a_tag);
+	assert_int_equal(url_cmp_all(d->sip_to->a_url, i->sip_to->a_url), 0);
+	if (to_tag)
+		assert_string_equal(d->sip_to->a_tag, to_tag);
+	else
+		assert_null(d->sip_to->a_tag);
+	assert_string_equal(d->sip_call_id->i_id, i->sip_call_id->i_id);
+	assert_int_equal(d->sip_cseq->cs_seq, i->sip_cseq->cs_seq);
+	assert_string_equal(d->sip_cseq->cs_method_name, method);
+	assert_int_equal(d->sip_max_forwards->mf_count, 70);
+	assert_null(d->sip_payload);
+	for (; dr && ir; dr = dr->r_next, ir = ir->r_next)
+		assert_int_equal(url_cmp_all(dr->r_url, ir->r_url), 0);
+	assert_null(dr);
+	assert_null(ir);
+}
+
 static int setup(void **state)
 {
 	struct fixture *f = g_new0(struct fixture, 1);
-	struct sip_auth_config ac = {
-		.realm = REALM, .nonce_ttl = 300, .ban_failures = 5,
-		.ban_window = 60, .ban_time = 300, .trust_time = 3600,
-		.algs = {SIP_DIGEST_MD5}, .n_algs = 1};
+	struct sip_auth_config ac = test_auth_config(REALM, 5);
 	static const char *const domains[] = {REALM, NULL};
 	struct sip_registrar_config rc = {
 		.min_expires = 60, .max_expires = 3600,
@@ -432,8 +462,7 @@ static void test_fork_first_2xx_wins(void **state)
 		assert_non_null(cancel);
 	} while (strcmp(sip_message_method(cancel), "CANCEL") != 0 &&
 		 (sip_message_unref(cancel), true));
-	assert_string_equal(sip_message_sip(cancel)->sip_via->v_branch,
-			    sip_message_sip(to_ws)->sip_via->v_branch);
+	assert_derived(cancel, to_ws, "CANCEL", NULL);
 	sip_message_unref(cancel);
 	sip_message_unref(to_udp);
 	sip_message_unref(to_ws);
@@ -563,7 +592,14 @@ static void test_best_response_and_ack(void **state)
 	struct fixture *f = *state;
 	struct sip_message *inv, *ack, *r;
 
-	bind_udp(f);
+	/* A binding registered through an edge proxy: its Path becomes the
+	 * INVITE's Route set, which the ACK repeats. */
+	assert_int_equal(sip_registrar_restore(f->reg, "1001",
+					       "<sip:1001@192.0.2.7:5062>",
+					       "192.0.2.7:5062", "Phone", "c", 1,
+					       g_get_real_time() / G_USEC_PER_SEC + 600,
+					       "<sip:192.0.2.7:5062;lr>, <sip:edge.example;lr>"),
+			 0);
 	invite(f, "d1");
 	inv = fake_transport_pop(f->udp_f);
 	g_autofree char *busy = answer(inv, 486, "bz");
@@ -574,9 +610,8 @@ static void test_best_response_and_ack(void **state)
 		assert_non_null(ack);
 	} while (strcmp(sip_message_method(ack), "ACK") != 0 &&
 		 (sip_message_unref(ack), true));
-	assert_string_equal(sip_message_sip(ack)->sip_via->v_branch,
-			    sip_message_sip(inv)->sip_via->v_branch);
-	assert_string_equal(sip_message_sip(ack)->sip_to->a_tag, "bz");
+	assert_non_null(sip_message_sip(inv)->sip_route);
+	assert_derived(ack, inv, "ACK", "bz");
 	r = next(f->caller_f);
 	assert_int_equal(sip_message_status(r), 486);
 	sip_message_unref(r);

@@ -12,24 +12,14 @@
 #include <sofia-sip/sip_header.h>
 
 #include "fake_transport.h"
+#include "sip_util.h"
 #include "sip/registrar.h"
 #include "sip/stack.h"
 
 #define REALM "ovoz.test"
 
-static int64_t fake_now = 1800000000;
-
-static int64_t clock_fake(void)
-{
-	return fake_now;
-}
-
 struct fixture {
-	struct sip_stack *st;
-	struct sip_auth *auth;
-	struct sip_registrar *reg;
-	struct sip_transport *udp;
-	struct fake_transport *udp_f;
+	struct test_registrar r;
 	struct sip_transport *ws;
 	struct fake_transport *ws_f;
 	struct sip_addr src;
@@ -42,12 +32,9 @@ struct fixture {
 
 static int creds(void *ctx, const char *user, char *md5, char *sha)
 {
-	if (strcmp(user, "1001") && strcmp(user, "1002"))
-		return ENOENT;
-	g_autofree char *pw = g_strdup_printf("pw-%s", user);
-	sip_digest_ha1(SIP_DIGEST_MD5, user, REALM, pw, md5);
-	sip_digest_ha1(SIP_DIGEST_SHA256, user, REALM, pw, sha);
-	return 0;
+	static const char *const known[] = {"1001", "1002", NULL};
+
+	return test_creds(REALM, known, user, md5, sha);
 }
 
 static void on_binding(void *ctx, const struct sip_binding *b,
@@ -76,21 +63,10 @@ static int setup_auth(void **state, const struct sip_auth_config *acfg)
 	struct fixture *f = g_new0(struct fixture, 1);
 	static const char *const domains[] = {REALM, "192.0.2.1", "[2001:db8::1]",
 					      NULL};
-	struct sip_registrar_config cfg = {
-		.min_expires = 60, .max_expires = 3600,
-		.default_expires = 3600, .max_contacts = 3,
-		.domains = domains};
 	static const struct sip_registrar_hooks hooks = {
 		.binding = on_binding, .attempt = on_attempt};
 
-	sip_stack_new(&f->st, NULL);
-	assert_int_equal(sip_auth_new(&f->auth, acfg, f->st, creds, f), 0);
-	assert_int_equal(sip_registrar_new(&f->reg, &cfg, f->st, f->auth,
-					   &hooks, f), 0);
-	sip_registrar_set_clock(f->reg, clock_fake);
-	sip_auth_set_clock(f->auth, clock_fake);
-	sip_stack_set_handler(f->st, "REGISTER", sip_registrar_handle, f->reg);
-	f->udp = fake_transport_new(SIP_TRANSPORT_UDP, "udp", &f->udp_f);
+	test_registrar_open(&f->r, acfg, domains, creds, &hooks, f);
 	f->ws = fake_transport_new(SIP_TRANSPORT_WSS, "wss-1", &f->ws_f);
 	sip_addr_parse(&f->src, "192.0.2.10:5062");
 	f->events = g_ptr_array_new_with_free_func(g_free);
@@ -103,10 +79,7 @@ static int setup_auth(void **state, const struct sip_auth_config *acfg)
 
 static int setup(void **state)
 {
-	struct sip_auth_config acfg = {
-		.realm = REALM, .nonce_ttl = 300, .ban_failures = 3,
-		.ban_window = 60, .ban_time = 300, .trust_time = 3600,
-		.algs = {SIP_DIGEST_MD5}, .n_algs = 1};
+	struct sip_auth_config acfg = test_auth_config(REALM, 3);
 
 	return setup_auth(state, &acfg);
 }
@@ -115,11 +88,12 @@ static int setup(void **state)
 static int setup_both(void **state)
 {
 	static const char *const md5_only[] = {"baresip", NULL};
-	struct sip_auth_config acfg = {
-		.realm = REALM, .nonce_ttl = 300, .ban_failures = 3,
-		.ban_window = 60, .ban_time = 300, .trust_time = 3600,
-		.algs = {SIP_DIGEST_SHA256, SIP_DIGEST_MD5}, .n_algs = 2,
-		.md5_only_user_agents = md5_only};
+	struct sip_auth_config acfg = test_auth_config(REALM, 3);
+
+	acfg.algs[0] = SIP_DIGEST_SHA256;
+	acfg.algs[1] = SIP_DIGEST_MD5;
+	acfg.n_algs = 2;
+	acfg.md5_only_user_agents = md5_only;
 
 	return setup_auth(state, &acfg);
 }
@@ -128,10 +102,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	sip_registrar_free(f->reg);
-	sip_auth_free(f->auth);
-	sip_stack_free(f->st);
-	sip_transport_unref(f->udp);
+	test_registrar_close(&f->r);
 	sip_transport_unref(f->ws);
 	g_ptr_array_unref(f->events);
 	g_ptr_array_unref(f->attempts);
@@ -210,7 +181,7 @@ static struct sip_message *send_register(struct fixture *f,
 		extra && strstr(extra, "User-Agent:") ? ""
 						      : "User-Agent: UnitPhone/1\r\n");
 
-	sip_stack_receive(f->st, tp, &f->src, (const uint8_t *)msg,
+	sip_stack_receive(f->r.st, tp, &f->src, (const uint8_t *)msg,
 			  strlen(msg));
 	return fake_transport_pop(ft);
 }
@@ -242,7 +213,7 @@ static unsigned count_bindings(struct fixture *f, const char *user)
 	{
 		(*(unsigned *)arg)++;
 	}
-	sip_registrar_foreach(f->reg, user, count, &n);
+	sip_registrar_foreach(f->r.reg, user, count, &n);
 	return n;
 }
 
@@ -256,7 +227,7 @@ static const char *last_attempt(struct fixture *f)
 static void test_challenge_order(void **state)
 {
 	struct fixture *f = *state;
-	struct sip_message *r = send_register(f, f->udp, f->udp_f, "1001",
+	struct sip_message *r = send_register(f, f->r.udp, f->r.udp_f, "1001",
 					      "<sip:1001@10.0.0.5:5062>", NULL);
 	sip_t *sip;
 
@@ -278,7 +249,7 @@ static void test_challenge_order(void **state)
 static void test_challenge_both_configured(void **state)
 {
 	struct fixture *f = *state;
-	struct sip_message *r = send_register(f, f->udp, f->udp_f, "1001",
+	struct sip_message *r = send_register(f, f->r.udp, f->r.udp_f, "1001",
 					      "<sip:1001@10.0.0.5:5062>", NULL);
 	sip_t *sip = sip_message_sip(r);
 	const char *first, *second;
@@ -294,7 +265,7 @@ static void test_challenge_both_configured(void **state)
 	assert_string_equal(second, "MD5");
 	sip_message_unref(r);
 	/* A User-Agent on the opt-in list gets MD5 alone. */
-	r = send_register(f, f->udp, f->udp_f, "1001",
+	r = send_register(f, f->r.udp, f->r.udp_f, "1001",
 			  "<sip:1001@10.0.0.5:5062>",
 			  "User-Agent: baresip v1.0.0 (x86_64/linux)\r\n");
 	sip = sip_message_sip(r);
@@ -308,7 +279,7 @@ static void test_challenge_both_configured(void **state)
 static void test_register_ok_and_unregister(void **state)
 {
 	struct fixture *f = *state;
-	struct sip_message *r = do_register(f, f->udp, f->udp_f, "1001",
+	struct sip_message *r = do_register(f, f->r.udp, f->r.udp_f, "1001",
 					    "pw-1001",
 					    "<sip:1001@10.0.0.5:5062>;expires=120",
 					    NULL);
@@ -324,7 +295,7 @@ static void test_register_ok_and_unregister(void **state)
 	sip_message_unref(r);
 
 	/* Expires: 0 removes it. */
-	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001",
 			"<sip:1001@10.0.0.5:5062>", "Expires: 0\r\n");
 	assert_int_equal(sip_message_status(r), 200);
 	assert_null(sip_message_sip(r)->sip_contact);
@@ -338,15 +309,15 @@ static void test_star_and_interval(void **state)
 	struct fixture *f = *state;
 	struct sip_message *r;
 
-	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001",
 			"<sip:a@10.0.0.5>", NULL);
 	sip_message_unref(r);
-	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001",
 			"<sip:b@10.0.0.6>", NULL);
 	sip_message_unref(r);
 	assert_int_equal(count_bindings(f, "1001"), 2);
 
-	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001",
 			"<sip:c@10.0.0.7>", "Expires: 10\r\n");
 	assert_int_equal(sip_message_status(r), 423);
 	assert_non_null(sip_message_sip(r)->sip_min_expires);
@@ -356,10 +327,10 @@ static void test_star_and_interval(void **state)
 	sip_message_unref(r);
 
 	/* '*' without Expires: 0 is refused; with it, everything goes. */
-	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001", "*", NULL);
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001", "*", NULL);
 	assert_int_equal(sip_message_status(r), 400);
 	sip_message_unref(r);
-	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001", "*",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001", "*",
 			"Expires: 0\r\n");
 	assert_int_equal(sip_message_status(r), 200);
 	assert_int_equal(count_bindings(f, "1001"), 0);
@@ -371,17 +342,17 @@ static void test_wrong_password_and_unknown(void **state)
 	struct fixture *f = *state;
 	struct sip_message *r;
 
-	r = do_register(f, f->udp, f->udp_f, "1001", "nope",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "nope",
 			"<sip:1001@10.0.0.5>", NULL);
 	assert_int_equal(sip_message_status(r), 403);
 	assert_string_equal(last_attempt(f), "wrong_password");
 	sip_message_unref(r);
-	r = do_register(f, f->udp, f->udp_f, "9999", "pw-9999",
+	r = do_register(f, f->r.udp, f->r.udp_f, "9999", "pw-9999",
 			"<sip:9999@10.0.0.5>", NULL);
 	assert_int_equal(sip_message_status(r), 403);
 	assert_string_equal(last_attempt(f), "unknown_extension");
 	sip_message_unref(r);
-	assert_int_equal(sip_auth_failures(f->auth), 2);
+	assert_int_equal(sip_auth_failures(f->r.auth), 2);
 	assert_int_equal(count_bindings(f, NULL), 0);
 }
 
@@ -391,31 +362,31 @@ static void test_ban_spares_other_users(void **state)
 	struct sip_message *r;
 
 	/* 1002 authenticates first: the address is an office, not a scanner. */
-	r = do_register(f, f->udp, f->udp_f, "1002", "pw-1002",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1002", "pw-1002",
 			"<sip:1002@10.0.0.5>", NULL);
 	assert_int_equal(sip_message_status(r), 200);
 	sip_message_unref(r);
 	for (int i = 0; i < 3; i++) {
-		r = do_register(f, f->udp, f->udp_f, "1001", "bad",
+		r = do_register(f, f->r.udp, f->r.udp_f, "1001", "bad",
 				"<sip:1001@10.0.0.5>", NULL);
 		assert_int_equal(sip_message_status(r), 403);
 		sip_message_unref(r);
 	}
 	/* Now even the right password is refused for this pair... */
-	r = send_register(f, f->udp, f->udp_f, "1001", "<sip:1001@10.0.0.5>",
+	r = send_register(f, f->r.udp, f->r.udp_f, "1001", "<sip:1001@10.0.0.5>",
 			  NULL);
 	assert_int_equal(sip_message_status(r), 403);
 	assert_string_equal(last_attempt(f), "banned");
 	sip_message_unref(r);
 	/* ...but another extension behind the same address still works. */
-	r = do_register(f, f->udp, f->udp_f, "1002", "pw-1002",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1002", "pw-1002",
 			"<sip:1002@10.0.0.5>", NULL);
 	assert_int_equal(sip_message_status(r), 200);
 	sip_message_unref(r);
-	assert_int_equal(sip_auth_bans(f->auth), 1);
+	assert_int_equal(sip_auth_bans(f->r.auth), 1);
 	/* The ban ends. */
-	fake_now += 301;
-	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+	test_now += 301;
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001",
 			"<sip:1001@10.0.0.5>", NULL);
 	assert_int_equal(sip_message_status(r), 200);
 	sip_message_unref(r);
@@ -437,9 +408,9 @@ static int register_for(struct fixture *f, const char *ruri_host,
 	int status;
 
 	f->cseq++;
-	sip_stack_receive(f->st, f->udp, &f->src, (const uint8_t *)msg,
+	sip_stack_receive(f->r.st, f->r.udp, &f->src, (const uint8_t *)msg,
 			  strlen(msg));
-	r = fake_transport_pop(f->udp_f);
+	r = fake_transport_pop(f->r.udp_f);
 	assert_non_null(r);
 	status = sip_message_status(r);
 	if (status == 403)
@@ -465,11 +436,11 @@ static void test_foreign_domain(void **state)
 	assert_int_equal(register_for(f, "192.0.2.1", "192.0.2.1"), 401);
 	assert_int_equal(register_for(f, "[2001:db8::1]", REALM), 401);
 	assert_string_equal(last_attempt(f), "challenged");
-	assert_true(sip_registrar_serves_domain(f->reg, "[2001:DB8::1]"));
-	assert_false(sip_registrar_serves_domain(f->reg, "example.org"));
-	assert_false(sip_registrar_serves_domain(f->reg, NULL));
+	assert_true(sip_registrar_serves_domain(f->r.reg, "[2001:DB8::1]"));
+	assert_false(sip_registrar_serves_domain(f->r.reg, "example.org"));
+	assert_false(sip_registrar_serves_domain(f->r.reg, NULL));
 	/* Domains are checked before credentials: nothing counts. */
-	assert_int_equal(sip_auth_failures(f->auth), 0);
+	assert_int_equal(sip_auth_failures(f->r.auth), 0);
 }
 
 static void test_config_taken_as_given(void **state)
@@ -486,19 +457,19 @@ static void test_config_taken_as_given(void **state)
 
 	bad = ok;
 	bad.max_expires = 0;
-	assert_int_equal(sip_registrar_new(&r, &bad, f->st, f->auth, NULL,
+	assert_int_equal(sip_registrar_new(&r, &bad, f->r.st, f->r.auth, NULL,
 					   NULL), EINVAL);
 	bad = ok;
 	bad.max_contacts = 0;
-	assert_int_equal(sip_registrar_new(&r, &bad, f->st, f->auth, NULL,
+	assert_int_equal(sip_registrar_new(&r, &bad, f->r.st, f->r.auth, NULL,
 					   NULL), EINVAL);
 	bad = ok;
 	bad.domains = none;
-	assert_int_equal(sip_registrar_new(&r, &bad, f->st, f->auth, NULL,
+	assert_int_equal(sip_registrar_new(&r, &bad, f->r.st, f->r.auth, NULL,
 					   NULL), EINVAL);
 	bad = ok;
 	bad.default_expires = 30;
-	assert_int_equal(sip_registrar_new(&r, &bad, f->st, f->auth, NULL,
+	assert_int_equal(sip_registrar_new(&r, &bad, f->r.st, f->r.auth, NULL,
 					   NULL), EINVAL);
 	assert_null(r);
 }
@@ -514,7 +485,7 @@ static void test_flow_bindings_die_with_flow(void **state)
 			NULL);
 	assert_int_equal(sip_message_status(r), 200);
 	sip_message_unref(r);
-	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001",
 			"<sip:1001@10.0.0.5>", NULL);
 	sip_message_unref(r);
 	assert_int_equal(count_bindings(f, "1001"), 2);
@@ -525,7 +496,7 @@ static void test_flow_bindings_die_with_flow(void **state)
 			NULL);
 	sip_message_unref(r);
 	assert_int_equal(count_bindings(f, "1001"), 2);
-	sip_registrar_flow_closed(f->reg, f->ws);
+	sip_registrar_flow_closed(f->r.reg, f->ws);
 	assert_int_equal(count_bindings(f, "1001"), 1);
 }
 
@@ -534,20 +505,20 @@ static void test_expiry_restore_and_limit(void **state)
 	struct fixture *f = *state;
 	struct sip_message *r;
 
-	assert_int_equal(sip_registrar_restore(f->reg, "1001",
+	assert_int_equal(sip_registrar_restore(f->r.reg, "1001",
 					       "<sip:1001@10.0.0.9:5060>",
 					       "10.0.0.9:5060", "MicroSIP",
-					       "cid", 5, fake_now + 100, NULL),
+					       "cid", 5, test_now + 100, NULL),
 			 0);
-	assert_int_equal(sip_registrar_restore(f->reg, "1001", "<sip:old@x>",
+	assert_int_equal(sip_registrar_restore(f->r.reg, "1001", "<sip:old@x>",
 					       NULL, NULL, NULL, 1,
-					       fake_now - 1, NULL),
+					       test_now - 1, NULL),
 			 EINVAL);
 	assert_int_equal(count_bindings(f, "1001"), 1);
 	/* max_contacts is 3: the fourth evicts the one closest to expiry. */
 	for (int i = 0; i < 3; i++) {
 		g_autofree char *c = g_strdup_printf("<sip:n%d@10.0.0.5>", i);
-		r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001", c,
+		r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001", c,
 				NULL);
 		assert_int_equal(sip_message_status(r), 200);
 		sip_message_unref(r);
@@ -558,8 +529,8 @@ static void test_expiry_restore_and_limit(void **state)
 		evicted |= strcmp(g_ptr_array_index(f->events, i),
 				  "removed 1001 sip:1001@10.0.0.9:5060") == 0;
 	assert_true(evicted);
-	fake_now += 3601;
-	sip_registrar_expire(f->reg, fake_now);
+	test_now += 3601;
+	sip_registrar_expire(f->r.reg, test_now);
 	assert_int_equal(count_bindings(f, "1001"), 0);
 	assert_string_equal(g_ptr_array_index(f->events, f->events->len - 1),
 			    "removed 1001 sip:n0@10.0.0.5");
@@ -571,12 +542,12 @@ static void test_out_of_order_cseq(void **state)
 	struct sip_message *r;
 
 	f->cseq = 100;
-	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001",
 			"<sip:1001@10.0.0.5>", NULL);
 	assert_int_equal(sip_message_status(r), 200);
 	sip_message_unref(r);
 	f->cseq = 10; /* same Call-ID, older CSeq */
-	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001",
 			"<sip:1001@10.0.0.5>", "Expires: 0\r\n");
 	assert_int_equal(sip_message_status(r), 500);
 	assert_string_equal(last_attempt(f), "out_of_order");
