@@ -564,13 +564,13 @@ static void test_plain_refresh(void **state)
 	const char *contact = "<sip:1001@10.0.0.5:5062>;expires=120";
 	struct sip_message *r;
 
-	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001", contact, NULL);
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001", contact, NULL);
 	assert_int_equal(sip_message_status(r), 200);
 	sip_message_unref(r);
 	assert_int_equal(f->refresh->len, 0);
 
-	fake_now += 60;
-	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001", contact, NULL);
+	test_now += 60;
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001", contact, NULL);
 	assert_int_equal(sip_message_status(r), 200);
 	assert_string_equal(sip_message_sip(r)->sip_contact->m_expires, "120");
 	sip_message_unref(r);
@@ -585,7 +585,7 @@ static void test_plain_refresh(void **state)
 		{"<sip:1001@10.0.0.5:5062;ob>;expires=300", NULL},
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(changes); i++) {
-		r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+		r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001",
 				changes[i][0], changes[i][1]);
 		assert_int_equal(sip_message_status(r), 200);
 		sip_message_unref(r);
@@ -594,7 +594,7 @@ static void test_plain_refresh(void **state)
 	}
 	/* The same from another source, or over a flow, is a change too. */
 	sip_addr_parse(&f->src, "192.0.2.11:5062");
-	r = do_register(f, f->udp, f->udp_f, "1001", "pw-1001",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1001", "pw-1001",
 			changes[2][0], NULL);
 	sip_message_unref(r);
 	r = do_register(f, f->ws, f->ws_f, "1001", "pw-1001", changes[2][0],
@@ -607,18 +607,18 @@ static void test_plain_refresh(void **state)
 	assert_int_equal(f->refresh->len, 4);
 
 	/* A binding restored at start: its first REGISTER is logged. */
-	assert_int_equal(sip_registrar_restore(f->reg, "1002",
+	assert_int_equal(sip_registrar_restore(f->r.reg, "1002",
 					       "<sip:1002@10.0.0.6>",
 					       "192.0.2.11:5062", "UnitPhone/1",
-					       f->call_id, 1, fake_now + 100,
+					       f->call_id, 1, test_now + 100,
 					       NULL),
 			 0);
-	r = do_register(f, f->udp, f->udp_f, "1002", "pw-1002",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1002", "pw-1002",
 			"<sip:1002@10.0.0.6>;expires=100", NULL);
 	assert_int_equal(sip_message_status(r), 200);
 	sip_message_unref(r);
 	assert_int_equal(f->refresh->len, 4);
-	r = do_register(f, f->udp, f->udp_f, "1002", "pw-1002",
+	r = do_register(f, f->r.udp, f->r.udp_f, "1002", "pw-1002",
 			"<sip:1002@10.0.0.6>;expires=100", NULL);
 	sip_message_unref(r);
 	assert_int_equal(f->refresh->len, 6);
