@@ -54,6 +54,7 @@ struct gateway {
 	struct gateway_api *api;
 	struct lws_context *lws;
 	char *token_sha256;
+	char *ephemeral_secret; /* signs ephemeral credentials */
 	GHashTable *ws_per_ip; /* ip -> GUINT count of open WS connections */
 	unsigned ws_open;
 	unsigned ws_next_id;

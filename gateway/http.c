@@ -93,7 +93,7 @@ static void http_handle_api(struct gateway *gw, struct lws *wsi,
 	if (resp.status == 401)
 		gw->counters.http_unauthorized++;
 	http_respond(wsi, s, resp.status, g_steal_pointer(&resp.body),
-		     "application/json");
+		     resp.content_type ? resp.content_type : "application/json");
 	gateway_api_response_clear(&resp);
 }
 
