@@ -542,6 +542,7 @@ static const struct api_route api_routes[] = {
 	{"GET", "api/calls", api_calls_list},
 	{"GET", "api/calls/active", api_calls_active},
 	{"POST", "api/credentials", api_credentials_mint},
+	{"GET", "api/server", api_server_info},
 	{"GET", "api/extensions/{ext}/doctor", api_doctor_extension},
 	{"GET", "api/doctor", api_doctor_server},
 	{"GET", "api/bans", api_bans_list},
@@ -665,6 +666,7 @@ int gateway_api_new(struct gateway_api **out, struct gateway_store *store,
 	api->min_password_len = cfg->min_password_len;
 	api->token_sha256 = g_strdup(cfg->token_sha256);
 	api->ephemeral_secret = g_strdup(cfg->ephemeral_secret);
+	api->sip_udp = g_strdup(cfg->sip_udp);
 	if (hooks)
 		api->hooks = *hooks;
 	api->ctx = ctx;
@@ -682,6 +684,7 @@ void gateway_api_free(struct gateway_api *api)
 	if (api->ephemeral_secret)
 		memset(api->ephemeral_secret, 0, strlen(api->ephemeral_secret));
 	g_free(api->ephemeral_secret);
+	g_free(api->sip_udp);
 	g_free(api);
 }
 

@@ -17,6 +17,8 @@
  *   GET    /api/calls/active              live calls
  *   POST   /api/credentials               {"extension","ttl"?}: an ephemeral
  *                                         credential (sip/ephemeral.h)
+ *   GET    /api/server                    realm and SIP UDP listener, for
+ *                                         softphone settings
  *   GET    /api/extensions/{ext}/doctor   findings in plain words
  *   GET    /api/doctor                    server-wide findings
  *   GET    /api/bans                      authentication bans in force
@@ -83,6 +85,9 @@ struct gateway_api_config {
 	/* Signs ephemeral credentials (sip/ephemeral.h); NULL: POST
 	 * /api/credentials answers 503. */
 	const char *ephemeral_secret;
+	/* "[sip] udp" as configured ("0.0.0.0:5060" or "off"), for
+	 * GET /api/server; NULL: not shown. */
+	const char *sip_udp;
 };
 
 int gateway_api_new(struct gateway_api **out, struct gateway_store *store,

@@ -100,3 +100,47 @@ void api_credentials_mint(struct gateway_api *api, const char *unused,
 	api_credentials_reply(ext, user, pw, expires_at, resp);
 	memset(pw, 0, sizeof(pw));
 }
+
+/* Host and port of "ip:port" / "[v6]:port"; false for "off" or junk. */
+static bool api_split_listen(const char *listen, char **host, guint64 *port)
+{
+	const char *colon = listen ? strrchr(listen, ':') : NULL;
+
+	if (!colon || !g_ascii_string_to_unsigned(colon + 1, 10, 1, 65535,
+						   port, NULL))
+		return false;
+	if (listen[0] == '[' && colon > listen + 1 && colon[-1] == ']')
+		*host = g_strndup(listen + 1, (gsize)(colon - listen - 2));
+	else
+		*host = g_strndup(listen, (gsize)(colon - listen));
+	return true;
+}
+
+void api_server_info(struct gateway_api *api, const char *unused,
+		     const struct gateway_api_request *req,
+		     struct gateway_api_response *resp)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autofree char *host = NULL;
+	guint64 port = 0;
+	bool udp = api_split_listen(api->sip_udp, &host, &port);
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "realm");
+	json_builder_add_string_value(b, api->realm);
+	json_builder_set_member_name(b, "sipUdp");
+	if (udp) {
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "host");
+		json_builder_add_string_value(b, host);
+		json_builder_set_member_name(b, "port");
+		json_builder_add_int_value(b, (gint64)port);
+		json_builder_end_object(b);
+	} else {
+		json_builder_add_null_value(b);
+	}
+	json_builder_set_member_name(b, "ephemeralCredentials");
+	json_builder_add_boolean_value(b, api->ephemeral_secret != NULL);
+	json_builder_end_object(b);
+	api_reply(resp, 200, b);
+}

@@ -36,6 +36,7 @@ struct gateway_api {
 	unsigned min_password_len;
 	char *token_sha256;
 	char *ephemeral_secret; /* NULL: minting is off */
+	char *sip_udp;          /* "ip:port", "off" or NULL */
 	struct gateway_api_hooks hooks;
 	void *ctx;
 };
@@ -77,6 +78,11 @@ void api_calls_active(struct gateway_api *api, const char *unused,
 void api_credentials_mint(struct gateway_api *api, const char *unused,
 			  const struct gateway_api_request *req,
 			  struct gateway_api_response *resp);
+
+/* GET /api/server: what a softphone needs to know about this server. */
+void api_server_info(struct gateway_api *api, const char *unused,
+		     const struct gateway_api_request *req,
+		     struct gateway_api_response *resp);
 
 /* gateway/api_doctor.c - the registration doctor's routes. */
 void api_doctor_extension(struct gateway_api *api, const char *ext,

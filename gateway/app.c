@@ -391,6 +391,7 @@ int gateway_new(struct gateway **out, struct gateway_config *cfg,
 		.min_password_len = cfg->min_password_len,
 		.token_sha256 = gw->token_sha256,
 		.ephemeral_secret = gw->ephemeral_secret,
+		.sip_udp = cfg->sip_udp,
 	};
 	gateway_calls_api_hooks(&api_hooks);
 	rc_err = gateway_api_new(&gw->api, gw->store, &ac, &api_hooks, gw);

@@ -50,7 +50,8 @@ static int setup_with(void **state, const char *secret)
 	struct fixture *f = g_new0(struct fixture, 1);
 	g_autofree char *path = NULL;
 	struct gateway_api_config cfg = {.realm = REALM, .min_password_len = 6,
-					 .ephemeral_secret = secret};
+					 .ephemeral_secret = secret,
+					 .sip_udp = "0.0.0.0:15060"};
 
 	f->dir = g_dir_make_tmp("ovoz-api-admin-XXXXXX", NULL);
 	path = g_build_filename(f->dir, "ovoz.db", NULL);
@@ -292,6 +293,22 @@ static void test_calls_filter_csv(void **state)
 	assert_true(strstr(f->resp.body, "c3") < strstr(f->resp.body, "c1"));
 }
 
+static void test_server_info(void **state)
+{
+	struct fixture *f = *state;
+	JsonObject *udp;
+
+	assert_int_equal(call(f, "GET", "/api/server", NULL), 200);
+	assert_string_equal(json_object_get_string_member(obj(f), "realm"),
+			    REALM);
+	udp = json_object_get_object_member(obj(f), "sipUdp");
+	assert_string_equal(json_object_get_string_member(udp, "host"),
+			    "0.0.0.0");
+	assert_int_equal(json_object_get_int_member(udp, "port"), 15060);
+	assert_true(json_object_get_boolean_member(obj(f),
+						   "ephemeralCredentials"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +318,8 @@ int main(void)
 						setup_no_secret, teardown),
 		cmocka_unit_test_setup_teardown(test_doctor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_calls_filter_csv, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_server_info, setup,
 						teardown),
 	};
 
