@@ -68,11 +68,19 @@ test('create, see offline, register with SIP.js, see online with its User-Agent,
   await waitFor(() => bad.rejected.length > 0, 5000, 'SIP.js 403');
   await row('5101').getByRole('button', { name: /5101/ }).nth(1).click(); // Doctor
   await page.waitForSelector('#panel-doctor:not([hidden])');
-  await page.waitForSelector('#doctor-list li[data-code="wrong_password"]');
-  const finding = await page.textContent('#doctor-list li[data-code="wrong_password"]');
-  assert.match(finding, /^wrong password from 127\.0\.0\.1 \(SIP\.js\/0\.21\.\d\): retype it on the phone/);
+  const wrong = '#doctor-list li[data-code="wrong_password"]';
+  await page.waitForSelector(wrong);
+  // Uzbek by default, built from the finding's fields...
+  assert.match(await page.textContent(wrong), /^noto'g'ri parol \(127\.0\.0\.1 manzilidan\) \(SIP\.js\/0\.21\.\d\): telefonda qayta kiriting/);
+  await page.screenshot({ path: shotPath('admin-doctor-uz'), fullPage: true });
+  // ...and in English the server's own words, as in its log.
+  await page.selectOption('#lang', 'en');
+  await waitFor(async () => /^wrong password/.test(await page.textContent(wrong)), 3000, 'English finding');
+  assert.match(await page.textContent(wrong), /^wrong password from 127\.0\.0\.1 \(SIP\.js\/0\.21\.\d\): retype it on the phone/);
   assert.match(await page.textContent('#doctor-list'), /registered from a web phone at 127\.0\.0\.1:\d+ over WebSocket/);
-  await page.screenshot({ path: shotPath('admin-doctor'), fullPage: true });
+  await env.o.waitLog(/doctor: 5101: wrong password from 127\.0\.0\.1 \(SIP\.js\/0\.21\.\d\): retype it on the phone/);
+  await page.screenshot({ path: shotPath('admin-doctor-en'), fullPage: true });
+  await page.selectOption('#lang', 'uz');
 
   await page.click('#tab-extensions');
   await row('5101').waitFor();
