@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { stopClean, waitFor } from '../integration/lib/ovoz.mjs';
-import { sipjsPhone, RegistererState } from '../interop/lib/sipjs.mjs';
+import { sipjsPhone, sipjsCall, RegistererState, SessionState } from '../interop/lib/sipjs.mjs';
+import { sippUas } from '../interop/lib/peers.mjs';
 import { startAdmin, signIn, unnamedControls, shotPath } from './lib/admin.mjs';
 
 let env;
@@ -87,6 +88,29 @@ test('create, see offline, register with SIP.js, see online with its User-Agent,
   await row('5101').locator('button.danger').click();
   await row('5101').waitFor({ state: 'detached' });
   assert.equal((await env.o.api('GET', '/api/extensions/5101')).status, 404);
+});
+
+test('live calls: a SIP.js call to a sipp UAS shows while it lasts, then goes', async () => {
+  for (const [ext, password] of [['5501', 'pw-5501-live'], ['5502', 'pw-5502-live']]) {
+    assert.equal((await env.o.api('POST', '/api/extensions', { extension: ext, password })).status, 201);
+  }
+  const p = await sipjsPhone(env.o, { ext: '5501', password: 'pw-5501-live' });
+  stops.push(() => p.stop());
+  await p.register();
+  await p.waitState(RegistererState.Registered);
+  const sipp = await sippUas(env.o, { ext: '5502', password: 'pw-5502-live' });
+  stops.push(() => sipp.stop());
+  await page.click('#tab-calls');
+  const { inviter } = await sipjsCall(p, '5502');
+  assert.equal(inviter.state, SessionState.Established);
+  const live = page.locator('#live-table tbody tr');
+  await waitFor(async () => (await live.count()) === 1, 5000, 'the live call on the page');
+  const cells = await live.locator('td').allTextContents();
+  assert.deepEqual(cells.slice(0, 3), ['5501', '5502', 'suhbat']); // Uzbek: "answered"
+  assert.equal(await page.isHidden('#live-empty'), true);
+  await inviter.bye();
+  await waitFor(async () => (await live.count()) === 0, 5000, 'the call gone from the page');
+  assert.equal(await page.isVisible('#live-empty'), true);
 });
 
 test('call log: filter by result, export the filtered rows as CSV', async () => {
