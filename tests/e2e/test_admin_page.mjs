@@ -85,6 +85,19 @@ test('create, see offline, register with SIP.js, see online with its User-Agent,
 
   await page.click('#tab-extensions');
   await row('5101').waitFor();
+  // Edit: a new display name and a password reset; the new one works.
+  await row('5101').getByRole('button', { name: /5101/ }).first().click();
+  await page.waitForSelector('#edit-dialog[open]');
+  assert.equal(await page.inputValue('#edit-form [name=displayName]'), 'Reception');
+  await page.fill('#edit-form [name=displayName]', 'Front desk');
+  await page.fill('#edit-form [name=password]', 'second-pw-5101');
+  await page.click('#edit-form button[type=submit]');
+  await waitFor(async () => /Front desk/.test(await row('5101').textContent()), 5000, 'new display name');
+  const again = await sipjsPhone(env.o, { ext: '5101', password: 'second-pw-5101' });
+  stops.push(() => again.stop());
+  await again.register();
+  await again.waitState(RegistererState.Registered);
+
   await row('5101').locator('button.danger').click();
   await row('5101').waitFor({ state: 'detached' });
   assert.equal((await env.o.api('GET', '/api/extensions/5101')).status, 404);
