@@ -247,9 +247,10 @@ doctor_finding(enum gateway_doctor_code code, const char *ext, int64_t now)
 struct doctor_pass {
 	const struct gateway_doctor_input *in;
 	GHashTable *groups;   /* key -> finding (borrowed from @failures) */
-	GHashTable *settled;  /* hosts whose older attempts don't count */
-	GHashTable *answered; /* hosts whose older challenges were answered */
-	GHashTable *asked;    /* host (owned) -> its unanswered challenges */
+	/* Keyed by "address\nextension": */
+	GHashTable *settled;  /* older attempts don't count */
+	GHashTable *answered; /* older challenges were answered */
+	GHashTable *asked;    /* -> the finding of unanswered challenges */
 	GPtrArray *failures;  /* owned findings, newest group first */
 	GPtrArray *unanswered;
 };
@@ -281,15 +282,17 @@ static void doctor_failure(struct doctor_pass *p,
 }
 
 /* A challenge counts as unanswered while nothing newer came from its
- * address: the phone never got (or never answered) our 401. */
+ * address: the phone never got (or never answered) our 401. Takes @key
+ * (address and extension). */
 static void doctor_challenge(struct doctor_pass *p,
-			     const struct gateway_attempt *a, char *host)
+			     const struct gateway_attempt *a, char *key,
+			     const char *host)
 {
-	struct gateway_doctor_finding *f = g_hash_table_lookup(p->asked, host);
+	struct gateway_doctor_finding *f = g_hash_table_lookup(p->asked, key);
 
 	if (f) {
 		f->count++;
-		g_free(host);
+		g_free(key);
 		return;
 	}
 	f = doctor_finding(GATEWAY_DOCTOR_CHALLENGE_UNANSWERED, a->extension,
@@ -299,43 +302,45 @@ static void doctor_challenge(struct doctor_pass *p,
 	f->user_agent = g_strdup(a->user_agent);
 	f->at = a->at;
 	g_ptr_array_add(p->unanswered, f);
-	g_hash_table_insert(p->asked, host, f);
+	g_hash_table_insert(p->asked, key, f);
 }
 
 /*
  * Newest first. A success from an address settles everything older from
- * it; any other answer ends its run of unanswered challenges; failures
- * before the next success add up.
+ * it for that extension; any other answer ends its run of unanswered
+ * challenges; failures before the next success add up.
  */
 static void doctor_attempt(struct doctor_pass *p,
 			   const struct gateway_attempt *a)
 {
 	const struct gateway_doctor_input *in = p->in;
-	char *host = gateway_doctor_host(a->source);
+	g_autofree char *host = gateway_doctor_host(a->source);
+	char *key = g_strconcat(host, "\n", a->extension ? a->extension : "",
+				NULL);
 	enum gateway_doctor_code code;
 
-	if (g_hash_table_contains(p->settled, host)) {
-		g_free(host);
+	if (g_hash_table_contains(p->settled, key)) {
+		g_free(key);
 		return;
 	}
 	if (g_strcmp0(a->outcome, "challenged") == 0) {
-		if (g_hash_table_contains(p->answered, host))
-			g_free(host);
+		if (g_hash_table_contains(p->answered, key))
+			g_free(key);
 		else
-			doctor_challenge(p, a, host);
+			doctor_challenge(p, a, key, host);
 		return;
 	}
-	g_hash_table_add(p->answered, g_strdup(host));
+	g_hash_table_add(p->answered, g_strdup(key));
 	if (doctor_is_success(a->outcome)) {
-		g_hash_table_add(p->settled, host);
+		g_hash_table_add(p->settled, key);
 		return;
 	}
+	g_free(key);
 	if (gateway_doctor_code_of_outcome(a->outcome, &code) &&
 	    (in->extension || !in->is_extension ||
 	     !in->is_extension(in->ctx, a->extension) ||
 	     code == GATEWAY_DOCTOR_FOREIGN_DOMAIN))
 		doctor_failure(p, a, code, host);
-	g_free(host);
 }
 
 static void doctor_bans(const struct gateway_doctor_input *in,
