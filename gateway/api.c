@@ -139,7 +139,7 @@ bool api_is_ext_char(char c)
 
 /* "." and ".." are path segments, not names: one character must be
  * something else. */
-static bool api_ext_is_valid(const char *ext)
+bool api_ext_is_valid(const char *ext)
 {
 	size_t n = strlen(ext);
 	bool only_dots = true;
@@ -195,7 +195,7 @@ static bool api_display_name_is_valid(const char *name)
  * Fetch an optional string member. Returns false (reply sent) if it is
  * present with another type; *@out stays NULL when absent.
  */
-static bool api_member_string(JsonObject *obj, const char *name,
+bool api_member_string(JsonObject *obj, const char *name,
 			      const char **out,
 			      struct gateway_api_response *resp)
 {
@@ -254,7 +254,7 @@ static bool api_display_name_check(const char *name,
  * Parse the body as a JSON object. Returns the parser (owner of *@obj) or
  * NULL with the reply sent.
  */
-static JsonParser *api_parse_object(const struct gateway_api_request *req,
+JsonParser *api_parse_object(const struct gateway_api_request *req,
 				    JsonObject **obj,
 				    struct gateway_api_response *resp)
 {
@@ -541,6 +541,10 @@ static const struct api_route api_routes[] = {
 	{"GET", "api/extensions/{ext}/attempts", api_extension_attempts},
 	{"GET", "api/calls", api_calls_list},
 	{"GET", "api/calls/active", api_calls_active},
+	{"POST", "api/credentials", api_credentials_mint},
+	{"GET", "api/server", api_server_info},
+	{"GET", "api/extensions/{ext}/doctor", api_doctor_extension},
+	{"GET", "api/doctor", api_doctor_server},
 	{"GET", "api/bans", api_bans_list},
 	{"DELETE", "api/bans/{ext}", api_bans_lift},
 };
@@ -661,6 +665,8 @@ int gateway_api_new(struct gateway_api **out, struct gateway_store *store,
 	api->realm = g_strdup(cfg->realm);
 	api->min_password_len = cfg->min_password_len;
 	api->token_sha256 = g_strdup(cfg->token_sha256);
+	api->ephemeral_secret = g_strdup(cfg->ephemeral_secret);
+	api->sip_udp = g_strdup(cfg->sip_udp);
 	if (hooks)
 		api->hooks = *hooks;
 	api->ctx = ctx;
@@ -675,6 +681,10 @@ void gateway_api_free(struct gateway_api *api)
 		return;
 	g_free(api->realm);
 	g_free(api->token_sha256);
+	if (api->ephemeral_secret)
+		memset(api->ephemeral_secret, 0, strlen(api->ephemeral_secret));
+	g_free(api->ephemeral_secret);
+	g_free(api->sip_udp);
 	g_free(api);
 }
 
@@ -695,6 +705,7 @@ void gateway_api_handle(struct gateway_api *api,
 
 	resp->status = 0;
 	resp->body = NULL;
+	resp->content_type = NULL;
 	if (!gateway_api_token_ok(api->token_sha256, req->authorization)) {
 		api_error(resp, 401, "%s", api_err_token);
 		return;
@@ -736,4 +747,5 @@ void gateway_api_response_clear(struct gateway_api_response *resp)
 		return;
 	g_clear_pointer(&resp->body, g_free);
 	resp->status = 0;
+	resp->content_type = NULL;
 }

@@ -13,8 +13,14 @@
  *   GET    /api/extensions/{ext}/status   registered contacts
  *   GET    /api/extensions/{ext}/attempts recent REGISTER attempts (?limit=)
  *   GET    /api/calls                     the call log, newest first
- *          (?extension=&from=&to=&limit=&offset=)
+ *          (?extension=&from=&to=&disposition=&limit=&offset=&format=csv)
  *   GET    /api/calls/active              live calls
+ *   POST   /api/credentials               {"extension","ttl"?}: an ephemeral
+ *                                         credential (sip/ephemeral.h)
+ *   GET    /api/server                    realm and SIP UDP listener, for
+ *                                         softphone settings
+ *   GET    /api/extensions/{ext}/doctor   findings in plain words
+ *   GET    /api/doctor                    server-wide findings
  *   GET    /api/bans                      authentication bans in force
  *   DELETE /api/bans/{id}                 lift one
  * Errors: {"error": "<message>"} with 400, 401, 404, 405, 409, 413, 500,
@@ -53,6 +59,8 @@ struct gateway_api_request {
 struct gateway_api_response {
 	int status;
 	char *body; /* g_malloc'd JSON text; free with gateway_api_response_clear */
+	/* Static Content-Type of @body; NULL: application/json. */
+	const char *content_type;
 };
 
 /** Hooks into the live registrar and call table, installed by the
@@ -74,6 +82,12 @@ struct gateway_api_config {
 	const char *realm;          /* digest realm used for HA1 */
 	unsigned min_password_len;  /* default 6 */
 	const char *token_sha256;   /* lowercase hex SHA-256 of the admin token */
+	/* Signs ephemeral credentials (sip/ephemeral.h); NULL: POST
+	 * /api/credentials answers 503. */
+	const char *ephemeral_secret;
+	/* "[sip] udp" as configured ("0.0.0.0:5060" or "off"), for
+	 * GET /api/server; NULL: not shown. */
+	const char *sip_udp;
 };
 
 int gateway_api_new(struct gateway_api **out, struct gateway_store *store,

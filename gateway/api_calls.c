@@ -13,6 +13,8 @@
 struct api_calls_query {
 	struct gateway_call_filter filter;
 	char *extension;
+	char *disposition;
+	bool csv;
 };
 
 typedef bool (*api_param_h)(const char *value, struct api_calls_query *q,
@@ -112,7 +114,37 @@ static bool api_param_offset(const char *v, struct api_calls_query *q,
 	return true;
 }
 
+static bool api_param_disposition(const char *v, struct api_calls_query *q,
+				  struct gateway_api_response *resp)
+{
+	static const char *const known[] = {"answered", "busy", "no-answer",
+					    "cancelled", "failed", NULL};
+
+	if (!g_strv_contains(known, v)) {
+		api_error(resp, 400, "disposition must be one of answered, "
+			  "busy, no-answer, cancelled, failed");
+		return false;
+	}
+	g_free(q->disposition);
+	q->disposition = g_strdup(v);
+	q->filter.disposition = q->disposition;
+	return true;
+}
+
+static bool api_param_format(const char *v, struct api_calls_query *q,
+			     struct gateway_api_response *resp)
+{
+	if (strcmp(v, "csv") && strcmp(v, "json")) {
+		api_error(resp, 400, "format must be json or csv");
+		return false;
+	}
+	q->csv = strcmp(v, "csv") == 0;
+	return true;
+}
+
 static const struct api_param api_calls_params[] = {
+	{"disposition", api_param_disposition},
+	{"format", api_param_format},
 	{"extension", api_param_extension},
 	{"from", api_param_from},
 	{"to", api_param_to},
@@ -215,6 +247,10 @@ void api_calls_list(struct gateway_api *api, const char *unused,
 
 	if (!api_calls_query_parse(req->query, &q, resp))
 		goto out;
+	if (q.csv) {
+		api_calls_csv(api, &q.filter, resp);
+		goto out;
+	}
 	err = gateway_store_call_list(api->store, &q.filter, &list, &total);
 	if (err) {
 		api_store_fail(resp, err);
@@ -237,6 +273,7 @@ void api_calls_list(struct gateway_api *api, const char *unused,
 	api_reply(resp, 200, b);
 out:
 	g_free(q.extension);
+	g_free(q.disposition);
 }
 
 void api_calls_active(struct gateway_api *api, const char *unused,

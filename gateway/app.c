@@ -15,7 +15,9 @@
 
 #include <sofia-sip/sip_header.h>
 
+#include "gateway/doctor.h"
 #include "sip/digest.h"
+#include "sip/log.h"
 
 /* ---- registrar hooks ---- */
 
@@ -63,6 +65,27 @@ static void app_binding(void *ctx, const struct sip_binding *b,
 	gateway_store_writer_location_put(gw->store, &l);
 }
 
+/* A refused REGISTER in the doctor's words (gateway/doctor.c), the same
+ * sentence GET /api/extensions/{ext}/doctor shows. */
+static void app_attempt_doctor(const struct gateway_attempt *row)
+{
+	struct gateway_doctor_finding f = {.count = 1};
+	g_autofree char *host = NULL, *text = NULL, *ext = NULL, *safe = NULL;
+
+	if (!gateway_doctor_code_of_outcome(row->outcome, &f.code) ||
+	    f.code == GATEWAY_DOCTOR_OTHER_FAILURE)
+		return;
+	/* The doctor names addresses, not ports. */
+	host = gateway_doctor_host(row->source);
+	f.extension = row->extension;
+	f.source = host;
+	f.user_agent = row->user_agent;
+	text = gateway_doctor_text(&f);
+	ext = sip_log_escape(row->extension, SIP_LOG_FIELD_MAX);
+	safe = sip_log_escape(text, 2 * SIP_LOG_FIELD_MAX);
+	g_message("doctor: %s: %s", ext, safe);
+}
+
 /*
  * A plain refresh (and its challenge) is not stored: it changes nothing an
  * operator diagnoses with, the binding's live state (/status: expiresAt)
@@ -88,6 +111,7 @@ static void app_attempt(void *ctx, const struct sip_reg_attempt *a)
 	};
 
 	gateway_store_writer_attempt(gw->store, &row, gw->cfg->attempts_keep);
+	app_attempt_doctor(&row);
 }
 
 /* ---- API hooks ---- */
@@ -231,6 +255,34 @@ static int app_admin_token(struct gateway *gw, char **err)
 	return 0;
 }
 
+/* The secret of ephemeral credentials: from the config, else the stored
+ * one, else a new random one stored at once, so credentials minted before
+ * a restart stay good. */
+static int app_ephemeral_secret(struct gateway *gw, char **err)
+{
+	uint8_t raw[32];
+
+	if (gw->cfg->ephemeral_secret && *gw->cfg->ephemeral_secret) {
+		gw->ephemeral_secret = g_strdup(gw->cfg->ephemeral_secret);
+		return 0;
+	}
+	if (gateway_store_setting_get(gw->store, "ephemeral_secret",
+				      &gw->ephemeral_secret) == 0)
+		return 0;
+	if (RAND_bytes(raw, sizeof(raw)) != 1) {
+		*err = g_strdup("no randomness for the ephemeral secret");
+		return EIO;
+	}
+	gw->ephemeral_secret = g_base64_encode(raw, sizeof(raw));
+	memset(raw, 0, sizeof(raw));
+	if (gateway_store_setting_set(gw->store, "ephemeral_secret",
+				      gw->ephemeral_secret)) {
+		*err = g_strdup("cannot store the ephemeral secret");
+		return EIO;
+	}
+	return 0;
+}
+
 static void app_restore(struct gateway *gw)
 {
 	g_autoptr(GPtrArray) rows = NULL;
@@ -327,8 +379,11 @@ int gateway_new(struct gateway **out, struct gateway_config *cfg,
 	rc_err = app_open_store(gw, err);
 	if (!rc_err)
 		rc_err = app_admin_token(gw, err);
+	if (!rc_err)
+		rc_err = app_ephemeral_secret(gw, err);
 	if (rc_err)
 		goto fail;
+	auc.ephemeral_secret = gw->ephemeral_secret;
 	sip_stack_new(&gw->stack, &sc);
 	rc_err = sip_auth_new(&gw->auth, &auc, gw->stack, app_credentials, gw);
 	if (!rc_err)
@@ -345,6 +400,8 @@ int gateway_new(struct gateway **out, struct gateway_config *cfg,
 		.realm = cfg->realm,
 		.min_password_len = cfg->min_password_len,
 		.token_sha256 = gw->token_sha256,
+		.ephemeral_secret = gw->ephemeral_secret,
+		.sip_udp = cfg->sip_udp,
 	};
 	gateway_calls_api_hooks(&api_hooks);
 	rc_err = gateway_api_new(&gw->api, gw->store, &ac, &api_hooks, gw);
@@ -395,5 +452,6 @@ void gateway_free(struct gateway *gw)
 	g_hash_table_destroy(gw->conn_per_ip);
 	g_free(gw->conn_pending_ip);
 	g_free(gw->token_sha256);
+	g_free(gw->ephemeral_secret);
 	g_free(gw);
 }

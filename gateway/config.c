@@ -51,6 +51,7 @@ static const struct config_key config_keys[] = {
 	{"store", "attempts_keep", KEY_UINT, OFF(attempts_keep), 10, 10000000},
 	{"admin", "token", KEY_STRING, OFF(admin_token), 0, 0},
 	{"admin", "min_password_length", KEY_UINT, OFF(min_password_len), 1, 128},
+	{"auth", "ephemeral_secret", KEY_STRING, OFF(ephemeral_secret), 0, 0},
 	{"media", "ip", KEY_STRING, OFF(media_ip), 0, 0},
 	{"media", "rtp_ports", KEY_PORTS, 0, 0, 0},
 	{"media", "public_ip", KEY_STRING, OFF(media_public_ip), 0, 0},
@@ -123,6 +124,7 @@ void gateway_config_clear(struct gateway_config *cfg)
 	g_strfreev(cfg->md5_only_user_agents);
 	g_free(cfg->db);
 	g_free(cfg->admin_token);
+	g_free(cfg->ephemeral_secret);
 	g_free(cfg->media_ip);
 	g_free(cfg->media_public_ip);
 	g_free(cfg->relay_udp_text);
@@ -306,6 +308,11 @@ static int config_validate(struct gateway_config *cfg, char **err)
 	}
 	if (cfg->admin_token && strlen(cfg->admin_token) < 16) {
 		*err = g_strdup("admin token must be at least 16 characters");
+		return EINVAL;
+	}
+	if (cfg->ephemeral_secret && strlen(cfg->ephemeral_secret) < 16) {
+		*err = g_strdup("[auth] ephemeral_secret must be at least 16 "
+				"characters");
 		return EINVAL;
 	}
 	{

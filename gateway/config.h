@@ -39,6 +39,8 @@ struct gateway_config {
 	/* [admin] */
 	char *admin_token;
 	unsigned min_password_len;
+	/* [auth] */
+	char *ephemeral_secret; /* NULL: generated once, kept in the store */
 	/* [media] */
 	char *media_ip;         /* media sockets bind here; NULL: derived */
 	char *media_public_ip;  /* announced for 1:1 NAT, or NULL */

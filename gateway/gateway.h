@@ -57,6 +57,7 @@ struct gateway {
 	struct gateway_api *api;
 	struct lws_context *lws;
 	char *token_sha256;
+	char *ephemeral_secret; /* signs ephemeral credentials */
 	GHashTable *ws_per_ip; /* ip -> GUINT count of open WS connections */
 	unsigned ws_open;
 	unsigned ws_next_id;
@@ -82,6 +83,8 @@ int gateway_server_start(struct gateway *gw, char **err);
 void gateway_server_stop(struct gateway *gw);
 /** A request header's whole value (g_free), or NULL if absent. */
 char *gateway_server_header(struct lws *wsi, enum lws_token_indexes t);
+/** The query string as sent ("a=1&b=2", g_free), or NULL if none. */
+char *gateway_server_query(struct lws *wsi);
 /** LWS_CALLBACK_FILTER_NETWORK_CONNECTION: -1 to refuse a connection from
  *  an address already at [http] max_connections_per_ip, before any TLS. */
 int gateway_server_conn_filter(struct gateway *gw,

@@ -96,7 +96,7 @@ static void http_handle_api(struct gateway *gw, struct lws *wsi,
 	if (resp.status == 401)
 		gw->counters.http_unauthorized++;
 	http_respond(wsi, s, resp.status, g_steal_pointer(&resp.body),
-		     "application/json");
+		     resp.content_type ? resp.content_type : "application/json");
 	gateway_api_response_clear(&resp);
 }
 
@@ -220,7 +220,7 @@ static int http_begin(struct gateway *gw, struct lws *wsi,
 			g_strlcpy(s->method, http_methods[i].name,
 				  sizeof(s->method));
 	s->path = g_strdup(path && *path ? path : "/");
-	s->query = gateway_server_header(wsi, WSI_TOKEN_HTTP_URI_ARGS);
+	s->query = gateway_server_query(wsi);
 	s->auth = gateway_server_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
 	if (!s->method[0]) {
 		http_respond(wsi, s, 405, http_error_json("method not allowed"),

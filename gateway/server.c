@@ -188,6 +188,25 @@ void gateway_server_conn_destroyed(struct gateway *gw, struct lws *wsi)
 	g_free(ip);
 }
 
+/* libwebsockets keeps each "name=value" of a query as its own fragment,
+ * and lws_hdr_copy() does not put the '&' back between them. */
+char *gateway_server_query(struct lws *wsi)
+{
+	GString *q = NULL;
+	char frag[1024];
+
+	for (int i = 0; lws_hdr_copy_fragment(wsi, frag, sizeof(frag),
+					      WSI_TOKEN_HTTP_URI_ARGS, i) >= 0;
+	     i++) {
+		if (!q)
+			q = g_string_new(NULL);
+		else
+			g_string_append_c(q, '&');
+		g_string_append(q, frag);
+	}
+	return q ? g_string_free(q, FALSE) : NULL;
+}
+
 char *gateway_server_header(struct lws *wsi, enum lws_token_indexes t)
 {
 	int n = lws_hdr_total_length(wsi, t);

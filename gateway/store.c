@@ -121,9 +121,12 @@ static const struct store_migration store_migrations[] = {
  * ?4 limit, ?5 offset. The extension form is an OR of two index lookups
  * (calls_caller, calls_callee); without it, calls_started serves the range
  * and the order. */
-#define CALL_WHERE_RANGE " WHERE started_at BETWEEN ?2 AND ?3"
+#define CALL_WHERE_DISPOSITION " AND (?6 IS NULL OR disposition = ?6)"
+#define CALL_WHERE_RANGE                                                     \
+	" WHERE started_at BETWEEN ?2 AND ?3" CALL_WHERE_DISPOSITION
 #define CALL_WHERE_EXT                                                       \
-	" WHERE (caller = ?1 OR callee = ?1) AND started_at BETWEEN ?2 AND ?3"
+	" WHERE (caller = ?1 OR callee = ?1) AND started_at BETWEEN ?2 AND ?3" \
+	CALL_WHERE_DISPOSITION
 #define CALL_PAGE " ORDER BY started_at DESC, id DESC LIMIT ?4 OFFSET ?5"
 
 static const char *const store_stmt_sql[STMT_COUNT] = {

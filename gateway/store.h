@@ -160,6 +160,7 @@ struct gateway_call_filter {
 	const char *extension; /* matches caller or callee; NULL: all */
 	int64_t from;          /* started_at >= from; 0: open */
 	int64_t to;            /* started_at <= to; 0: open */
+	const char *disposition; /* "answered", ...; NULL: any */
 	unsigned limit;        /* 0: 50; more than 500: 500 */
 	unsigned offset;
 };

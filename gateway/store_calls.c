@@ -170,7 +170,7 @@ static void store_read_call(sqlite3_stmt *st, struct gateway_call *c)
 	c->media_note = store_column_text(st, 14);
 }
 
-/* Bind ?1..?3 (extension, time range) shared by the list and the count. */
+/* Bind ?1..?3 and ?6 (extension, time range, disposition) shared by the list and the count. */
 static void store_call_bind_filter(sqlite3_stmt *st,
 				   const struct gateway_call_filter *f)
 {
@@ -179,6 +179,7 @@ static void store_call_bind_filter(sqlite3_stmt *st,
 	store_bind_text(st, 1, f->extension);
 	sqlite3_bind_int64(st, 2, f->from ? f->from : INT64_MIN);
 	sqlite3_bind_int64(st, 3, f->to ? f->to : INT64_MAX);
+	store_bind_text(st, 6, f->disposition);
 }
 
 static int store_call_total(struct gateway_store *s,

@@ -10,11 +10,13 @@
 #include <sofia-sip/sip_header.h>
 
 #include "sip/ban.h"
+#include "sip/ephemeral.h"
 
 struct sip_auth {
 	struct sip_auth_config cfg;
 	char *realm;
 	char **md5_only;
+	char *ephemeral_secret; /* NULL: off */
 	struct sip_stack *stack;
 	sip_auth_credentials_h credentials;
 	void *ctx;
@@ -58,6 +60,9 @@ int sip_auth_new(struct sip_auth **out, const struct sip_auth_config *cfg,
 	a->cfg.realm = a->realm;
 	a->md5_only = g_strdupv((char **)cfg->md5_only_user_agents);
 	a->cfg.md5_only_user_agents = NULL;
+	if (cfg->ephemeral_secret && *cfg->ephemeral_secret)
+		a->ephemeral_secret = g_strdup(cfg->ephemeral_secret);
+	a->cfg.ephemeral_secret = NULL;
 	a->stack = stack;
 	a->credentials = credentials;
 	a->ctx = ctx;
@@ -80,6 +85,9 @@ void sip_auth_free(struct sip_auth *a)
 	sip_ban_free(a->ban);
 	sip_digest_free(a->digest);
 	g_strfreev(a->md5_only);
+	if (a->ephemeral_secret)
+		memset(a->ephemeral_secret, 0, strlen(a->ephemeral_secret));
+	g_free(a->ephemeral_secret);
 	g_free(a->realm);
 	g_free(a);
 }
@@ -260,6 +268,49 @@ static enum sip_auth_verdict auth_nonce(struct sip_auth *a,
 			   sip_digest_result_text(dr));
 }
 
+/* True when @username is an ephemeral credential for @user and ephemeral
+ * credentials are on; *@expiry gets its expiry. */
+static bool auth_is_ephemeral(const struct sip_auth *a, const char *username,
+			      const char *user, int64_t *expiry)
+{
+	const char *ext;
+
+	return a->ephemeral_secret &&
+	       sip_ephemeral_parse(username, expiry, &ext) &&
+	       strcmp(ext, user) == 0;
+}
+
+/*
+ * The HA1s of an ephemeral credential, made on the fly from the minted
+ * password. An expired one is refused without counting toward a ban: it
+ * is an old web phone tab, not a guess.
+ */
+static enum sip_auth_verdict auth_ephemeral_ha1(struct sip_auth *a,
+						const struct sip_request *req,
+						const char *username,
+						int64_t expiry,
+						char *ha1_md5, char *ha1_sha,
+						struct sip_auth_result *res)
+{
+	char pw[SIP_EPHEMERAL_PASSWORD_MAX];
+	int64_t now = a->clock();
+
+	if (expiry <= now) {
+		g_snprintf(res->text, sizeof(res->text),
+			   "credential_expired: ephemeral credential expired "
+			   "%" G_GINT64_FORMAT " s ago",
+			   now - expiry);
+		return auth_refuse(a, req, res, SIP_AUTH_CREDENTIAL_EXPIRED, 403,
+				   "Forbidden - credential expired",
+				   res->text);
+	}
+	sip_ephemeral_password(a->ephemeral_secret, username, pw);
+	sip_digest_ha1(SIP_DIGEST_MD5, username, a->realm, pw, ha1_md5);
+	sip_digest_ha1(SIP_DIGEST_SHA256, username, a->realm, pw, ha1_sha);
+	memset(pw, 0, sizeof(pw));
+	return SIP_AUTH_OK;
+}
+
 enum sip_auth_verdict sip_auth_check(struct sip_auth *a,
 				     const struct sip_request *req,
 				     const char *user, bool proxy,
@@ -271,6 +322,8 @@ enum sip_auth_verdict sip_auth_check(struct sip_auth *a,
 	struct auth_source src;
 	struct sip_ban_info ban;
 	enum sip_digest_result dr;
+	int64_t expiry = 0;
+	bool ephemeral;
 	int err;
 
 	auth_source_of(req, &src);
@@ -291,7 +344,8 @@ enum sip_auth_verdict sip_auth_check(struct sip_auth *a,
 	 * source we challenged. */
 	if (auth_nonce(a, req, &src, &cred, proxy, res) != SIP_AUTH_OK)
 		return res->verdict;
-	if (strcmp(cred.username, user) != 0)
+	ephemeral = auth_is_ephemeral(a, cred.username, user, &expiry);
+	if (!ephemeral && strcmp(cred.username, user) != 0)
 		return auth_fail(a, req, &src, user, SIP_BAN_UNKNOWN_EXTENSION,
 				 res, SIP_AUTH_USERNAME_MISMATCH,
 				 proxy ? "Forbidden - auth username does not "
@@ -310,6 +364,10 @@ enum sip_auth_verdict sip_auth_check(struct sip_auth *a,
 		return auth_refuse(a, req, res, SIP_AUTH_ERROR, 500,
 				   "Server Internal Error",
 				   "credentials lookup failed");
+	if (ephemeral &&
+	    auth_ephemeral_ha1(a, req, cred.username, expiry, ha1_md5,
+			       ha1_sha, res) != SIP_AUTH_OK)
+		return res->verdict;
 	if (!sip_digest_response_ok(&cred, sip_message_method(req->msg),
 				    cred.alg == SIP_DIGEST_SHA256 ? ha1_sha
 								  : ha1_md5))

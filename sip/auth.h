@@ -35,6 +35,7 @@ enum sip_auth_verdict {
 	SIP_AUTH_BAD_CREDENTIALS,   /* 400 */
 	SIP_AUTH_BANNED,            /* 403 */
 	SIP_AUTH_ERROR,             /* 500 */
+	SIP_AUTH_CREDENTIAL_EXPIRED, /* 403: ephemeral credential too old */
 };
 
 /** What happened, for the caller's log line. */
@@ -70,6 +71,10 @@ struct sip_auth_config {
 	 * client that gives up on a set naming SHA-256). NULL-terminated or
 	 * NULL. */
 	const char *const *md5_only_user_agents;
+	/* Secret of ephemeral credentials (sip/ephemeral.h): a digest
+	 * username "<expiry>:<user>" is checked against the password minted
+	 * from it. NULL or "": ephemeral credentials are refused. */
+	const char *ephemeral_secret;
 };
 
 struct sip_auth;

@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "ovoz-proxy"
 
 #include "proxy_private.h"
+#include "ephemeral.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -359,8 +360,10 @@ static void proxy_initial(struct sip_proxy *px, const struct sip_request *req,
 {
 	sip_t *sip = sip_message_sip(req->msg);
 	const url_t *ruri = sip->sip_request->rq_url;
-	const char *caller = sip->sip_from && sip->sip_from->a_url->url_user
-				     ? sip->sip_from->a_url->url_user : "";
+	const char *caller = sip->sip_from
+		? sip_ephemeral_url_user(sip->sip_from->a_url->url_user,
+					 sip->sip_from->a_url->url_password)
+		: "";
 	const char *callee = ruri->url_user;
 	struct sip_auth_result ar;
 	g_autoptr(GPtrArray) targets = g_ptr_array_new();

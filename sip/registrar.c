@@ -3,6 +3,7 @@
 
 #include "registrar.h"
 #include "log.h"
+#include "ephemeral.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -57,6 +58,7 @@ static const char *const outcome_names[] = {
 	[SIP_REG_OUT_OF_ORDER] = "out_of_order",
 	[SIP_REG_FOREIGN_DOMAIN] = "foreign_domain",
 	[SIP_REG_ERROR] = "error",
+	[SIP_REG_CREDENTIAL_EXPIRED] = "credential_expired",
 };
 
 const char *sip_reg_outcome_name(enum sip_reg_outcome o)
@@ -535,6 +537,7 @@ static const enum sip_reg_outcome reg_auth_outcome[] = {
 	[SIP_AUTH_BAD_CREDENTIALS] = SIP_REG_BAD_CREDENTIALS,
 	[SIP_AUTH_BANNED] = SIP_REG_BANNED,
 	[SIP_AUTH_ERROR] = SIP_REG_ERROR,
+	[SIP_AUTH_CREDENTIAL_EXPIRED] = SIP_REG_CREDENTIAL_EXPIRED,
 };
 
 static void reg_authenticate(struct reg_job *job)
@@ -615,7 +618,10 @@ void sip_registrar_handle(struct sip_stack *st, const struct sip_request *req,
 	};
 	const url_t *to = sip->sip_to ? sip->sip_to->a_url : NULL;
 
-	job.user = to && to->url_user ? to->url_user : "";
+	/* The address of record is the extension, also when a client wrote
+	 * its ephemeral username there. */
+	job.user = to ? sip_ephemeral_url_user(to->url_user, to->url_password)
+		      : "";
 	job.user_agent = sip_message_field_text(
 		(const msg_header_t *)sip->sip_user_agent);
 	job.path = reg_path_text(sip);

@@ -59,6 +59,7 @@ enum sip_reg_outcome {
 	SIP_REG_OUT_OF_ORDER,
 	SIP_REG_FOREIGN_DOMAIN,
 	SIP_REG_ERROR,
+	SIP_REG_CREDENTIAL_EXPIRED, /* ephemeral credential past its expiry */
 };
 
 /** One REGISTER attempt, for the attempts log. Borrowed strings. */

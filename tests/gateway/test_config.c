@@ -39,6 +39,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.min_password_len, 6);
 	assert_string_equal(cfg.digest_algorithms[0], "MD5");
 	assert_null(cfg.admin_token);
+	assert_null(cfg.ephemeral_secret);
 	gateway_config_clear(&cfg);
 }
 
@@ -53,7 +54,9 @@ static void test_file_then_flags(void **state)
 			    "[sip]\nudp = 127.0.0.1:15060\nrealm = office\n"
 			    "[http]\norigins = https://a.example, https://b.example\n"
 			    "[media]\nrtp_ports = 30000-30100\n"
-			    "[security]\nban_failures = 7\n", -1, NULL);
+			    "[security]\nban_failures = 7\n"
+			    "[auth]\nephemeral_secret = 0123456789abcdef-long\n",
+			    -1, NULL);
 	assert_int_equal(load(&cfg, &err, "--config", path, "--realm",
 			      "flagrealm", NULL), 0);
 	assert_string_equal(cfg.sip_udp, "127.0.0.1:15060");
@@ -62,7 +65,14 @@ static void test_file_then_flags(void **state)
 	assert_int_equal(cfg.rtp_lo, 30000);
 	assert_int_equal(cfg.rtp_hi, 30100);
 	assert_int_equal(cfg.ban_failures, 7);
+	assert_string_equal(cfg.ephemeral_secret, "0123456789abcdef-long");
 	gateway_config_clear(&cfg);
+	/* A short secret is refused at start, with the key named. */
+	g_file_set_contents(path, "[auth]\nephemeral_secret = short\n", -1,
+			    NULL);
+	g_clear_pointer(&err, g_free);
+	assert_int_not_equal(load(&cfg, &err, "--config", path, NULL), 0);
+	assert_non_null(strstr(err, "[auth] ephemeral_secret must be at least"));
 	g_unlink(path);
 	g_rmdir(dir);
 }

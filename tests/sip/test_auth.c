@@ -13,6 +13,7 @@
 #include "fake_transport.h"
 #include "sip_util.h"
 #include "sip/auth.h"
+#include "sip/ephemeral.h"
 #include "sip/stack.h"
 
 #define REALM "ovoz.test"
@@ -56,10 +57,13 @@ static void on_register(struct sip_stack *st, const struct sip_request *req,
 		sip_stack_reply(st, req, 200, "OK", NULL);
 }
 
-static int setup(void **state)
+#define SECRET "north-wind"
+
+static int setup_with(void **state, const char *secret)
 {
 	struct fixture *f = g_new0(struct fixture, 1);
 	struct sip_auth_config cfg = test_auth_config(REALM, 5);
+	cfg.ephemeral_secret = secret;
 
 	test_now = TEST_NOW_START;
 	sip_stack_new(&f->st, NULL);
@@ -71,6 +75,16 @@ static int setup(void **state)
 	f->ws2 = fake_transport_new(SIP_TRANSPORT_WSS, "wss-2", &f->ws2_f);
 	*state = f;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_with(state, NULL);
+}
+
+static int setup_ephemeral(void **state)
+{
+	return setup_with(state, SECRET);
 }
 
 static int teardown(void **state)
@@ -340,6 +354,60 @@ static void test_ban_listing_and_lifting(void **state)
 	assert_int_equal(l.n, 0);
 }
 
+/* REGISTER for @to answering with the ephemeral credential of @ext minted
+ * under @secret, valid until @expiry. */
+static int eph_login(struct fixture *f, const struct peer *p, const char *to,
+		     const char *secret, const char *ext, int64_t expiry)
+{
+	char pw[SIP_EPHEMERAL_PASSWORD_MAX];
+	g_autofree char *user = sip_ephemeral_mint(secret, ext, expiry, pw);
+	g_autofree char *nonce = challenge(f, p, to);
+	g_autofree char *auth = authorization(user, pw, nonce, 1);
+
+	return send_reg(f, p, to, auth, NULL);
+}
+
+static void test_ephemeral_credentials(void **state)
+{
+	struct fixture *f = *state;
+	struct peer p = udp_peer(f, "192.0.2.30:5060");
+	int64_t later = test_now + 3600;
+
+	assert_int_equal(eph_login(f, &p, "1001", SECRET, "1001", later), 200);
+	assert_int_equal(f->last, SIP_AUTH_OK);
+	/* The plain password still works beside it. */
+	assert_int_equal(login(f, &p, "1001", "pw-1001"), 200);
+	/* Expired: refused with its own reason, and not counted toward a
+	 * ban (an old web phone tab is no guess). */
+	assert_int_equal(eph_login(f, &p, "1001", SECRET, "1001", test_now),
+			 403);
+	assert_int_equal(f->last, SIP_AUTH_CREDENTIAL_EXPIRED);
+	assert_non_null(strstr(f->detail, "credential_expired"));
+	assert_int_equal(sip_auth_failures(f->auth), 0);
+	/* Minted under another secret: a wrong password. */
+	assert_int_equal(eph_login(f, &p, "1001", "guess", "1001", later), 403);
+	assert_int_equal(f->last, SIP_AUTH_WRONG_PASSWORD);
+	/* Minted for 1001, used for 2000. */
+	assert_int_equal(eph_login(f, &p, "2000", SECRET, "1001", later), 403);
+	assert_int_equal(f->last, SIP_AUTH_USERNAME_MISMATCH);
+	/* A well-minted credential for an extension that does not exist. */
+	assert_int_equal(eph_login(f, &p, "9999", SECRET, "9999", later), 403);
+	assert_int_equal(f->last, SIP_AUTH_UNKNOWN_USER);
+	assert_int_equal(sip_auth_failures(f->auth), 3);
+}
+
+/* Without a secret nobody can mint: the username is simply not 1001. */
+static void test_ephemeral_off(void **state)
+{
+	struct fixture *f = *state;
+	struct peer p = udp_peer(f, "192.0.2.31:5060");
+
+	assert_int_equal(eph_login(f, &p, "1001", SECRET, "1001",
+				   test_now + 60),
+			 403);
+	assert_int_equal(f->last, SIP_AUTH_USERNAME_MISMATCH);
+}
+
 static void test_config_taken_as_given(void **state)
 {
 	struct sip_stack *st = NULL;
@@ -384,6 +452,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ban_listing_and_lifting,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ephemeral_credentials,
+						setup_ephemeral, teardown),
+		cmocka_unit_test_setup_teardown(test_ephemeral_off, setup,
+						teardown),
 		cmocka_unit_test(test_config_taken_as_given),
 	};
 

@@ -13,6 +13,7 @@
 
 #include "fake_transport.h"
 #include "sip_util.h"
+#include "sip/ephemeral.h"
 #include "sip/registrar.h"
 #include "sip/stack.h"
 
@@ -94,6 +95,19 @@ static int setup_both(void **state)
 	acfg.algs[1] = SIP_DIGEST_MD5;
 	acfg.n_algs = 2;
 	acfg.md5_only_user_agents = md5_only;
+
+	return setup_auth(state, &acfg);
+}
+
+#define SECRET "registrar-secret"
+
+static int setup_ephemeral(void **state)
+{
+	struct sip_auth_config acfg = {
+		.realm = REALM, .nonce_ttl = 300, .ban_failures = 3,
+		.ban_window = 60, .ban_time = 300, .trust_time = 3600,
+		.algs = {SIP_DIGEST_MD5}, .n_algs = 1,
+		.ephemeral_secret = SECRET};
 
 	return setup_auth(state, &acfg);
 }
@@ -624,6 +638,34 @@ static void test_plain_refresh(void **state)
 	assert_int_equal(f->refresh->len, 6);
 }
 
+/* A client that writes its ephemeral username into its address of record
+ * ("sip:1800003600:1001@host", read as user and password) still binds to
+ * extension 1001; an expired one is refused as credential_expired. */
+static void test_ephemeral_aor(void **state)
+{
+	struct fixture *f = *state;
+	char pw[SIP_EPHEMERAL_PASSWORD_MAX];
+	g_autofree char *user = sip_ephemeral_mint(SECRET, "1001",
+						   test_now + 3600, pw);
+	g_autofree char *old = NULL;
+	struct sip_message *r;
+
+	r = do_register(f, f->r.udp, f->r.udp_f, user, pw,
+			"<sip:1001@192.0.2.10:5062>", NULL);
+	assert_int_equal(sip_message_status(r), 200);
+	sip_message_unref(r);
+	assert_string_equal(last_attempt(f), "registered");
+	assert_int_equal(count_bindings(f, "1001"), 1);
+	assert_int_equal(count_bindings(f, user), 0);
+	old = sip_ephemeral_mint(SECRET, "1002", test_now - 1, pw);
+	r = do_register(f, f->r.udp, f->r.udp_f, old, pw,
+			"<sip:1002@192.0.2.10:5062>", NULL);
+	assert_int_equal(sip_message_status(r), 403);
+	sip_message_unref(r);
+	assert_string_equal(last_attempt(f), "credential_expired");
+	assert_int_equal(count_bindings(f, "1002"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -639,6 +681,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_expiry_restore_and_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_order_cseq, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plain_refresh, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ephemeral_aor, setup_ephemeral,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

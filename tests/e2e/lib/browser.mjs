@@ -33,12 +33,12 @@ function pidsWith(needle) {
 /**
  * Launch Chromium with a @freq Hz tone (48 kHz mono WAV) as its
  * microphone and a fresh profile, open @url and wait for the harness (or
- * for the page expression @ready).
+ * for the page expression @ready; not at all when @harness is false).
  * Returns { page, context, profile, wav, consoleLog(), close() }; close()
  * always ends the browser (SIGKILL by PID if closing fails) and removes
  * the profile.
  */
-export async function openPhone(url, { freq = 440, wav, ready = 'window.harness' } = {}) {
+export async function openPhone(url, { freq = 440, wav, ready = 'window.harness', harness = true } = {}) {
   const profile = tempDir('ovoz-chromium-');
   wav ??= writeTone(path.join(profile, `tone-${freq}.wav`), { freq, rate: 48000, seconds: 10 });
   const profileDir = path.join(profile, 'profile');
@@ -82,7 +82,7 @@ export async function openPhone(url, { freq = 440, wav, ready = 'window.harness'
     phone.page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
     phone.page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
     await phone.page.goto(url, { timeout: 10000 });
-    await phone.page.waitForFunction(ready, null, { timeout: 10000 });
+    if (harness) await phone.page.waitForFunction(ready, null, { timeout: 10000 });
   } catch (e) {
     await phone.close();
     throw new Error(`${e.message}\nbrowser console:\n${consoleLines.join('\n')}`);

@@ -38,15 +38,17 @@ class StubSessionDescriptionHandler {
 
 /**
  * A started SIP.js UserAgent for @ext on @o's WSS, with a Registerer.
+ * @authUser (default @ext) is the digest username: an ephemeral
+ * "<expiry>:<ext>" from POST /api/credentials, for instance.
  * Reconnection as SIP.js offers it: up to 30 attempts, 1 s apart.
  * Returns { ua, registerer, states (every registerer state, in order),
  * register(), stop() }.
  */
-export async function sipjsPhone(o, { ext, password }, { httpsPort = o.httpsPort } = {}) {
+export async function sipjsPhone(o, { ext, password, authUser = ext }, { httpsPort = o.httpsPort } = {}) {
   const ua = new UserAgent({
     uri: UserAgent.makeURI(`sip:${ext}@${HOST}`),
     transportOptions: { server: `wss://${HOST}:${httpsPort}/ws`, connectionTimeout: 3 },
-    authorizationUsername: ext,
+    authorizationUsername: authUser,
     authorizationPassword: password,
     sessionDescriptionHandlerFactory: () => new StubSessionDescriptionHandler(),
     reconnectionAttempts: 30,

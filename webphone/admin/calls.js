@@ -1,0 +1,117 @@
+// Live calls (polled while the tab is open) and the call log with
+// filters, paging and CSV export.
+import { api, el, when, mmss } from './api.js';
+import { t } from './i18n.js';
+
+let ctx;
+let timer = null;
+const PAGE = 50;
+let offset = 0;
+let query = '';
+
+export function initCalls(c) {
+  ctx = c;
+  document.getElementById('log-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    offset = 0;
+    query = logQuery();
+    loadLog();
+  });
+  document.getElementById('log-prev').addEventListener('click', () => { offset = Math.max(0, offset - PAGE); loadLog(); });
+  document.getElementById('log-next').addEventListener('click', () => { offset += PAGE; loadLog(); });
+  document.getElementById('log-csv').addEventListener('click', exportCsv);
+}
+
+/* ---- live ---- */
+
+// Per-stream statistics, when the server reports them: any array of
+// objects under media/streams/legs, showing packets, loss and one-way.
+function mediaCell(c) {
+  const streams = [c.media, c.streams, c.legs, c.media?.legs, c.media?.streams].find(Array.isArray) ?? [];
+  return streams.map((s, i) => {
+    const pk = s.packets ?? s.packetsReceived ?? s.packetsIn ?? s.rx?.packets;
+    const loss = s.loss ?? s.lost ?? s.packetsLost ?? s.rx?.lost;
+    const oneWay = s.oneWay ?? s.one_way ?? s.oneway;
+    return el('div', {}, `${s.leg ?? s.name ?? i + 1}: `,
+      pk !== undefined ? `${pk} ${t('packets')}` : '',
+      loss !== undefined ? `, ${t('loss')} ${loss}` : '',
+      oneWay ? el('span', { className: 'badge oneway', textContent: ` ${t('oneWay')}` }) : null);
+  });
+}
+
+async function pollLive() {
+  try {
+    const { calls } = await api('GET', '/api/calls/active');
+    const now = Date.now() / 1000;
+    document.querySelector('#live-table tbody').replaceChildren(...calls.map((c) => el('tr', {},
+      el('td', {}, c.caller ?? ''),
+      el('td', {}, c.callee ?? ''),
+      el('td', {}, t(c.state === 'answered' ? 'answered' : 'ringing')),
+      el('td', {}, mmss(c.duration ?? (c.answeredAt ? now - c.answeredAt : 0))),
+      el('td', {}, ...mediaCell(c)))));
+    document.getElementById('live-empty').hidden = calls.length > 0;
+  } catch (e) {
+    ctx.status(t('error', { msg: e.message }), true);
+  }
+}
+
+export function startLive() {
+  stopLive();
+  pollLive();
+  timer = setInterval(pollLive, 2000);
+}
+
+export function stopLive() {
+  if (timer) clearInterval(timer);
+  timer = null;
+}
+
+/* ---- log ---- */
+
+function unix(v) {
+  return v ? String(Math.floor(new Date(v).getTime() / 1000)) : '';
+}
+
+function logQuery() {
+  const f = document.getElementById('log-form');
+  const p = new URLSearchParams();
+  if (f.extension.value.trim()) p.set('extension', f.extension.value.trim());
+  if (f.from.value) p.set('from', unix(f.from.value));
+  if (f.to.value) p.set('to', unix(f.to.value));
+  if (f.disposition.value) p.set('disposition', f.disposition.value);
+  return p.toString();
+}
+
+export async function loadLog() {
+  try {
+    const r = await api('GET', `/api/calls?${query}${query ? '&' : ''}limit=${PAGE}&offset=${offset}`);
+    document.querySelector('#log-table tbody').replaceChildren(...r.calls.map((c) => el('tr', {},
+      el('td', {}, when(c.startedAt)),
+      el('td', {}, c.caller ?? ''),
+      el('td', {}, c.callee ?? ''),
+      el('td', {}, c.disposition ? t(`d_${c.disposition}`) : t('ringing')),
+      el('td', {}, mmss(c.duration)))));
+    document.getElementById('log-empty').hidden = r.calls.length > 0;
+    document.getElementById('log-page').textContent = r.total
+      ? t('page', { a: offset + 1, b: offset + r.calls.length, n: r.total }) : '';
+    document.getElementById('log-prev').disabled = offset === 0;
+    document.getElementById('log-next').disabled = offset + r.calls.length >= r.total;
+  } catch (e) {
+    ctx.status(t('error', { msg: e.message }), true);
+  }
+}
+
+async function exportCsv() {
+  try {
+    const q = logQuery();
+    const text = await api('GET', `/api/calls?${q}${q ? '&' : ''}format=csv`, undefined, { raw: true });
+    const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+    const a = el('a', { href: url, download: 'ovoz-calls.csv' });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  } catch (e) {
+    ctx.status(t('error', { msg: e.message }), true);
+  }
+}
