@@ -6,7 +6,7 @@
 // unchanged.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { stopClean, freePort } from './lib/ovoz.mjs';
+import { stopClean, freePort, waitFor } from './lib/ovoz.mjs';
 import {
   startWithConfig, extensionMaker, udpUa, hangup, callRow, activeCalls,
   isReq, isResp, reply, uasDialog, rand, sleep,
@@ -74,7 +74,9 @@ async function talk(c, natted) {
   await nat.ph.send(nat.to, 5, 'warm');
   await sleep(100);
   await Promise.all([nat.ph.send(nat.to, N, 'nat'), other.ph.send(other.to, N, 'other')]);
-  await sleep(300);
+  await waitFor(async () => other.ph.got.length >= N + 5 && nat.ph.got.length >= N, 3000, 'the payloads')
+    .catch(() => { /* the assertions below say what is missing */ });
+  await sleep(100);
   // Byte for byte, in order, both ways.
   assert.deepEqual(other.ph.got, [...payloads('warm', 5), ...payloads('nat', N)]);
   assert.deepEqual(nat.ph.got, payloads('other', N));
@@ -92,9 +94,14 @@ test('relay_udp = auto: the caller\'s SDP names 127.0.0.99, audio still flows bo
   assert.notEqual(c.toA.port, c.pb.port);
   assert.doesNotMatch(c.inv.body, /127\.0\.0\.99/);
   await talk(c, 'a');
-  const live = (await activeCalls(o)).find((x) => x.callId === c.d.callId);
-  const m = live?.media?.find((x) => x.answered);
-  assert.equal(m?.caller.kind, 'rtp', JSON.stringify(live));
+  // The stats are a snapshot the media thread refreshes each second.
+  let m;
+  await waitFor(async () => {
+    const live = (await activeCalls(o)).find((x) => x.callId === c.d.callId);
+    m = live?.media?.find((x) => x.answered);
+    return m?.caller.rxPackets >= 35;
+  }, 4000, 'media stats').catch(() => {});
+  assert.equal(m?.caller.kind, 'rtp', JSON.stringify(m));
   assert.equal(m.caller.peer, `127.0.0.1:${c.pa.port}`, 'latched onto the real source: ' + JSON.stringify(m));
   await hangup(c.caller, c.d, c.callee);
   assert.equal((await callRow(o, c.a.ext, c.d.callId)).hangupBy, 'caller');

@@ -71,7 +71,9 @@ async function audioBothWays(setup, ovozSetup) {
   await sleep(200);
   await c.phone.send(c.ovozToPhone, N);
   await c.peer.waitLine(/^sent \d+$/, 5000);
-  await sleep(300);
+  await waitFor(async () => c.peer.rx().length >= N && c.phone.got.length >= N, 3000, 'the payloads')
+    .catch(() => { /* the assertions below say what is missing */ });
+  await sleep(100);
   // Byte for byte, in order, nothing lost or added, both ways.
   assert.deepEqual(c.peer.rx(), payloads('phone', N).map(hex), c.peer.log());
   assert.deepEqual(c.phone.got, payloads('peer', N));
