@@ -2,7 +2,8 @@
  * tests/media/browser_peer.h - a browser's media stack for tests: libnice's
  * full ICE agent (controlling, on 127.0.0.1), a media_dtls endpoint in the
  * role opposite to Ovoz's, and media_srtp for what it sends and receives.
- * Runs on the test's GMainContext. Include after cmocka.h.
+ * Runs on the test's GMainContext. Include after cmocka.h (or after
+ * definitions of assert_true() and assert_int_equal()).
  */
 #ifndef OVOZ_TESTS_BROWSER_PEER_H
 #define OVOZ_TESTS_BROWSER_PEER_H
@@ -21,14 +22,17 @@ static size_t make_rtp(uint8_t *buf, uint8_t pt, uint16_t seq, uint32_t ssrc,
 		       const char *payload)
 {
 	size_t n = strlen(payload);
+	uint32_t ts = (uint32_t)seq * 160;
 
 	memset(buf, 0, 12);
 	buf[0] = 0x80;
 	buf[1] = pt;
 	buf[2] = seq >> 8;
 	buf[3] = seq & 0xff;
-	buf[4] = (uint8_t)(seq >> 3);
-	buf[5] = (uint8_t)(seq << 5);
+	buf[4] = (uint8_t)(ts >> 24);
+	buf[5] = (uint8_t)(ts >> 16);
+	buf[6] = (uint8_t)(ts >> 8);
+	buf[7] = (uint8_t)ts;
 	buf[8] = ssrc >> 24;
 	buf[9] = (ssrc >> 16) & 0xff;
 	buf[10] = (ssrc >> 8) & 0xff;
@@ -57,6 +61,8 @@ struct browser {
 	int got;
 	uint8_t pt;
 	char payload[128];
+	/* optional: every decrypted RTP payload, in arrival order */
+	void (*rtp_h)(struct browser *b, const uint8_t *payload, size_t len);
 };
 
 static void b_send(const uint8_t *buf, size_t len, void *arg)
@@ -104,6 +110,8 @@ static void b_recv(NiceAgent *a, guint sid, guint comp, guint len,
 		b->got++;
 		b->pt = h.pt;
 		n -= h.header_len;
+		if (b->rtp_h)
+			b->rtp_h(b, buf + h.header_len, n);
 		n = MIN(n, sizeof(b->payload) - 1);
 		memcpy(b->payload, buf + h.header_len, n);
 		b->payload[n] = '\0';
@@ -161,9 +169,11 @@ static void browser_init(struct browser *b, GMainContext *ctx)
  * browser the other; @fp is the fingerprint signalling gives Ovoz (NULL:
  * the browser's real one).
  */
-static void browser_connect(struct browser *b, struct media_session *s,
-			    enum media_leg_id leg,
-			    enum media_dtls_role ovoz_role, const char *fp)
+G_GNUC_UNUSED static void browser_connect(struct browser *b,
+					  struct media_session *s,
+					  enum media_leg_id leg,
+					  enum media_dtls_role ovoz_role,
+					  const char *fp)
 {
 	struct media_leg_local loc;
 	g_autofree char *ufrag = NULL, *pwd = NULL;
