@@ -6,14 +6,15 @@
 #
 # Usage: tests/bench/media.sh        (as root on Debian 12 for apt installs)
 # Environment knobs (defaults in brackets):
-#   NS ["100 500 2000"]  concurrent calls, one round per server per N
+#   NS ["100 500 1000 2000"]  concurrent calls, one round per server per N
 #   WARMUP [5] DURATION [20]  seconds of media before / in the window
 #   PIN [1]        1: generator on CPU 0, server on CPU 1; 0: no pinning
 #   SERVERS ["ovoz rtpengine floor"]
 #   BUILD [build-bench]  meson build dir (release, no sanitizers)
 #   OVOZ_PORT [15443] SIP_UDP_PORT [15460] NG_PORT [15490]
 #   RTP_LO [20000] RTP_HI [29999]   the relays' port range
-#   MEDIA_BASE [16000]  the generator's ports (2 per call, below RTP_LO)
+#   MEDIA_BASE [16000]  the generator's ports (2 per call, below RTP_LO;
+#                  a port another program holds is replaced by a free one)
 #   SIP_A [15481] SIP_B [15482]     the generator's SIP ports (Ovoz)
 # Every process it starts is stopped by PID on exit.
 set -euo pipefail
@@ -22,7 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root"
 
-NS=${NS:-"100 500 2000"}
+NS=${NS:-"100 500 1000 2000"}
 WARMUP=${WARMUP:-5}
 DURATION=${DURATION:-20}
 PIN=${PIN:-1}
@@ -152,14 +153,17 @@ round_rtpengine() {	# N
 }
 
 round_floor() {	# N
-	local ka kr
+	local ka kr f="$out/floor-ports-$1" i
 	ka=$(openssl rand -hex 30); kr=$(openssl rand -hex 30)
 	"${SRV_CPU[@]}" "$GEN" --serve-floor --calls "$1" --ctl-port "$RTP_LO" \
-		--key-a "$ka" --key-r "$kr" >"$out/floor-serve-$1.log" 2>&1 &
+		--key-a "$ka" --key-r "$kr" >"$f" 2>"$out/floor-serve-$1.log" &
 	local pid=$!
 	pids+=("$pid")
-	sleep 0.5
-	gen floor "$1" "$pid" --target floor --ctl-port "$RTP_LO" \
+	for i in $(seq 100); do
+		grep -q ready "$f" 2>/dev/null && break
+		sleep 0.1
+	done
+	gen floor "$1" "$pid" --target floor --floor-ports "$f" \
 		--key-a "$ka" --key-r "$kr" || true
 	stop_pid "$pid"; forget "$pid"
 }

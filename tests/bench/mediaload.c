@@ -41,10 +41,11 @@
 #define PKT_PAYLOAD 160 /* PCMU, 20 ms */
 #define MAGIC 0x4f564f5aU
 #define HIST_US 10      /* latency histogram bin */
-#define HIST_BINS 20000 /* up to 200 ms, then overflow */
+#define HIST_BINS 200000 /* up to 2 s, then overflow */
 
 struct call {
 	int fa, fb;                  /* caller (SRTP) and callee (RTP) sockets */
+	int pa, pb;                  /* their ports */
 	struct sockaddr_in ra, rb;   /* relay ports for A and B */
 	srtp_t tx_a, rx_a;           /* caller's SRTP contexts */
 	uint8_t key_a[30], key_r[30];/* caller's key, relay's key toward A */
@@ -54,7 +55,7 @@ struct call {
 };
 
 static struct {
-	const char *target, *label, *ka, *kr;
+	const char *target, *label, *ka, *kr, *ports;
 	int calls, warmup, duration, server_pid, media_base, ctl_port;
 	int sip_port_a, sip_port_b, serve_floor;
 	const char *user_a, *user_b, *password, *domain;
@@ -84,18 +85,31 @@ static void die(const char *what)
 	exit(1);
 }
 
-static int udp_bind(int port)
+/* A UDP socket on 127.0.0.1:@port; if another program holds that port,
+ * any free one. The port it got goes to *@got. */
+static int udp_bind(int port, int *got)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET,
 				.sin_port = htons((uint16_t)port)};
+	socklen_t al = sizeof(a);
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0), sz = 1 << 20;
+	int r;
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+	r = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&a, sizeof(a));
+	if (r < 0 && errno == EADDRINUSE && got) {
+		a.sin_port = 0;
+		r = bind(fd, (struct sockaddr *)&a, sizeof(a));
+	}
+	if (r < 0) {
 		fprintf(stderr, "mediaload: bind %d: %s\n", port, strerror(errno));
 		exit(1);
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (got) {
+		getsockname(fd, (struct sockaddr *)&a, &al);
+		*got = ntohs(a.sin_port);
+	}
 	return fd;
 }
 
@@ -150,7 +164,7 @@ static int sdp_caller(char *buf, size_t sz, struct call *c, int i)
 		"c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %d RTP/SAVP 0\r\n"
 		"a=rtpmap:0 PCMU/8000\r\n"
 		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n"
-		"a=sendrecv\r\n", i + 1, opt.media_base + 2 * i, k);
+		"a=sendrecv\r\n", i + 1, c->pa, k);
 }
 
 static int sdp_callee(char *buf, size_t sz, int i)
@@ -159,7 +173,7 @@ static int sdp_callee(char *buf, size_t sz, int i)
 		"v=0\r\no=- %d 1 IN IP4 127.0.0.1\r\ns=-\r\n"
 		"c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %d RTP/AVP 0\r\n"
 		"a=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n", i + 1,
-		opt.media_base + 2 * i + 1);
+		calls[i].pb);
 }
 
 /* The audio address of an SDP (c= then m=audio), and its SDES key. */
@@ -473,10 +487,18 @@ static void hexkey(const char *hex, uint8_t k[30])
 		sscanf(hex + 2 * j, "%2hhx", &k[j]);
 }
 
+static FILE *floor_ports;
+
 static int setup_floor(int i)
 {
-	addr_of(&calls[i].ra, "127.0.0.1", opt.ctl_port + 2 * i);
-	addr_of(&calls[i].rb, "127.0.0.1", opt.ctl_port + 2 * i + 1);
+	int pa, pb;
+
+	if (!floor_ports && !(floor_ports = fopen(opt.ports, "r")))
+		die("--floor-ports: cannot open");
+	if (fscanf(floor_ports, "%d %d", &pa, &pb) != 2)
+		die("--floor-ports: too few ports");
+	addr_of(&calls[i].ra, "127.0.0.1", pa);
+	addr_of(&calls[i].rb, "127.0.0.1", pb);
 	hexkey(opt.kr, calls[i].key_r);
 	return 0;
 }
@@ -534,8 +556,6 @@ static void recv_rtp(int idx)
 			continue;
 		rx_meas++;
 		now = now_ns();
-		if (getenv("MEDIALOAD_DEBUG") && rx_meas < 5)
-			fprintf(stderr, "now %llu t %llu\n", (unsigned long long)now, (unsigned long long)t);
 		t = now > t ? (now - t) / 1000 / HIST_US : 0;
 		hist[t < HIST_BINS ? t : HIST_BINS]++;
 	}
@@ -617,13 +637,18 @@ static int serve_floor(void)
 	for (i = 0; i < opt.calls * 2; i++) {
 		struct epoll_event e = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
 
-		fd[i] = udp_bind(opt.ctl_port + i);
+		int got;
+
+		fd[i] = udp_bind(opt.ctl_port + i, &got);
+		printf("%d\n", got);
 		epoll_ctl(ep, EPOLL_CTL_ADD, fd[i], &e);
 		if (!(i & 1)) {
 			rx[i / 2] = srtp_ctx(ka, 1);
 			tx[i / 2] = srtp_ctx(kr, 0);
 		}
 	}
+	printf("ready\n");
+	fflush(stdout);
 	for (;;) {
 		n = epoll_wait(ep, ev, 256, -1);
 		for (k = 0; k < n; k++) {
@@ -654,10 +679,12 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: mediaload --target ovoz|rtpengine|floor --calls N\n"
 		"  [--warmup S] [--duration S] [--server-pid P] [--label L]\n"
-		"  [--media-base PORT] [--ctl-port PORT] (ovoz: SIP UDP; rtpengine: ng;\n"
-		"  floor: its first media port) [--user-a E] [--user-b E]\n"
-		"  [--password P] [--domain D] [--key-a HEX --key-r HEX] (floor)\n"
-		"  mediaload --serve-floor --calls N --ctl-port PORT --key-a HEX --key-r HEX\n");
+		"  [--media-base PORT] [--ctl-port PORT] (ovoz: its SIP UDP port;\n"
+		"  rtpengine: its ng port) [--user-a E] [--user-b E]\n"
+		"  [--password P] [--domain D]\n"
+		"  floor: --key-a HEX --key-r HEX --floor-ports FILE (--serve-floor's output)\n"
+		"  mediaload --serve-floor --calls N --ctl-port FIRST_PORT --key-a HEX --key-r HEX\n"
+		"    (prints its ports, one a line, then \"ready\")\n");
 	exit(2);
 }
 
@@ -689,6 +716,7 @@ static void parse(int argc, char **argv)
 		else if (!strcmp(a, "--domain")) opt.domain = v;
 		else if (!strcmp(a, "--key-a")) opt.ka = v;
 		else if (!strcmp(a, "--key-r")) opt.kr = v;
+		else if (!strcmp(a, "--floor-ports")) opt.ports = v;
 		else usage();
 	}
 	if (opt.calls <= 0 || ((opt.serve_floor || !strcmp(opt.target, "floor")) &&
@@ -702,8 +730,8 @@ static void setup_all(int ep)
 
 	if (!strcmp(opt.target, "ovoz")) {
 		addr_of(&sip_srv, "127.0.0.1", opt.ctl_port);
-		sip_a = udp_bind(opt.sip_port_a);
-		sip_b = udp_bind(opt.sip_port_b);
+		sip_a = udp_bind(opt.sip_port_a, NULL);
+		sip_b = udp_bind(opt.sip_port_b, NULL);
 		sip_register();
 	} else if (!strcmp(opt.target, "rtpengine")) {
 		struct sockaddr_in a;
@@ -718,8 +746,8 @@ static void setup_all(int ep)
 		struct epoll_event e = {.events = EPOLLIN};
 		int r;
 
-		c->fa = udp_bind(opt.media_base + 2 * i);
-		c->fb = udp_bind(opt.media_base + 2 * i + 1);
+		c->fa = udp_bind(opt.media_base + 2 * i, &c->pa);
+		c->fb = udp_bind(opt.media_base + 2 * i + 1, &c->pb);
 		e.data.u32 = (uint32_t)(2 * i);
 		epoll_ctl(ep, EPOLL_CTL_ADD, c->fa, &e);
 		e.data.u32 = (uint32_t)(2 * i + 1);
