@@ -15,8 +15,10 @@
  *                       transport-protocol RTP/AVP toward the callee, answer
  *   --target floor      this program's --serve-floor: per packet one libsrtp2
  *                       protect or unprotect and one sendto(), no signalling
+ *                       (its ports come from its stdout: --floor-ports)
  * Generator sockets are bound to explicit ports from --media-base (two per
- * call) so they never collide with the relays' port ranges.
+ * call), outside the relays' port range; a port another program holds is
+ * replaced by a free one, and the SDP says which.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
