@@ -1,0 +1,839 @@
+/*
+ * tests/bench/mediaload.c - media relay load: N concurrent calls, each an
+ * SDES-SRTP caller (RTP/SAVP, AES_CM_128_HMAC_SHA1_80) and a plain RTP
+ * callee (RTP/AVP), 50 packets/s each way, through a relay that translates
+ * SRTP <-> RTP. Reports the relay's CPU per relayed packet (utime+stime of
+ * the server process and its children / packets received by the
+ * generator), loss, one-way latency through the relay (send timestamp in
+ * the payload) and RSS growth per call. A measurement, never a test.
+ *
+ * Targets (how the calls are set up):
+ *   --target ovoz       SIP over UDP: the callee registers (digest), the
+ *                       caller INVITEs (407 + digest), the callee answers;
+ *                       Ovoz must relay UDP<->UDP ([media] relay_udp=always)
+ *   --target rtpengine  ng control protocol (bencode over UDP): offer with
+ *                       transport-protocol RTP/AVP toward the callee, answer
+ *   --target floor      this program's --serve-floor: per packet one libsrtp2
+ *                       protect or unprotect and one sendto(), no signalling
+ *                       (its ports come from its stdout: --floor-ports)
+ * Generator sockets are bound to explicit ports from --media-base (two per
+ * call), outside the relays' port range; a port another program holds is
+ * replaced by a free one, and the SDP says which.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <poll.h>
+#include <srtp2/srtp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "loadlib.h"
+
+#define PKT_PAYLOAD 160 /* PCMU, 20 ms */
+#define MAGIC 0x4f564f5aU
+#define HIST_US 10      /* latency histogram bin */
+#define HIST_BINS 200000 /* up to 2 s, then overflow */
+
+struct call {
+	int fa, fb;                  /* caller (SRTP) and callee (RTP) sockets */
+	int pa, pb;                  /* their ports */
+	struct sockaddr_in ra, rb;   /* relay ports for A and B */
+	srtp_t tx_a, rx_a;           /* caller's SRTP contexts */
+	uint8_t key_a[30], key_r[30];/* caller's key, relay's key toward A */
+	uint16_t seq_a, seq_b;
+	uint32_t ssrc_a, ssrc_b, ts;
+	int ready;
+};
+
+static struct {
+	const char *target, *label, *ka, *kr, *ports;
+	int calls, warmup, duration, server_pid, media_base, ctl_port;
+	int sip_port_a, sip_port_b, serve_floor;
+	const char *user_a, *user_b, *password, *domain;
+} opt = {
+	.target = "ovoz", .label = "ovoz", .calls = 100, .warmup = 5,
+	.duration = 20, .media_base = 16000, .ctl_port = 15460,
+	.sip_port_a = 15481, .sip_port_b = 15482, .user_a = "1001",
+	.user_b = "1000", .password = "benchpass", .domain = "bench",
+};
+
+static struct call *calls;
+static uint64_t hist[HIST_BINS + 1];
+static uint64_t tx_meas, rx_meas, rx_total, bad_srtp;
+static int measuring;
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "mediaload: %s\n", what);
+	exit(1);
+}
+
+/* A UDP socket on 127.0.0.1:@port; if another program holds that port,
+ * any free one. The port it got goes to *@got. */
+static int udp_bind(int port, int *got)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons((uint16_t)port)};
+	socklen_t al = sizeof(a);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0), sz = 1 << 20;
+	int r;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	r = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&a, sizeof(a));
+	if (r < 0 && errno == EADDRINUSE && got) {
+		a.sin_port = 0;
+		r = bind(fd, (struct sockaddr *)&a, sizeof(a));
+	}
+	if (r < 0) {
+		fprintf(stderr, "mediaload: bind %d: %s\n", port, strerror(errno));
+		exit(1);
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (got) {
+		getsockname(fd, (struct sockaddr *)&a, &al);
+		*got = ntohs(a.sin_port);
+	}
+	return fd;
+}
+
+static void addr_of(struct sockaddr_in *a, const char *ip, int port)
+{
+	memset(a, 0, sizeof(*a));
+	a->sin_family = AF_INET;
+	a->sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, ip, &a->sin_addr);
+}
+
+static srtp_t srtp_ctx(const uint8_t *key, int inbound)
+{
+	srtp_policy_t p;
+	srtp_t s;
+
+	memset(&p, 0, sizeof(p));
+	srtp_crypto_policy_set_rtp_default(&p.rtp);
+	srtp_crypto_policy_set_rtcp_default(&p.rtcp);
+	p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
+	p.key = (unsigned char *)key;
+	p.window_size = 1024;
+	if (srtp_create(&s, &p) != srtp_err_status_ok)
+		die("srtp_create");
+	return s;
+}
+
+static void b64(const uint8_t *k, char out[41])
+{
+	EVP_EncodeBlock((unsigned char *)out, k, 30);
+}
+
+static int unb64(const char *in, uint8_t k[30])
+{
+	uint8_t tmp[33];
+
+	if (EVP_DecodeBlock(tmp, (const unsigned char *)in, 40) < 30)
+		return -1;
+	memcpy(k, tmp, 30);
+	return 0;
+}
+
+/* ---- SDP: what the generator offers and reads back ---------------------- */
+
+static int sdp_caller(char *buf, size_t sz, struct call *c, int i)
+{
+	char k[41];
+
+	b64(c->key_a, k);
+	return snprintf(buf, sz,
+		"v=0\r\no=- %d 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+		"c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %d RTP/SAVP 0\r\n"
+		"a=rtpmap:0 PCMU/8000\r\n"
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n"
+		"a=sendrecv\r\n", i + 1, c->pa, k);
+}
+
+static int sdp_callee(char *buf, size_t sz, int i)
+{
+	return snprintf(buf, sz,
+		"v=0\r\no=- %d 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+		"c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %d RTP/AVP 0\r\n"
+		"a=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n", i + 1,
+		calls[i].pb);
+}
+
+/* The audio address of an SDP (c= then m=audio), and its SDES key. */
+static int sdp_read(const char *sdp, struct sockaddr_in *a, uint8_t *key)
+{
+	char ip[64] = "127.0.0.1";
+	const char *c = strstr(sdp, "c=IN IP4 "), *m = strstr(sdp, "m=audio ");
+	const char *k = strstr(sdp, "AES_CM_128_HMAC_SHA1_80 inline:");
+	int port;
+
+	if (c)
+		sscanf(c + 9, "%63[0-9.]", ip);
+	if (!m || sscanf(m + 8, "%d", &port) != 1)
+		return -1;
+	addr_of(a, ip, port);
+	if (key && (!k || unb64(k + 31, key)))
+		return -1;
+	return 0;
+}
+
+/* ---- SIP over UDP for Ovoz ---------------------------------------------- */
+
+static int sip_a, sip_b;
+static struct sockaddr_in sip_srv;
+static struct digest_ha1 ha1_a, ha1_b;
+
+static void sip_send(int fd, const char *m, int n)
+{
+	sendto(fd, m, (size_t)n, 0, (struct sockaddr *)&sip_srv, sizeof(sip_srv));
+}
+
+static int sip_recv(int fd, char *buf, size_t sz, int ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	ssize_t n;
+
+	if (poll(&p, 1, ms) <= 0)
+		return -1;
+	n = recv(fd, buf, sz - 1, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return (int)n;
+}
+
+static int status_of(const char *m)
+{
+	return strncmp(m, "SIP/2.0 ", 8) ? 0 : atoi(m + 8);
+}
+
+/* Copy header @name's first value (no CRLF) into @out; "" if absent. */
+static void hdr(const char *m, const char *name, char *out, size_t sz)
+{
+	const char *p = m;
+	size_t nl = strlen(name);
+
+	out[0] = '\0';
+	while ((p = strstr(p, "\r\n"))) {
+		p += 2;
+		if (!strncasecmp(p, name, nl) && p[nl] == ':') {
+			const char *v = p + nl + 1, *e = strstr(v, "\r\n");
+
+			while (*v == ' ')
+				v++;
+			snprintf(out, sz, "%.*s", (int)(e ? e - v : (long)strlen(v)), v);
+			return;
+		}
+	}
+}
+
+/* Every line of header @name, CRLF-terminated, appended to @out. */
+static void hdr_all(const char *m, const char *name, char *out, size_t sz)
+{
+	const char *p = m;
+	size_t nl = strlen(name), o = strlen(out);
+
+	while ((p = strstr(p, "\r\n"))) {
+		p += 2;
+		if (!strncasecmp(p, name, nl) && p[nl] == ':') {
+			const char *e = strstr(p, "\r\n");
+
+			o += (size_t)snprintf(out + o, sz - o, "%.*s\r\n",
+					      (int)(e - p), p);
+		}
+	}
+}
+
+static void sip_register(void)
+{
+	char m[4096], r[8192], auth[1024] = "", ha2[33], in[128];
+	int n, i;
+
+	n = snprintf(in, sizeof(in), "REGISTER:sip:%s", opt.domain);
+	md5_hex(in, (size_t)n, ha2);
+	for (i = 1; i <= 2; i++) {
+		n = snprintf(m, sizeof(m),
+			"REGISTER sip:%s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKreg%d;rport\r\n"
+			"Max-Forwards: 70\r\nFrom: <sip:%s@%s>;tag=rb\r\nTo: <sip:%s@%s>\r\n"
+			"Call-ID: reg-b\r\nCSeq: %d REGISTER\r\nContact: <sip:%s@127.0.0.1:%d>\r\n"
+			"Expires: 3600\r\n%s%s%sContent-Length: 0\r\n\r\n",
+			opt.domain, opt.sip_port_b, i, opt.user_b, opt.domain,
+			opt.user_b, opt.domain, i, opt.user_b, opt.sip_port_b,
+			auth[0] ? "Authorization: " : "", auth, auth[0] ? "\r\n" : "");
+		sip_send(sip_b, m, n);
+		if (sip_recv(sip_b, r, sizeof(r), 3000) < 0)
+			die("REGISTER: no answer");
+		if (status_of(r) == 200)
+			return;
+		if (status_of(r) != 401 ||
+		    digest_answer(r, "WWW-Authenticate", opt.user_b, opt.password,
+				  &ha1_b, "sip:bench", ha2, auth, sizeof(auth)))
+			die("REGISTER refused");
+	}
+	die("REGISTER: not accepted");
+}
+
+/* The callee: answer an INVITE with 200 and our SDP (call from Call-ID). */
+static void callee_handle(const char *r)
+{
+	char m[8192], cid[128], to[256], body[512], cseq[64];
+	int i, n, bl;
+
+	if (strncmp(r, "INVITE ", 7))
+		return; /* ACK and the rest need no answer */
+	hdr(r, "Call-ID", cid, sizeof(cid));
+	if (sscanf(cid, "mb-%d", &i) != 1 || i < 0 || i >= opt.calls)
+		return;
+	if (sdp_read(strstr(r, "\r\n\r\n"), &calls[i].rb, NULL))
+		die("INVITE to the callee without an audio address");
+	hdr(r, "To", to, sizeof(to));
+	hdr(r, "CSeq", cseq, sizeof(cseq));
+	bl = sdp_callee(body, sizeof(body), i);
+	m[0] = '\0';
+	n = snprintf(m, sizeof(m), "SIP/2.0 200 OK\r\n");
+	hdr_all(r, "Via", m, sizeof(m));
+	hdr_all(r, "Record-Route", m, sizeof(m));
+	hdr_all(r, "From", m, sizeof(m));
+	n = (int)strlen(m);
+	n += snprintf(m + n, sizeof(m) - (size_t)n,
+		"To: %s;tag=b%d\r\nCall-ID: %s\r\nCSeq: %s\r\n"
+		"Contact: <sip:%s@127.0.0.1:%d>\r\nContent-Type: application/sdp\r\n"
+		"Content-Length: %d\r\n\r\n%s", to, i, cid, cseq, opt.user_b,
+		opt.sip_port_b, bl, body);
+	sip_send(sip_b, m, n);
+}
+
+static int invite(char *m, size_t sz, int i, int cseq, const char *auth)
+{
+	char body[1024];
+	int bl = sdp_caller(body, sizeof(body), &calls[i], i);
+
+	return snprintf(m, sz,
+		"INVITE sip:%s@%s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKi%d.%d;rport\r\n"
+		"Max-Forwards: 70\r\nFrom: <sip:%s@%s>;tag=a%d\r\nTo: <sip:%s@%s>\r\n"
+		"Call-ID: mb-%d\r\nCSeq: %d INVITE\r\nContact: <sip:%s@127.0.0.1:%d>\r\n"
+		"%s%s%sContent-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
+		opt.user_b, opt.domain, opt.sip_port_a, i, cseq, opt.user_a,
+		opt.domain, i, opt.user_b, opt.domain, i, cseq, opt.user_a,
+		opt.sip_port_a, auth ? "Proxy-Authorization: " : "",
+		auth ? auth : "", auth ? "\r\n" : "", bl, body);
+}
+
+/* ACK for the 407 (same branch) or for the 200 (new branch, Route set). */
+static void ack(const char *r, int i, int cseq, int ok)
+{
+	char m[4096], to[256], route[2048] = "", rr[2048] = "", *p;
+	char contact[32];
+	int n;
+
+	hdr(r, "To", to, sizeof(to));
+	snprintf(contact, sizeof(contact), "127.0.0.1:%d", opt.sip_port_b);
+	if (ok) {
+		hdr_all(r, "Record-Route", rr, sizeof(rr));
+		/* Our Route set is the Record-Route list reversed. */
+		while ((p = strrchr(rr, 'R')) && p > rr && p[-1] == '\n') {
+			strcat(route, "Route");
+			strcat(route, p + strlen("Record-Route"));
+			*p = '\0';
+		}
+		if (!strncmp(rr, "Record-Route", 12)) {
+			strcat(route, "Route");
+			strcat(route, rr + 12);
+		}
+	}
+	n = snprintf(m, sizeof(m),
+		"ACK sip:%s@%s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s%d.%d;rport\r\n"
+		"%sMax-Forwards: 70\r\nFrom: <sip:%s@%s>;tag=a%d\r\nTo: %s\r\n"
+		"Call-ID: mb-%d\r\nCSeq: %d ACK\r\nContent-Length: 0\r\n\r\n",
+		opt.user_b, ok ? contact : opt.domain, opt.sip_port_a,
+		ok ? "ack" : "i", i, cseq, route, opt.user_a, opt.domain, i, to,
+		i, cseq);
+	sip_send(sip_a, m, n);
+}
+
+static int setup_ovoz(int i)
+{
+	char m[8192], r[8192], auth[1024], ha2[33], in[128];
+	struct pollfd p[2] = {{.fd = sip_a, .events = POLLIN},
+			      {.fd = sip_b, .events = POLLIN}};
+	double end = now_s() + 5;
+	int n, cseq = 1, st;
+
+	n = snprintf(in, sizeof(in), "INVITE:sip:%s@%s", opt.user_b, opt.domain);
+	md5_hex(in, (size_t)n, ha2);
+	n = invite(m, sizeof(m), i, cseq, NULL);
+	sip_send(sip_a, m, n);
+	while (now_s() < end) {
+		if (poll(p, 2, 100) <= 0)
+			continue;
+		if ((p[1].revents & POLLIN) && sip_recv(sip_b, r, sizeof(r), 0) > 0)
+			callee_handle(r);
+		if (!(p[0].revents & POLLIN) || sip_recv(sip_a, r, sizeof(r), 0) < 0)
+			continue;
+		st = status_of(r);
+		if (st == 407 && cseq == 1) {
+			ack(r, i, cseq, 0);
+			if (digest_answer(r, "Proxy-Authenticate", opt.user_a,
+					  opt.password, &ha1_a,
+					  in + strlen("INVITE:"), ha2, auth,
+					  sizeof(auth)))
+				die("INVITE: no usable challenge");
+			n = invite(m, sizeof(m), i, ++cseq, auth);
+			sip_send(sip_a, m, n);
+		} else if (st == 200) {
+			ack(r, i, cseq, 1);
+			return sdp_read(strstr(r, "\r\n\r\n"), &calls[i].ra,
+					calls[i].key_r);
+		} else if (st >= 300) {
+			fprintf(stderr, "mediaload: call %d: %.60s\n", i, r);
+			return -1;
+		}
+	}
+	return -1;
+}
+
+/* ---- rtpengine's ng protocol --------------------------------------------- */
+
+static int ng_fd;
+
+static size_t bstr(char *o, const char *s)
+{
+	return (size_t)sprintf(o, "%zu:%s", strlen(s), s);
+}
+
+/* Send one ng command, return the "sdp" of the reply in @sdp. */
+static int ng(int i, const char *cmd, const char *sdp, char *out, size_t osz)
+{
+	static char m[8192], r[8192];
+	char cid[32], tag[32], *p;
+	size_t o;
+	ssize_t n;
+	unsigned long len;
+
+	snprintf(cid, sizeof(cid), "mb-%d", i);
+	o = (size_t)sprintf(m, "%c%d d", cmd[0], i);
+	o += bstr(m + o, "command");
+	o += bstr(m + o, cmd);
+	o += bstr(m + o, "call-id");
+	o += bstr(m + o, cid);
+	o += bstr(m + o, "from-tag");
+	snprintf(tag, sizeof(tag), "a%d", i);
+	o += bstr(m + o, tag);
+	if (!strcmp(cmd, "answer")) {
+		o += bstr(m + o, "to-tag");
+		snprintf(tag, sizeof(tag), "b%d", i);
+		o += bstr(m + o, tag);
+	} else {
+		o += bstr(m + o, "transport-protocol");
+		o += bstr(m + o, "RTP/AVP");
+	}
+	if (sdp) {
+		o += bstr(m + o, "sdp");
+		o += bstr(m + o, sdp);
+	}
+	m[o++] = 'e';
+	send(ng_fd, m, o, 0);
+	if (sip_recv(ng_fd, r, sizeof(r), 3000) < 0)
+		return -1;
+	n = (ssize_t)strlen(r);
+	p = strstr(r, "3:sdp");
+	if (!p || !strstr(r, "6:result2:ok")) {
+		fprintf(stderr, "mediaload: ng %s: %.*s\n", cmd, (int)n, r);
+		return -1;
+	}
+	len = strtoul(p + 5, &p, 10);
+	if (*p != ':' || len >= osz)
+		return -1;
+	memcpy(out, p + 1, len);
+	out[len] = '\0';
+	return 0;
+}
+
+static int setup_rtpengine(int i)
+{
+	char sdp[1024], out[4096];
+
+	sdp_caller(sdp, sizeof(sdp), &calls[i], i);
+	if (ng(i, "offer", sdp, out, sizeof(out)) ||
+	    sdp_read(out, &calls[i].rb, NULL))
+		return -1;
+	sdp_callee(sdp, sizeof(sdp), i);
+	if (ng(i, "answer", sdp, out, sizeof(out)) ||
+	    sdp_read(out, &calls[i].ra, calls[i].key_r))
+		return -1;
+	return 0;
+}
+
+static void hexkey(const char *hex, uint8_t k[30])
+{
+	for (int j = 0; j < 30; j++)
+		sscanf(hex + 2 * j, "%2hhx", &k[j]);
+}
+
+static FILE *floor_ports;
+
+static int setup_floor(int i)
+{
+	int pa, pb;
+
+	if (!floor_ports && !(floor_ports = fopen(opt.ports, "r")))
+		die("--floor-ports: cannot open");
+	if (fscanf(floor_ports, "%d %d", &pa, &pb) != 2)
+		die("--floor-ports: too few ports");
+	addr_of(&calls[i].ra, "127.0.0.1", pa);
+	addr_of(&calls[i].rb, "127.0.0.1", pb);
+	hexkey(opt.kr, calls[i].key_r);
+	return 0;
+}
+
+/* ---- media ---------------------------------------------------------------- */
+
+static void send_rtp(struct call *c, int i, int side, uint64_t t)
+{
+	uint8_t b[12 + PKT_PAYLOAD + SRTP_MAX_TRAILER_LEN];
+	uint32_t v[4] = {MAGIC, (uint32_t)i, (uint32_t)measuring, 0};
+	int len = 12 + PKT_PAYLOAD;
+	uint16_t seq = side ? c->seq_b++ : c->seq_a++;
+	uint32_t ssrc = htonl(side ? c->ssrc_b : c->ssrc_a), ts = htonl(c->ts);
+
+	memset(b, 0xff, sizeof(b));
+	b[0] = 0x80;
+	b[1] = 0;
+	b[2] = (uint8_t)(seq >> 8);
+	b[3] = (uint8_t)seq;
+	memcpy(b + 4, &ts, 4);
+	memcpy(b + 8, &ssrc, 4);
+	memcpy(b + 12, &t, 8);
+	memcpy(b + 20, v, sizeof(v));
+	if (!side && srtp_protect(c->tx_a, b, &len) != srtp_err_status_ok)
+		return;
+	if (sendto(side ? c->fb : c->fa, b, (size_t)len, 0,
+		   (struct sockaddr *)(side ? &c->rb : &c->ra),
+		   sizeof(struct sockaddr_in)) == len && measuring == 1)
+		tx_meas++;
+}
+
+static void recv_rtp(int idx)
+{
+	struct call *c = &calls[idx >> 1];
+	int side = idx & 1, len;
+	uint8_t b[2048];
+	uint32_t v[4];
+	uint64_t t, now;
+	ssize_t n;
+
+	while ((n = recv(side ? c->fb : c->fa, b, sizeof(b), 0)) > 0) {
+		len = (int)n;
+		if (!side && srtp_unprotect(c->rx_a, b, &len) != srtp_err_status_ok) {
+			bad_srtp++;
+			continue;
+		}
+		if (len < 12 + 36)
+			continue;
+		memcpy(&t, b + 12, 8);
+		memcpy(v, b + 20, sizeof(v));
+		if (v[0] != MAGIC)
+			continue;
+		rx_total++;
+		if (v[2] != 1)
+			continue;
+		rx_meas++;
+		now = now_ns();
+		t = now > t ? (now - t) / 1000 / HIST_US : 0;
+		hist[t < HIST_BINS ? t : HIST_BINS]++;
+	}
+}
+
+static double hist_pct(double p)
+{
+	uint64_t total = 0, acc = 0;
+	size_t i;
+
+	for (i = 0; i <= HIST_BINS; i++)
+		total += hist[i];
+	for (i = 0; i <= HIST_BINS; i++) {
+		acc += hist[i];
+		if (total && acc >= (uint64_t)(p * (double)total))
+			return (double)(i * HIST_US + HIST_US / 2) / 1000.0;
+	}
+	return -1;
+}
+
+static long rss_kib(int pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* Send for ~@secs: every 1 ms, one packet each way for 1/20 of the calls. */
+static void pump(int ep, double secs)
+{
+	struct epoll_event ev[256];
+	uint64_t start = now_ns(), end = start + (uint64_t)(secs * 1e9);
+	uint64_t slot = start, t;
+	int n, k, i;
+
+	while ((t = now_ns()) < end) {
+		while (slot <= t) {
+			int phase = (int)((slot / 1000000) % 20);
+
+			for (i = phase; i < opt.calls; i += 20) {
+				if (!calls[i].ready)
+					continue;
+				send_rtp(&calls[i], i, 0, t);
+				send_rtp(&calls[i], i, 1, t);
+				calls[i].ts += 160;
+			}
+			slot += 1000000;
+		}
+		n = epoll_wait(ep, ev, 256, (int)((slot - t) / 1000000));
+		for (k = 0; k < n; k++)
+			recv_rtp((int)ev[k].data.u32);
+	}
+}
+
+/* ---- the floor: a minimal relay, one SRTP operation + one send ---------- */
+
+static int serve_floor(void)
+{
+	struct epoll_event ev[256];
+	struct sockaddr_in *peer = calloc((size_t)opt.calls * 2, sizeof(*peer));
+	int *fd = calloc((size_t)opt.calls * 2, sizeof(int));
+	srtp_t *rx = calloc((size_t)opt.calls, sizeof(srtp_t));
+	srtp_t *tx = calloc((size_t)opt.calls, sizeof(srtp_t));
+	uint8_t ka[30], kr[30], b[2048];
+	int ep = epoll_create1(0), i, n, k, len;
+
+	hexkey(opt.ka, ka);
+	hexkey(opt.kr, kr);
+	for (i = 0; i < opt.calls * 2; i++) {
+		struct epoll_event e = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
+
+		int got;
+
+		fd[i] = udp_bind(opt.ctl_port + i, &got);
+		printf("%d\n", got);
+		epoll_ctl(ep, EPOLL_CTL_ADD, fd[i], &e);
+		if (!(i & 1)) {
+			rx[i / 2] = srtp_ctx(ka, 1);
+			tx[i / 2] = srtp_ctx(kr, 0);
+		}
+	}
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		n = epoll_wait(ep, ev, 256, -1);
+		for (k = 0; k < n; k++) {
+			int s = (int)ev[k].data.u32, o = s ^ 1;
+			socklen_t al = sizeof(peer[s]);
+			ssize_t r;
+
+			while ((r = recvfrom(fd[s], b, sizeof(b) - 32, 0,
+					     (struct sockaddr *)&peer[s], &al)) > 0) {
+				len = (int)r;
+				if ((s & 1) ? srtp_protect(tx[s / 2], b, &len)
+					    : srtp_unprotect(rx[s / 2], b, &len))
+					continue;
+				if (peer[o].sin_port)
+					sendto(fd[o], b, (size_t)len, 0,
+					       (struct sockaddr *)&peer[o],
+					       sizeof(peer[o]));
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- main ------------------------------------------------------------------ */
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: mediaload --target ovoz|rtpengine|floor --calls N\n"
+		"  [--warmup S] [--duration S] [--server-pid P] [--label L]\n"
+		"  [--media-base PORT] [--ctl-port PORT] (ovoz: its SIP UDP port;\n"
+		"  rtpengine: its ng port) [--user-a E] [--user-b E]\n"
+		"  [--password P] [--domain D]\n"
+		"  floor: --key-a HEX --key-r HEX --floor-ports FILE (--serve-floor's output)\n"
+		"  mediaload --serve-floor --calls N --ctl-port FIRST_PORT --key-a HEX --key-r HEX\n"
+		"    (prints its ports, one a line, then \"ready\")\n");
+	exit(2);
+}
+
+static void parse(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--serve-floor")) {
+			opt.serve_floor = 1;
+			continue;
+		}
+		if (!v)
+			usage();
+		i++;
+		if (!strcmp(a, "--target")) opt.target = v;
+		else if (!strcmp(a, "--label")) opt.label = v;
+		else if (!strcmp(a, "--calls")) opt.calls = atoi(v);
+		else if (!strcmp(a, "--warmup")) opt.warmup = atoi(v);
+		else if (!strcmp(a, "--duration")) opt.duration = atoi(v);
+		else if (!strcmp(a, "--server-pid")) opt.server_pid = atoi(v);
+		else if (!strcmp(a, "--media-base")) opt.media_base = atoi(v);
+		else if (!strcmp(a, "--ctl-port")) opt.ctl_port = atoi(v);
+		else if (!strcmp(a, "--sip-port-a")) opt.sip_port_a = atoi(v);
+		else if (!strcmp(a, "--sip-port-b")) opt.sip_port_b = atoi(v);
+		else if (!strcmp(a, "--user-a")) opt.user_a = v;
+		else if (!strcmp(a, "--user-b")) opt.user_b = v;
+		else if (!strcmp(a, "--password")) opt.password = v;
+		else if (!strcmp(a, "--domain")) opt.domain = v;
+		else if (!strcmp(a, "--key-a")) opt.ka = v;
+		else if (!strcmp(a, "--key-r")) opt.kr = v;
+		else if (!strcmp(a, "--floor-ports")) opt.ports = v;
+		else usage();
+	}
+	if (opt.calls <= 0 || ((opt.serve_floor || !strcmp(opt.target, "floor")) &&
+			       (!opt.ka || !opt.kr)))
+		usage();
+}
+
+static void setup_all(int ep)
+{
+	int i, ok = 0;
+
+	if (!strcmp(opt.target, "ovoz")) {
+		addr_of(&sip_srv, "127.0.0.1", opt.ctl_port);
+		sip_a = udp_bind(opt.sip_port_a, NULL);
+		sip_b = udp_bind(opt.sip_port_b, NULL);
+		sip_register();
+	} else if (!strcmp(opt.target, "rtpengine")) {
+		struct sockaddr_in a;
+
+		addr_of(&a, "127.0.0.1", opt.ctl_port);
+		ng_fd = socket(AF_INET, SOCK_DGRAM, 0);
+		if (connect(ng_fd, (struct sockaddr *)&a, sizeof(a)))
+			die("ng connect");
+	}
+	for (i = 0; i < opt.calls; i++) {
+		struct call *c = &calls[i];
+		struct epoll_event e = {.events = EPOLLIN};
+		int r;
+
+		c->fa = udp_bind(opt.media_base + 2 * i, &c->pa);
+		c->fb = udp_bind(opt.media_base + 2 * i + 1, &c->pb);
+		e.data.u32 = (uint32_t)(2 * i);
+		epoll_ctl(ep, EPOLL_CTL_ADD, c->fa, &e);
+		e.data.u32 = (uint32_t)(2 * i + 1);
+		epoll_ctl(ep, EPOLL_CTL_ADD, c->fb, &e);
+		if (opt.ka)
+			hexkey(opt.ka, c->key_a);
+		else
+			RAND_bytes(c->key_a, 30);
+		RAND_bytes((uint8_t *)&c->ssrc_a, 4);
+		RAND_bytes((uint8_t *)&c->ssrc_b, 4);
+		if (!strcmp(opt.target, "ovoz"))
+			r = setup_ovoz(i);
+		else if (!strcmp(opt.target, "rtpengine"))
+			r = setup_rtpengine(i);
+		else
+			r = setup_floor(i);
+		if (r) {
+			fprintf(stderr, "mediaload: call %d not set up\n", i);
+			continue;
+		}
+		c->tx_a = srtp_ctx(c->key_a, 0);
+		c->rx_a = srtp_ctx(c->key_r, 1);
+		c->ready = 1;
+		ok++;
+	}
+	fprintf(stderr, "mediaload: %d of %d calls set up\n", ok, opt.calls);
+}
+
+int main(int argc, char **argv)
+{
+	struct cpu_snap *s0 = calloc(1, sizeof(*s0)), *s1 = calloc(1, sizeof(*s1));
+	long rss0 = -1, rss1 = -1;
+	uint64_t rx0, rx1;
+	double t0, t1, cpu_us, loss;
+	int ep, i;
+
+	md5 = EVP_md5();
+	parse(argc, argv);
+	if (srtp_init() != srtp_err_status_ok)
+		die("srtp_init");
+	if (opt.serve_floor)
+		return serve_floor();
+	calls = calloc((size_t)opt.calls, sizeof(*calls));
+	ep = epoll_create1(0);
+	if (opt.server_pid)
+		rss0 = rss_kib(opt.server_pid);
+	setup_all(ep);
+	measuring = 0;
+	pump(ep, opt.warmup);
+	if (opt.server_pid) {
+		rss1 = rss_kib(opt.server_pid);
+		snap_pids(s0, opt.server_pid);
+		snap_take(s0);
+	}
+	rx0 = rx_total;
+	t0 = now_s();
+	measuring = 1;
+	pump(ep, opt.duration);
+	t1 = now_s();
+	rx1 = rx_total;
+	if (opt.server_pid) {
+		*s1 = *s0;
+		snap_take(s1);
+	}
+	measuring = 2;
+	pump(ep, 0.5); /* in-flight packets of the window arrive */
+	{
+		uint64_t relayed = rx1 - rx0;
+
+		cpu_us = (double)(s1->total - s0->total) * 1e6 /
+			 (double)sysconf(_SC_CLK_TCK) / (double)(relayed ? relayed : 1);
+		loss = tx_meas ? 100.0 * (double)(tx_meas - rx_meas) / (double)tx_meas : 0;
+		printf("%-10s calls=%d pps=%.0f cpu_us_per_pkt=%.2f loss_pct=%.3f "
+		       "lat_p50_ms=%.2f lat_p99_ms=%.2f kib_per_call=%.1f "
+		       "sent=%llu received=%llu bad_srtp=%llu\n",
+		       opt.label, opt.calls, (double)relayed / (t1 - t0), cpu_us, loss,
+		       hist_pct(0.5), hist_pct(0.99),
+		       rss0 > 0 && rss1 > 0 ? (double)(rss1 - rss0) / opt.calls : -1.0,
+		       (unsigned long long)tx_meas, (unsigned long long)rx_meas,
+		       (unsigned long long)bad_srtp);
+	}
+	for (i = 0; i < opt.calls; i++) {
+		close(calls[i].fa);
+		close(calls[i].fb);
+	}
+	return 0;
+}
