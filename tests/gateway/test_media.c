@@ -389,6 +389,80 @@ static void test_browser_offer_to_phone(void **state)
 	wait_ports_free(f);
 }
 
+/* The value of attribute line @name ("a=ice-ufrag:") in @sdp (new). */
+static char *attr(const char *sdp, const char *name)
+{
+	const char *a = strstr(sdp, name);
+
+	return a ? g_strndup(a + strlen(name), strcspn(a + strlen(name), "\r\n"))
+		 : NULL;
+}
+
+/* @sdp with every @from replaced by @to (new). */
+static char *replaced(const char *sdp, const char *from, const char *to)
+{
+	g_auto(GStrv) parts = g_strsplit(sdp, from, -1);
+
+	return g_strjoinv(to, parts);
+}
+
+/* Re-INVITEs from the browser: hold reaches the phone as sendonly, and new
+ * ICE credentials make Ovoz answer with new ones of its own (a restart on
+ * that leg only: the phone's side keeps its port). */
+static void test_reinvite_hold_and_ice_restart(void **state)
+{
+	struct fixture *f = *state;
+	struct call c;
+	struct sip_media_event a, re, re_a;
+	const char *reason;
+	char *out, *ans, *out2, *ans2;
+	g_autofree char *hold = NULL, *restart = NULL;
+	g_autofree char *ufrag1 = NULL, *ufrag2 = NULL;
+
+	call_init(&c, "c13", SIP_TRANSPORT_WSS, SIP_TRANSPORT_UDP,
+		  "127.0.0.1:40000");
+	assert_int_equal(body(f, &c.ev, webrtc_offer, &out, &reason), 0);
+	a = call_answer_ev(&c);
+	assert_int_equal(body(f, &a, plain_answer, &ans, &reason), 0);
+	ufrag1 = attr(ans, "a=ice-ufrag:");
+	assert_non_null(ufrag1);
+
+	re = c.ev;
+	re.to_tag = "tt";
+	hold = replaced(webrtc_offer, "a=sendrecv", "a=sendonly");
+	assert_int_equal(body(f, &re, hold, &out2, &reason), 0);
+	assert_non_null(strstr(out2, "a=sendonly"));
+	assert_int_equal(audio_port(out2), audio_port(out));
+	re_a = a;
+	g_autofree char *held_answer =
+		replaced(plain_answer, "a=sendrecv", "a=recvonly");
+	assert_int_equal(body(f, &re_a, held_answer, &ans2, &reason), 0);
+	assert_non_null(strstr(ans2, "a=recvonly"));
+	g_free(out2);
+	g_free(ans2);
+
+	restart = replaced(webrtc_offer, "a=ice-ufrag:L6Sx", "a=ice-ufrag:R9Zq");
+	{
+		char *tmp = replaced(restart, "oNvQje/YbhiwlS+sWuvW+8cA",
+				     "NewPwd/YbhiwlS+sWuvW+8cA");
+		g_free(restart);
+		restart = tmp;
+	}
+	assert_int_equal(body(f, &re, restart, &out2, &reason), 0);
+	assert_int_equal(audio_port(out2), audio_port(out));
+	assert_int_equal(body(f, &re_a, plain_answer, &ans2, &reason), 0);
+	ufrag2 = attr(ans2, "a=ice-ufrag:");
+	assert_non_null(ufrag2);
+	assert_string_not_equal(ufrag1, ufrag2);
+	assert_int_equal(audio_port(ans2), audio_port(ans));
+	g_free(out);
+	g_free(ans);
+	g_free(out2);
+	g_free(ans2);
+	gateway_media_release(f->m, "c13", NULL, "BYE");
+	wait_ports_free(f);
+}
+
 static void test_ports_exhausted_503(void **state)
 {
 	struct fixture *f = *state;
@@ -478,6 +552,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_relay_never,
 						setup_never, teardown),
 		cmocka_unit_test_setup_teardown(test_browser_offer_to_phone,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reinvite_hold_and_ice_restart,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ports_exhausted_503,
 						setup_small, teardown),
