@@ -12,6 +12,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -92,7 +95,16 @@ struct fixture {
 	struct gateway_media *m;
 	uint16_t lo, hi;
 	GPtrArray *ended; /* call ids the relay asked to end */
+	char *note;       /* the last one-way audio note */
 };
+
+static void on_note(void *arg, const char *call_id, const char *note)
+{
+	struct fixture *f = arg;
+
+	g_free(f->note);
+	f->note = g_strdup_printf("%s: %s", call_id, note);
+}
 
 static void on_end(void *arg, const char *call_id, int status,
 		   const char *reason)
@@ -112,6 +124,7 @@ static int setup_with(void **state, enum gateway_media_relay_udp relay,
 		.relay_udp = relay,
 		.workers = 1,
 		.end_h = on_end,
+		.note_h = on_note,
 		.arg = f,
 	};
 
@@ -153,6 +166,7 @@ static int teardown(void **state)
 
 	gateway_media_free(f->m);
 	g_ptr_array_unref(f->ended);
+	g_free(f->note);
 	g_free(f);
 	return 0;
 }
@@ -463,6 +477,50 @@ static void test_reinvite_hold_and_ice_restart(void **state)
 	wait_ports_free(f);
 }
 
+/* A phone that sends while the other stays silent for 5 s: the call gets
+ * a one-way audio note naming the silent phone, in plain words. */
+static void test_one_way_note(void **state)
+{
+	struct fixture *f = *state;
+	struct call c;
+	struct sip_media_event a;
+	const char *reason;
+	char *out, *ans;
+	struct sockaddr_in to = {.sin_family = AF_INET};
+	uint8_t rtp[172] = {0x80, 0x00};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	call_init(&c, "c14", SIP_TRANSPORT_UDP, SIP_TRANSPORT_UDP,
+		  "127.0.0.1:5062");
+	assert_int_equal(body(f, &c.ev, plain_offer, &out, &reason), 0);
+	a = call_answer_ev(&c);
+	assert_int_equal(body(f, &a, plain_answer, &ans, &reason), 0);
+	/* The caller sends PCMU to the port Ovoz answered it with. */
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	to.sin_port = htons((uint16_t)audio_port(ans));
+	for (unsigned i = 0; i < 400 && !f->note; i++) {
+		rtp[2] = (uint8_t)(i >> 8);
+		rtp[3] = (uint8_t)i;
+		rtp[11] = 7; /* SSRC */
+		sendto(fd, rtp, sizeof(rtp), 0, (struct sockaddr *)&to,
+		       sizeof(to));
+		while (g_main_context_iteration(NULL, FALSE))
+			;
+		g_usleep(20000);
+	}
+	close(fd);
+	assert_non_null(f->note);
+	assert_non_null(strstr(f->note, "c14: "));
+	assert_non_null(strstr(f->note, "leg B is silent"));
+	assert_non_null(strstr(f->note, "check its firewall or NAT"));
+	assert_true(metric_has(f, "ovoz_media_one_way_total 1\n"));
+	assert_int_equal(f->ended->len, 0); /* one-way is noted, not ended */
+	g_free(out);
+	g_free(ans);
+	gateway_media_release(f->m, "c14", NULL, "BYE");
+	wait_ports_free(f);
+}
+
 static void test_ports_exhausted_503(void **state)
 {
 	struct fixture *f = *state;
@@ -555,6 +613,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reinvite_hold_and_ice_restart,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_way_note, setup_always,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_ports_exhausted_503,
 						setup_small, teardown),
 		cmocka_unit_test_setup_teardown(test_no_codec_and_bad_sdp_488,
