@@ -114,6 +114,8 @@ static void on_end(void *arg, const char *call_id, int status,
 	g_ptr_array_add(f->ended, g_strdup(call_id));
 }
 
+static const char *public_ip; /* for the next setup */
+
 static int setup_with(void **state, enum gateway_media_relay_udp relay,
 		      unsigned pairs)
 {
@@ -121,6 +123,7 @@ static int setup_with(void **state, enum gateway_media_relay_udp relay,
 	g_autofree char *err = NULL;
 	struct gateway_media_config c = {
 		.ip = "127.0.0.1",
+		.public_ip = public_ip,
 		.relay_udp = relay,
 		.workers = 1,
 		.end_h = on_end,
@@ -152,6 +155,17 @@ static int setup_always(void **state)
 static int setup_never(void **state)
 {
 	return setup_with(state, GATEWAY_MEDIA_RELAY_NEVER, 8);
+}
+
+/* Behind 1:1 NAT: 203.0.113.7 is announced (nothing is sent there). */
+static int setup_public(void **state)
+{
+	int rc;
+
+	public_ip = "203.0.113.7";
+	rc = setup_with(state, GATEWAY_MEDIA_RELAY_AUTO, 8);
+	public_ip = NULL;
+	return rc;
 }
 
 /* Two pairs: one browser-to-phone call (a pair per leg) fills them. */
@@ -521,6 +535,30 @@ static void test_one_way_note(void **state)
 	wait_ports_free(f);
 }
 
+/* With [media] public_ip, a phone is told the public address, and a
+ * browser gets it as a second host candidate beside the local one. */
+static void test_public_address(void **state)
+{
+	struct fixture *f = *state;
+	struct call c;
+	struct sip_media_event a;
+	const char *reason;
+	char *out, *ans;
+
+	call_init(&c, "c15", SIP_TRANSPORT_WSS, SIP_TRANSPORT_UDP,
+		  "127.0.0.1:40000");
+	assert_int_equal(body(f, &c.ev, webrtc_offer, &out, &reason), 0);
+	assert_non_null(strstr(out, "c=IN IP4 203.0.113.7\r\n"));
+	a = call_answer_ev(&c);
+	assert_int_equal(body(f, &a, plain_answer, &ans, &reason), 0);
+	assert_non_null(strstr(ans, " 127.0.0.1 "));
+	assert_non_null(strstr(ans, " 203.0.113.7 "));
+	g_free(out);
+	g_free(ans);
+	gateway_media_release(f->m, "c15", NULL, "BYE");
+	wait_ports_free(f);
+}
+
 static void test_ports_exhausted_503(void **state)
 {
 	struct fixture *f = *state;
@@ -614,6 +652,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reinvite_hold_and_ice_restart,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_way_note, setup_always,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_public_address, setup_public,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ports_exhausted_503,
 						setup_small, teardown),
