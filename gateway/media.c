@@ -222,6 +222,13 @@ int gateway_media_body(struct gateway_media *m, const struct sip_media_event *ev
 	if (!l || l->passthrough)
 		return 0;
 	if (gm_repeat(l, side, body, len, out)) {
+		/* A 2xx repeating the 183's SDP still answers the call. */
+		if (!ev->is_request && ev->status >= 200 && ev->status < 300 &&
+		    l->s && !l->answered) {
+			l->answered = true;
+			l->offerer = -1;
+			media_session_answered(l->s);
+		}
 		*out_len = strlen(*out);
 		return 0;
 	}

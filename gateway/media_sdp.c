@@ -374,7 +374,10 @@ int gm_sdp_answer(struct gm_leg *l, const struct sip_media_event *ev,
 	gm_routes_set(l, offerer, &plan);
 	media_sdp_free(l->sdp[side]);
 	l->sdp[side] = sdp;
-	l->offerer = -1;
+	/* Early media (a 1xx answer) leaves the offer open: the 2xx may
+	 * carry the answer again, or a different one (RFC 3261 13.2.1). */
+	if (ev->is_request || ev->status >= 200)
+		l->offerer = -1;
 	if (final2xx && !l->answered) {
 		l->answered = true;
 		media_session_answered(l->s);

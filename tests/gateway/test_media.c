@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "gateway/media.h"
 
@@ -559,6 +560,63 @@ static void test_public_address(void **state)
 	wait_ports_free(f);
 }
 
+/* The "answered" flag of call @id's first relayed leg in the API view. */
+static bool leg_answered(struct fixture *f, const char *id)
+{
+	g_autoptr(JsonObject) o = json_object_new();
+	JsonArray *media;
+
+	gateway_media_call_json(f->m, id, o);
+	media = json_object_get_array_member(o, "media");
+	assert_non_null(media);
+	return json_object_get_boolean_member(
+		json_array_get_object_element(media, 0), "answered");
+}
+
+/* Early media: a 183 with SDP answers the offer for media; the 200 that
+ * repeats it (Asterisk does) answers the call; a 200 with another SDP
+ * than the 183's is translated again, never passed raw to the browser. */
+static void early_then_200(struct fixture *f, const char *id,
+			   const char *final_sdp)
+{
+	struct call c;
+	struct sip_media_event a;
+	const char *reason;
+	char *out, *early, *ok;
+
+	call_init(&c, id, SIP_TRANSPORT_WSS, SIP_TRANSPORT_UDP,
+		  "127.0.0.1:40000");
+	assert_int_equal(body(f, &c.ev, webrtc_offer, &out, &reason), 0);
+	a = call_answer_ev(&c);
+	a.status = 183;
+	assert_int_equal(body(f, &a, plain_answer, &early, &reason), 0);
+	assert_non_null(strstr(early, "UDP/TLS/RTP/SAVPF"));
+	assert_false(leg_answered(f, id));
+	a.status = 200;
+	assert_int_equal(body(f, &a, final_sdp, &ok, &reason), 0);
+	assert_non_null(ok);
+	assert_non_null(strstr(ok, "UDP/TLS/RTP/SAVPF"));
+	assert_non_null(strstr(ok, "a=ice-ufrag:"));
+	if (final_sdp == plain_answer)
+		assert_string_equal(ok, early);
+	assert_true(leg_answered(f, id));
+	g_free(out);
+	g_free(early);
+	g_free(ok);
+	gateway_media_release(f->m, id, NULL, "BYE");
+	wait_ports_free(f);
+}
+
+static void test_early_media_then_200(void **state)
+{
+	struct fixture *f = *state;
+	g_autofree char *moved = replaced(plain_answer, "m=audio 4100",
+					  "m=audio 4200");
+
+	early_then_200(f, "c16", plain_answer);
+	early_then_200(f, "c17", moved);
+}
+
 static void test_ports_exhausted_503(void **state)
 {
 	struct fixture *f = *state;
@@ -654,6 +712,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_one_way_note, setup_always,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_public_address, setup_public,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_early_media_then_200, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ports_exhausted_503,
 						setup_small, teardown),
