@@ -46,6 +46,7 @@ struct gm_leg {
 	struct media_session *s;   /* NULL until the first offer is relayed */
 	enum media_leg_kind kind[2];
 	enum media_dtls_role role[2]; /* the DTLS role Ovoz plays per side */
+	bool role_known[2];           /* role[] was negotiated */
 	struct media_sdp *sdp[2];  /* last SDP from each side */
 	int offerer;               /* side whose offer awaits an answer, -1 */
 	struct media_sdp_plan offer_plan;

@@ -309,9 +309,14 @@ int gm_sdp_offer(struct gm_leg *l, const struct sip_media_event *ev,
 		return 500;
 	}
 	st = &sdp->streams[plan.stream_a];
-	/* Our DTLS role towards an offerer: passive unless it is. */
-	l->role[side] = st->setup == MEDIA_SDP_SETUP_PASSIVE ? MEDIA_DTLS_CLIENT
-							    : MEDIA_DTLS_SERVER;
+	/* Our DTLS role towards an offerer: passive unless it is. A
+	 * re-offer with actpass keeps the role the leg has (RFC 8842 5.5):
+	 * changing it would restart a DTLS session that works. */
+	if (st->setup == MEDIA_SDP_SETUP_PASSIVE)
+		l->role[side] = MEDIA_DTLS_CLIENT;
+	else if (st->setup == MEDIA_SDP_SETUP_ACTIVE || !l->role_known[side])
+		l->role[side] = MEDIA_DTLS_SERVER;
+	l->role_known[side] = true;
 	gm_remote_set(l, side, st, NULL);
 	gm_routes_set(l, side, &plan);
 	media_sdp_free(prev);
@@ -345,9 +350,11 @@ int gm_sdp_answer(struct gm_leg *l, const struct sip_media_event *ev,
 	}
 	st = l->offer_plan.stream_b < sdp->n_streams
 		     ? &sdp->streams[l->offer_plan.stream_b] : NULL;
-	if (st)
+	if (st) {
 		l->role[side] = st->setup == MEDIA_SDP_SETUP_ACTIVE
 					? MEDIA_DTLS_SERVER : MEDIA_DTLS_CLIENT;
+		l->role_known[side] = true;
+	}
 	gm_local_fill(&g, l, offerer,
 		      l->role[offerer] == MEDIA_DTLS_SERVER
 			      ? MEDIA_SDP_SETUP_PASSIVE : MEDIA_SDP_SETUP_ACTIVE);

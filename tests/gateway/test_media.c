@@ -617,6 +617,48 @@ static void test_early_media_then_200(void **state)
 	early_then_200(f, "c17", moved);
 }
 
+/* A phone calls a browser that answers setup:passive (Ovoz is the DTLS
+ * client); the browser's re-INVITE offers actpass again, and Ovoz keeps
+ * its role (setup:active) instead of restarting DTLS. */
+static void test_reoffer_keeps_dtls_role(void **state)
+{
+	struct fixture *f = *state;
+	struct call c;
+	struct sip_media_event a, re, re_a;
+	const char *reason;
+	char *out, *ans, *out2, *ans2;
+	g_autofree char *passive = replaced(webrtc_offer, "a=setup:actpass",
+					    "a=setup:passive");
+
+	call_init(&c, "c18", SIP_TRANSPORT_UDP, SIP_TRANSPORT_WSS,
+		  "127.0.0.1:5062");
+	assert_int_equal(body(f, &c.ev, plain_offer, &out, &reason), 0);
+	assert_non_null(strstr(out, "a=setup:actpass"));
+	a = call_answer_ev(&c);
+	assert_int_equal(body(f, &a, passive, &ans, &reason), 0);
+	assert_non_null(strstr(ans, "RTP/AVP"));
+	/* The browser re-offers (a request from the callee's side)... */
+	re = a;
+	re.kind = SIP_MEDIA_OFFER;
+	re.is_request = true;
+	re.status = 0;
+	assert_int_equal(body(f, &re, webrtc_offer, &out2, &reason), 0);
+	/* ...and the phone's 200 answers it. */
+	re_a = c.ev;
+	re_a.kind = SIP_MEDIA_ANSWER;
+	re_a.is_request = false;
+	re_a.status = 200;
+	re_a.to_tag = "tt";
+	assert_int_equal(body(f, &re_a, plain_answer, &ans2, &reason), 0);
+	assert_non_null(strstr(ans2, "a=setup:active"));
+	g_free(out);
+	g_free(ans);
+	g_free(out2);
+	g_free(ans2);
+	gateway_media_release(f->m, "c18", NULL, "BYE");
+	wait_ports_free(f);
+}
+
 static void test_ports_exhausted_503(void **state)
 {
 	struct fixture *f = *state;
@@ -715,6 +757,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_early_media_then_200, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_reoffer_keeps_dtls_role,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ports_exhausted_503,
 						setup_small, teardown),
 		cmocka_unit_test_setup_teardown(test_no_codec_and_bad_sdp_488,
