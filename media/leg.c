@@ -42,6 +42,38 @@ static bool forwards(struct leg *from)
 	return dir_sends(from->dir) && dir_receives(other(from)->dir);
 }
 
+/*
+ * Set-up timing, once per session: from the earliest valid ICE check on a
+ * WebRTC leg to the latest DTLS keying and to now (first RTP both ways).
+ */
+static void post_flowing(struct media_session *s, enum media_leg_id id,
+			 int64_t now)
+{
+	struct media_session_event ev = {
+		MEDIA_SESSION_EVENT_MEDIA_FLOWING, id, NULL, -1, -1};
+	int64_t check = 0, dtls = 0;
+	bool keyed = true;
+
+	for (int i = 0; i < 2; i++) {
+		struct leg *l = &s->legs[i];
+		struct media_stream_stats st;
+
+		if (l->kind != MEDIA_LEG_WEBRTC)
+			continue;
+		media_stream_stats(l->stream, &st);
+		if (st.first_check_us && (!check || st.first_check_us < check))
+			check = st.first_check_us;
+		keyed = keyed && l->dtls_us;
+		dtls = MAX(dtls, l->dtls_us);
+	}
+	if (check) {
+		ev.flowing_us = MAX(0, now - check);
+		if (keyed)
+			ev.dtls_us = MAX(0, dtls - check);
+	}
+	media_session_post_event(s, &ev);
+}
+
 static void account_rx(struct media_session *s, struct leg *l,
 		       const struct media_rtp_header *h, size_t len,
 		       int64_t now)
@@ -58,8 +90,7 @@ static void account_rx(struct media_session *s, struct leg *l,
 	media_rtp_rx_update(&l->rx, h, arrival);
 	if (!s->flowing_reported && other(l)->rx_packets) {
 		s->flowing_reported = true;
-		media_session_post(s, MEDIA_SESSION_EVENT_MEDIA_FLOWING, l->id,
-				   NULL);
+		post_flowing(s, l->id, now);
 	}
 }
 
@@ -255,6 +286,8 @@ static void dtls_event(struct media_dtls *d, enum media_dtls_event ev,
 				   g_strerror(rc));
 		return;
 	}
+	if (!l->dtls_us)
+		l->dtls_us = g_get_monotonic_time();
 	media_session_post(l->session, MEDIA_SESSION_EVENT_DTLS_CONNECTED,
 			   l->id, "%s",
 			   media_srtp_profile_name(media_srtp_profile(l->srtp)));

@@ -87,10 +87,12 @@ static void handle_stun(struct media_stream *s, const uint8_t *buf,
 	if (reply_len > 0)
 		sendto(s->ports->rtp_fd, reply, reply_len, MSG_DONTWAIT, from,
 		       from_len);
-	if (r == MEDIA_ICE_CHECK || r == MEDIA_ICE_NOMINATED)
-		s->stats.checks++;
-	else
+	if (r == MEDIA_ICE_CHECK || r == MEDIA_ICE_NOMINATED) {
+		if (!s->stats.checks++)
+			s->stats.first_check_us = now;
+	} else {
 		s->stats.bad_checks++;
+	}
 	if (r != MEDIA_ICE_NOMINATED)
 		return;
 	media_ice_selected(s->ice, &after, &alen);

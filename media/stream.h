@@ -55,6 +55,8 @@ struct media_stream_stats {
 	uint64_t truncated;   /* larger than MEDIA_WORKER_RX_SIZE */
 	uint64_t checks;      /* valid checks answered */
 	uint64_t bad_checks;  /* ignored or answered with an error */
+	int64_t first_check_us; /* monotonic time of the first valid check,
+				   0: none yet (set-up timing) */
 };
 
 /**
