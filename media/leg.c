@@ -94,6 +94,27 @@ static void account_rx(struct media_session *s, struct leg *l,
 	}
 }
 
+/*
+ * Send to a leg's peer. Chromium sends its DTLS ClientHello right after its
+ * first check succeeds and nominates only with a later check (about 50 ms
+ * on); until then there is no selected pair. Our DTLS flights, and SRTP
+ * keyed by them, go meanwhile where the browser's DTLS came from: an
+ * address that passed an authenticated check (its consent, RFC 7675).
+ * Without that, a server flight waited for OpenSSL's 250 ms retransmission
+ * and the first audio for the nomination.
+ */
+static int leg_send(struct leg *l, const uint8_t *buf, size_t n, bool rtcp)
+{
+	int rc = rtcp ? media_stream_send_rtcp(l->stream, buf, n)
+		      : media_stream_send(l->stream, buf, n);
+
+	if (rc == ENOTCONN && l->dtls_from_len)
+		rc = media_stream_send_validated(
+			l->stream, buf, n, (struct sockaddr *)&l->dtls_from,
+			l->dtls_from_len);
+	return rc;
+}
+
 static void relay_rtp(struct leg *l, uint8_t *pkt, size_t n, int64_t now)
 {
 	struct media_session *s = l->session;
@@ -115,7 +136,7 @@ static void relay_rtp(struct leg *l, uint8_t *pkt, size_t n, int64_t now)
 	    (!out->srtp ||
 	     media_srtp_protect(out->srtp, pkt, &n, LEG_PKT_MAX) != 0))
 		goto drop;
-	if (media_stream_send(out->stream, pkt, n) == 0) {
+	if (leg_send(out, pkt, n, false) == 0) {
 		out->tx_packets++;
 		out->tx_bytes += n;
 	}
@@ -136,7 +157,7 @@ static void relay_rtcp(struct leg *l, uint8_t *pkt, size_t n)
 	    (!out->srtp ||
 	     media_srtp_protect_rtcp(out->srtp, pkt, &n, LEG_PKT_MAX) != 0))
 		goto drop;
-	media_stream_send_rtcp(out->stream, pkt, n);
+	leg_send(out, pkt, n, true);
 	return;
 drop:
 	l->dropped++;
@@ -183,6 +204,10 @@ void media_leg_packet(struct media_stream *st, enum media_demux_kind kind,
 	if (l->session->stopped || len > MEDIA_WORKER_RX_SIZE)
 		return;
 	if (kind == MEDIA_DEMUX_DTLS) {
+		if (from_len <= sizeof(l->dtls_from)) {
+			memcpy(&l->dtls_from, from, from_len);
+			l->dtls_from_len = from_len;
+		}
 		if (l->dtls)
 			media_dtls_receive(l->dtls, buf, len);
 		else if (l->kind == MEDIA_LEG_WEBRTC && !l->role_set)
@@ -254,9 +279,7 @@ void media_leg_stream_event(struct media_stream *st,
 
 static void dtls_send(const uint8_t *buf, size_t len, void *arg)
 {
-	struct leg *l = arg;
-
-	media_stream_send(l->stream, buf, len);
+	leg_send(arg, buf, len, false);
 }
 
 static void dtls_event(struct media_dtls *d, enum media_dtls_event ev,

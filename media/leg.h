@@ -33,6 +33,10 @@ struct leg {
 	struct media_dtls *dtls;
 	struct media_srtp *srtp;
 	struct leg_early *early; /* NULL unless DTLS came early */
+	/* Where the browser's last DTLS datagram came from (a validated
+	 * address): our flights go there until ICE has a selected pair. */
+	struct sockaddr_storage dtls_from;
+	socklen_t dtls_from_len;
 	bool role_set;
 	enum media_dtls_role role;
 	char fingerprint[MEDIA_CERT_FINGERPRINT_MAX]; /* "" if not known */

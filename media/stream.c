@@ -428,6 +428,26 @@ int media_stream_send(struct media_stream *s, const uint8_t *buf, size_t len)
 	return 0;
 }
 
+int media_stream_send_validated(struct media_stream *s, const uint8_t *buf,
+				size_t len, const struct sockaddr *to,
+				socklen_t to_len)
+{
+	struct sockaddr_storage sel;
+	socklen_t sel_len;
+
+	if (s->plain)
+		return EINVAL;
+	if (s->consent_expired)
+		return ETIMEDOUT;
+	if (media_ice_selected(s->ice, &sel, &sel_len))
+		return media_stream_send(s, buf, len);
+	if (!to || !media_ice_is_validated(s->ice, to, to_len))
+		return ENOTCONN;
+	if (sendto(s->ports->rtp_fd, buf, len, MSG_DONTWAIT, to, to_len) < 0)
+		return errno;
+	return 0;
+}
+
 void media_stream_stats(struct media_stream *s, struct media_stream_stats *out)
 {
 	*out = s->stats;

@@ -134,6 +134,19 @@ struct media_ice *media_stream_ice(struct media_stream *s);
 int media_stream_send(struct media_stream *s, const uint8_t *buf, size_t len);
 
 /**
+ * media_stream_send_validated() - before a nomination, send @buf to @to
+ * when @to sent an authenticated check lately: the answer to a datagram
+ * the browser sent on a pair it already uses (its DTLS ClientHello comes
+ * with its first successful check, its nomination a check later; RFC
+ * 7675: a valid check is its consent). With a selected pair this is
+ * media_stream_send(). Worker thread. Returns 0, EINVAL (plain stream),
+ * ENOTCONN (@to not validated), ETIMEDOUT, or sendto()'s errno.
+ */
+int media_stream_send_validated(struct media_stream *s, const uint8_t *buf,
+				size_t len, const struct sockaddr *to,
+				socklen_t to_len);
+
+/**
  * media_stream_send_rtcp() - send RTCP: on the RTCP port to its latched or
  * signalled address when a plain stream has one, otherwise muxed like
  * media_stream_send(). Worker thread.
