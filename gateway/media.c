@@ -130,7 +130,15 @@ static void gm_on_event(struct media_session *s,
 
 	switch (ev->kind) {
 	case MEDIA_SESSION_EVENT_MEDIA_FLOWING:
-		g_message("call %s: media flowing both ways", id);
+		if (ev->flowing_us < 0) {
+			g_message("call %s: media flowing both ways", id);
+			return;
+		}
+		/* Set-up time an operator can compare with the browser's. */
+		g_message("call %s: media flowing both ways %.1f ms after the "
+			  "first ICE check (DTLS-SRTP keyed at %.1f ms)", id,
+			  ev->flowing_us / 1000.0,
+			  ev->dtls_us < 0 ? -1.0 : ev->dtls_us / 1000.0);
 		return;
 	case MEDIA_SESSION_EVENT_DTLS_CONNECTED:
 		g_info("call %s: DTLS connected on leg %s", id,

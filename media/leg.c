@@ -42,6 +42,38 @@ static bool forwards(struct leg *from)
 	return dir_sends(from->dir) && dir_receives(other(from)->dir);
 }
 
+/*
+ * Set-up timing, once per session: from the earliest valid ICE check on a
+ * WebRTC leg to the latest DTLS keying and to now (first RTP both ways).
+ */
+static void post_flowing(struct media_session *s, enum media_leg_id id,
+			 int64_t now)
+{
+	struct media_session_event ev = {
+		MEDIA_SESSION_EVENT_MEDIA_FLOWING, id, NULL, -1, -1};
+	int64_t check = 0, dtls = 0;
+	bool keyed = true;
+
+	for (int i = 0; i < 2; i++) {
+		struct leg *l = &s->legs[i];
+		struct media_stream_stats st;
+
+		if (l->kind != MEDIA_LEG_WEBRTC)
+			continue;
+		media_stream_stats(l->stream, &st);
+		if (st.first_check_us && (!check || st.first_check_us < check))
+			check = st.first_check_us;
+		keyed = keyed && l->dtls_us;
+		dtls = MAX(dtls, l->dtls_us);
+	}
+	if (check) {
+		ev.flowing_us = MAX(0, now - check);
+		if (keyed)
+			ev.dtls_us = MAX(0, dtls - check);
+	}
+	media_session_post_event(s, &ev);
+}
+
 static void account_rx(struct media_session *s, struct leg *l,
 		       const struct media_rtp_header *h, size_t len,
 		       int64_t now)
@@ -58,9 +90,29 @@ static void account_rx(struct media_session *s, struct leg *l,
 	media_rtp_rx_update(&l->rx, h, arrival);
 	if (!s->flowing_reported && other(l)->rx_packets) {
 		s->flowing_reported = true;
-		media_session_post(s, MEDIA_SESSION_EVENT_MEDIA_FLOWING, l->id,
-				   NULL);
+		post_flowing(s, l->id, now);
 	}
+}
+
+/*
+ * Send to a leg's peer. Chromium sends its DTLS ClientHello right after its
+ * first check succeeds and nominates only with a later check (about 50 ms
+ * on); until then there is no selected pair. Our DTLS flights, and SRTP
+ * keyed by them, go meanwhile where the browser's DTLS came from: an
+ * address that passed an authenticated check (its consent, RFC 7675).
+ * Without that, a server flight waited for OpenSSL's 250 ms retransmission
+ * and the first audio for the nomination.
+ */
+static int leg_send(struct leg *l, const uint8_t *buf, size_t n, bool rtcp)
+{
+	int rc = rtcp ? media_stream_send_rtcp(l->stream, buf, n)
+		      : media_stream_send(l->stream, buf, n);
+
+	if (rc == ENOTCONN && l->dtls_from_len)
+		rc = media_stream_send_validated(
+			l->stream, buf, n, (struct sockaddr *)&l->dtls_from,
+			l->dtls_from_len);
+	return rc;
 }
 
 static void relay_rtp(struct leg *l, uint8_t *pkt, size_t n, int64_t now)
@@ -84,7 +136,7 @@ static void relay_rtp(struct leg *l, uint8_t *pkt, size_t n, int64_t now)
 	    (!out->srtp ||
 	     media_srtp_protect(out->srtp, pkt, &n, LEG_PKT_MAX) != 0))
 		goto drop;
-	if (media_stream_send(out->stream, pkt, n) == 0) {
+	if (leg_send(out, pkt, n, false) == 0) {
 		out->tx_packets++;
 		out->tx_bytes += n;
 	}
@@ -105,7 +157,7 @@ static void relay_rtcp(struct leg *l, uint8_t *pkt, size_t n)
 	    (!out->srtp ||
 	     media_srtp_protect_rtcp(out->srtp, pkt, &n, LEG_PKT_MAX) != 0))
 		goto drop;
-	media_stream_send_rtcp(out->stream, pkt, n);
+	leg_send(out, pkt, n, true);
 	return;
 drop:
 	l->dropped++;
@@ -152,6 +204,10 @@ void media_leg_packet(struct media_stream *st, enum media_demux_kind kind,
 	if (l->session->stopped || len > MEDIA_WORKER_RX_SIZE)
 		return;
 	if (kind == MEDIA_DEMUX_DTLS) {
+		if (from_len <= sizeof(l->dtls_from)) {
+			memcpy(&l->dtls_from, from, from_len);
+			l->dtls_from_len = from_len;
+		}
 		if (l->dtls)
 			media_dtls_receive(l->dtls, buf, len);
 		else if (l->kind == MEDIA_LEG_WEBRTC && !l->role_set)
@@ -223,9 +279,7 @@ void media_leg_stream_event(struct media_stream *st,
 
 static void dtls_send(const uint8_t *buf, size_t len, void *arg)
 {
-	struct leg *l = arg;
-
-	media_stream_send(l->stream, buf, len);
+	leg_send(arg, buf, len, false);
 }
 
 static void dtls_event(struct media_dtls *d, enum media_dtls_event ev,
@@ -255,6 +309,8 @@ static void dtls_event(struct media_dtls *d, enum media_dtls_event ev,
 				   g_strerror(rc));
 		return;
 	}
+	if (!l->dtls_us)
+		l->dtls_us = g_get_monotonic_time();
 	media_session_post(l->session, MEDIA_SESSION_EVENT_DTLS_CONNECTED,
 			   l->id, "%s",
 			   media_srtp_profile_name(media_srtp_profile(l->srtp)));

@@ -33,6 +33,10 @@ struct leg {
 	struct media_dtls *dtls;
 	struct media_srtp *srtp;
 	struct leg_early *early; /* NULL unless DTLS came early */
+	/* Where the browser's last DTLS datagram came from (a validated
+	 * address): our flights go there until ICE has a selected pair. */
+	struct sockaddr_storage dtls_from;
+	socklen_t dtls_from_len;
 	bool role_set;
 	enum media_dtls_role role;
 	char fingerprint[MEDIA_CERT_FINGERPRINT_MAX]; /* "" if not known */
@@ -44,6 +48,7 @@ struct leg {
 	uint32_t rx_clock; /* Hz of the last packet's payload type */
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, dropped;
 	int64_t first_rx_us, last_rx_us;
+	int64_t dtls_us; /* monotonic time DTLS first keyed SRTP, 0: not yet */
 	bool one_way_reported;
 };
 
@@ -77,6 +82,10 @@ void media_session_post(struct media_session *s,
 			enum media_session_event_kind kind,
 			enum media_leg_id leg, const char *fmt, ...)
 	G_GNUC_PRINTF(4, 5);
+
+/** Post @ev as it is (its reason must be NULL). Worker thread. */
+void media_session_post_event(struct media_session *s,
+			      const struct media_session_event *ev);
 
 /* The stream handlers of a leg (packet path, ICE events); arg: the leg. */
 void media_leg_packet(struct media_stream *st, enum media_demux_kind kind,

@@ -56,7 +56,19 @@ void media_session_post(struct media_session *s,
 		p->reason = g_strdup_vprintf(fmt, ap);
 		va_end(ap);
 	}
-	p->ev = (struct media_session_event){kind, leg, p->reason};
+	p->ev = (struct media_session_event){kind, leg, p->reason, -1, -1};
+	g_main_context_invoke_full(s->event_ctx, G_PRIORITY_DEFAULT,
+				   posted_deliver, p, posted_free);
+}
+
+void media_session_post_event(struct media_session *s,
+			      const struct media_session_event *ev)
+{
+	struct posted *p = g_new0(struct posted, 1);
+
+	p->s = media_session_ref(s);
+	p->ev = *ev;
+	p->ev.reason = NULL;
 	g_main_context_invoke_full(s->event_ctx, G_PRIORITY_DEFAULT,
 				   posted_deliver, p, posted_free);
 }

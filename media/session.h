@@ -71,6 +71,15 @@ struct media_session_event {
 	enum media_session_event_kind kind;
 	enum media_leg_id leg; /* the leg it concerns */
 	const char *reason;    /* plain words for the operator, or NULL */
+	/*
+	 * MEDIA_FLOWING only, for set-up timing: microseconds from the first
+	 * valid ICE check on any WebRTC leg to the last WebRTC leg's DTLS
+	 * keying and to the first RTP both ways; -1 when no WebRTC leg was
+	 * checked (plain legs only) or, for dtls_us, not keyed. Measured on
+	 * the worker's monotonic clock; nothing is read on the packet path.
+	 */
+	int64_t dtls_us;
+	int64_t flowing_us;
 };
 
 struct media_session;

@@ -87,10 +87,12 @@ static void handle_stun(struct media_stream *s, const uint8_t *buf,
 	if (reply_len > 0)
 		sendto(s->ports->rtp_fd, reply, reply_len, MSG_DONTWAIT, from,
 		       from_len);
-	if (r == MEDIA_ICE_CHECK || r == MEDIA_ICE_NOMINATED)
-		s->stats.checks++;
-	else
+	if (r == MEDIA_ICE_CHECK || r == MEDIA_ICE_NOMINATED) {
+		if (!s->stats.checks++)
+			s->stats.first_check_us = now;
+	} else {
 		s->stats.bad_checks++;
+	}
 	if (r != MEDIA_ICE_NOMINATED)
 		return;
 	media_ice_selected(s->ice, &after, &alen);
@@ -422,6 +424,26 @@ int media_stream_send(struct media_stream *s, const uint8_t *buf, size_t len)
 	}
 	if (sendto(s->ports->rtp_fd, buf, len, MSG_DONTWAIT,
 		   (struct sockaddr *)&to, to_len) < 0)
+		return errno;
+	return 0;
+}
+
+int media_stream_send_validated(struct media_stream *s, const uint8_t *buf,
+				size_t len, const struct sockaddr *to,
+				socklen_t to_len)
+{
+	struct sockaddr_storage sel;
+	socklen_t sel_len;
+
+	if (s->plain)
+		return EINVAL;
+	if (s->consent_expired)
+		return ETIMEDOUT;
+	if (media_ice_selected(s->ice, &sel, &sel_len))
+		return media_stream_send(s, buf, len);
+	if (!to || !media_ice_is_validated(s->ice, to, to_len))
+		return ENOTCONN;
+	if (sendto(s->ports->rtp_fd, buf, len, MSG_DONTWAIT, to, to_len) < 0)
 		return errno;
 	return 0;
 }

@@ -55,6 +55,8 @@ struct media_stream_stats {
 	uint64_t truncated;   /* larger than MEDIA_WORKER_RX_SIZE */
 	uint64_t checks;      /* valid checks answered */
 	uint64_t bad_checks;  /* ignored or answered with an error */
+	int64_t first_check_us; /* monotonic time of the first valid check,
+				   0: none yet (set-up timing) */
 };
 
 /**
@@ -130,6 +132,19 @@ struct media_ice *media_stream_ice(struct media_stream *s);
  * expired, or sendto()'s errno.
  */
 int media_stream_send(struct media_stream *s, const uint8_t *buf, size_t len);
+
+/**
+ * media_stream_send_validated() - before a nomination, send @buf to @to
+ * when @to sent an authenticated check lately: the answer to a datagram
+ * the browser sent on a pair it already uses (its DTLS ClientHello comes
+ * with its first successful check, its nomination a check later; RFC
+ * 7675: a valid check is its consent). With a selected pair this is
+ * media_stream_send(). Worker thread. Returns 0, EINVAL (plain stream),
+ * ENOTCONN (@to not validated), ETIMEDOUT, or sendto()'s errno.
+ */
+int media_stream_send_validated(struct media_stream *s, const uint8_t *buf,
+				size_t len, const struct sockaddr *to,
+				socklen_t to_len);
 
 /**
  * media_stream_send_rtcp() - send RTCP: on the RTCP port to its latched or

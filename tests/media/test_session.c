@@ -56,6 +56,7 @@ struct events {
 	enum media_leg_id leg[NEV];
 	char reason[NEV][256];
 	gint64 at[NEV];
+	int64_t dtls_us, flowing_us; /* of MEDIA_FLOWING */
 };
 
 static void on_event(struct media_session *s,
@@ -66,6 +67,10 @@ static void on_event(struct media_session *s,
 	e->count[ev->kind]++;
 	e->leg[ev->kind] = ev->leg;
 	e->at[ev->kind] = g_get_monotonic_time();
+	if (ev->kind == MEDIA_SESSION_EVENT_MEDIA_FLOWING) {
+		e->dtls_us = ev->dtls_us;
+		e->flowing_us = ev->flowing_us;
+	}
 	g_strlcpy(e->reason[ev->kind], ev->reason ? ev->reason : "",
 		  sizeof(e->reason[0]));
 }
@@ -88,6 +93,22 @@ static bool wait_event(struct events *e, enum media_session_event_kind k,
 		if (!g_main_context_iteration(ctx, FALSE))
 			g_usleep(1000);
 	return e->count[k] > 0;
+}
+
+/*
+ * The set-up timings of MEDIA_FLOWING fit what the test saw: the first
+ * check came after @connect_at, DTLS keyed before its event was
+ * delivered, and media flowed after DTLS and before its own event.
+ */
+static void assert_setup_timing(const struct events *e, gint64 connect_at)
+{
+	int64_t window = e->at[MEDIA_SESSION_EVENT_MEDIA_FLOWING] - connect_at;
+
+	assert_true(e->dtls_us >= 0);
+	assert_true(e->dtls_us <=
+		    e->at[MEDIA_SESSION_EVENT_DTLS_CONNECTED] - connect_at);
+	assert_true(e->flowing_us >= e->dtls_us);
+	assert_true(e->flowing_us <= window);
 }
 
 /* --- plain RTP phones: bare UDP sockets */
@@ -246,13 +267,14 @@ static void browser_to_phone(enum media_dtls_role ovoz_role)
 	uint8_t pkt[256];
 	uint16_t seq = 1;
 	bool got = false;
-	gint64 end;
+	gint64 end, connect_at;
 
 	media_session_local(s, MEDIA_LEG_B, &loc_b);
 	assert_int_equal(loc_b.rtcp_port, loc_b.rtp_port + 1);
 	set_plain_remote(s, MEDIA_LEG_B, ntohs(dead_addr.sin_port),
 			 MEDIA_DIR_SENDRECV);
 	browser_init(&b, ctx);
+	connect_at = g_get_monotonic_time();
 	browser_connect(&b, s, MEDIA_LEG_A, ovoz_role, NULL);
 	assert_true(wait_event(&ev, MEDIA_SESSION_EVENT_DTLS_CONNECTED, 8000));
 	assert_int_equal(ev.leg[MEDIA_SESSION_EVENT_DTLS_CONNECTED],
@@ -292,6 +314,7 @@ static void browser_to_phone(enum media_dtls_role ovoz_role)
 	assert_string_equal(rx.payload, "from-the-browser");
 	assert_false(plain_recv(dead, &rx)); /* never the signalled port */
 	assert_true(wait_event(&ev, MEDIA_SESSION_EVENT_MEDIA_FLOWING, 2000));
+	assert_setup_timing(&ev, connect_at);
 
 	/* A stranger's packets never reach the browser. */
 	b.got = 0;
@@ -434,11 +457,12 @@ static void test_browser_to_browser(void **state)
 	struct media_session *s =
 		session(MEDIA_LEG_WEBRTC, MEDIA_LEG_WEBRTC, &ev, NULL);
 	const struct media_pt_route opus[] = {{111, 109, 48000}};
-	gint64 end;
+	gint64 end, connect_at;
 
 	assert_int_equal(media_session_set_routes(s, opus, 1), 0);
 	browser_init(&a, ctx);
 	browser_init(&b, ctx);
+	connect_at = g_get_monotonic_time();
 	browser_connect(&a, s, MEDIA_LEG_A, MEDIA_DTLS_SERVER, NULL);
 	browser_connect(&b, s, MEDIA_LEG_B, MEDIA_DTLS_CLIENT, NULL);
 	end = g_get_monotonic_time() + 8 * G_TIME_SPAN_SECOND;
@@ -459,6 +483,7 @@ static void test_browser_to_browser(void **state)
 	assert_int_equal(a.pt, 111);
 	assert_string_equal(a.payload, "bob-says-hi");
 	assert_true(wait_event(&ev, MEDIA_SESSION_EVENT_MEDIA_FLOWING, 2000));
+	assert_setup_timing(&ev, connect_at);
 	session_end(s);
 	browser_free(&a);
 	browser_free(&b);
@@ -531,6 +556,10 @@ static void test_hold_directions(void **state)
 	phones_start(&p, NULL);
 	phones_exchange(&p, true, true, &a_got, &b_got);
 	assert_true(a_got && b_got);
+	/* No WebRTC leg: no ICE check to time the set-up from. */
+	assert_true(wait_event(&p.ev, MEDIA_SESSION_EVENT_MEDIA_FLOWING, 2000));
+	assert_int_equal(p.ev.flowing_us, -1);
+	assert_int_equal(p.ev.dtls_us, -1);
 	/* A puts B on hold with sendonly: A's music still goes to B. */
 	media_session_set_direction(p.s, MEDIA_LEG_A, MEDIA_DIR_SENDONLY);
 	media_session_set_direction(p.s, MEDIA_LEG_B, MEDIA_DIR_RECVONLY);

@@ -301,12 +301,18 @@ struct send_job {
 	struct env *e;
 	uint8_t buf[64];
 	size_t len;
+	bool validated; /* media_stream_send_validated() to @to */
+	struct sockaddr_in to;
 };
 
 static gboolean do_send(gpointer data)
 {
 	struct send_job *j = data;
-	int r = media_stream_send(j->e->stream, j->buf, j->len);
+	int r = j->validated
+			? media_stream_send_validated(
+				  j->e->stream, j->buf, j->len,
+				  (struct sockaddr *)&j->to, sizeof(j->to))
+			: media_stream_send(j->e->stream, j->buf, j->len);
 
 	g_mutex_lock(&j->e->seen.lock);
 	j->e->seen.send_result = r;
@@ -315,12 +321,18 @@ static gboolean do_send(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-/* media_stream_send() on the worker; returns its result. */
-static int stream_send(struct env *e, const uint8_t *buf, size_t len)
+/* media_stream_send() (@to NULL) or media_stream_send_validated() to @to
+ * on the worker; returns its result. */
+static int stream_send_to(struct env *e, const uint8_t *buf, size_t len,
+			  const struct sockaddr_in *to)
 {
 	struct send_job *j = g_new0(struct send_job, 1);
 
 	j->e = e;
+	if (to) {
+		j->validated = true;
+		j->to = *to;
+	}
 	j->len = MIN(len, sizeof(j->buf));
 	memcpy(j->buf, buf, j->len);
 	g_mutex_lock(&e->seen.lock);
@@ -329,6 +341,11 @@ static int stream_send(struct env *e, const uint8_t *buf, size_t len)
 	media_worker_invoke(e->w, do_send, j, g_free);
 	assert_true(wait_for(e, NULL, has_sent, NULL, 5000));
 	return e->seen.send_result;
+}
+
+static int stream_send(struct env *e, const uint8_t *buf, size_t len)
+{
+	return stream_send_to(e, buf, len, NULL);
 }
 
 struct stats_job {
@@ -580,11 +597,59 @@ static void test_consent_kept_then_expires(void **state)
 	env_stop(&e);
 }
 
+/*
+ * Before a nomination, an answer (a DTLS flight) may go to an address that
+ * passed an authenticated check, and only there.
+ */
+static void test_send_validated_before_nomination(void **state)
+{
+	struct env e = {0};
+	struct sockaddr_in self, other;
+	struct stun_peer stun;
+	uint8_t req[512], reply[512];
+	const uint8_t flight[] = {22, 0xfe, 0xfd, 0, 1, 2, 3};
+	g_autofree char *user = NULL;
+	int fd = udp_socket(&self);
+	int stranger = udp_socket(&other);
+	StunMessage msg;
+	size_t n;
+
+	env_start(&e, 5 * SEC, NULL);
+	stun_peer_init(&stun);
+	user = g_strdup_printf("%s:brws", e.ufrag);
+	/* Nobody checked yet: nowhere to send, even on request. */
+	assert_int_equal(stream_send_to(&e, flight, sizeof(flight), &self),
+			 ENOTCONN);
+	/* A valid check without USE-CANDIDATE: validated, not selected. */
+	n = stun_peer_check(&stun, req, sizeof(req), user, e.pwd, false, true);
+	udp_send(fd, &e, req, n);
+	n = udp_recv(fd, reply, sizeof(reply), 1000);
+	assert_true(n > 0);
+	assert_int_equal(stun_peer_read(&stun, reply, n, &msg),
+			 STUN_VALIDATION_SUCCESS);
+	assert_int_equal(stream_send(&e, flight, sizeof(flight)), ENOTCONN);
+	assert_int_equal(stream_send_to(&e, flight, sizeof(flight), &other),
+			 ENOTCONN);
+	assert_int_equal(udp_recv(stranger, reply, sizeof(reply), 100), 0);
+	assert_int_equal(stream_send_to(&e, flight, sizeof(flight), &self), 0);
+	n = udp_recv(fd, reply, sizeof(reply), 1000);
+	assert_int_equal(n, sizeof(flight));
+	assert_memory_equal(reply, flight, sizeof(flight));
+	g_mutex_lock(&e.seen.lock);
+	assert_int_equal(e.seen.selected_events, 0);
+	g_mutex_unlock(&e.seen.lock);
+	assert_true(stream_stats(&e).first_check_us > 0);
+	close(fd);
+	close(stranger);
+	env_stop(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_libnice_full_agent_connects),
 		cmocka_unit_test(test_consent_kept_then_expires),
+		cmocka_unit_test(test_send_validated_before_nomination),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

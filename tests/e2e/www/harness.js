@@ -12,7 +12,7 @@ const constraints = {
 };
 const sdhOptions = { constraints };
 
-const st = { ua: null, registerer: null, session: null, incoming: [], domain: null, analyser: null };
+const st = { ua: null, registerer: null, session: null, incoming: [], domain: null, analyser: null, invitesSent: [] };
 const log = [];
 const note = (what, data = {}) => {
   log.push({ t: Math.round(performance.now()), what, ...data });
@@ -74,6 +74,13 @@ const harness = {
       },
     });
     await st.ua.start();
+    // When each INVITE leaves (set-up timing starts at the first one).
+    const tr = st.ua.transport;
+    const send = tr.send.bind(tr);
+    tr.send = (msg) => {
+      if (msg.startsWith('INVITE ')) st.invitesSent.push(performance.now());
+      return send(msg);
+    };
     st.registerer = new Registerer(st.ua, { expires: 300 });
     const done = new Promise((resolve) => {
       st.registerer.stateChange.addListener((s) => {
@@ -110,6 +117,74 @@ const harness = {
     note('offer', { sdp: inv.request.body });
     await inv.accept({ sessionDescriptionHandlerOptions: sdhOptions });
     return inv.request.callId;
+  },
+
+  /**
+   * Set-up timing of the outgoing call just placed (call() resolved):
+   * performance.now() times of the first INVITE sent, the 2xx, the
+   * browser's ICE checking / connected and DTLS connected, the remote
+   * track's unmute (first RTP), the first inbound packet by getStats and
+   * the first remote audio frame whose RMS reaches @level (an
+   * AnalyserNode polled every 5 ms). Waits up to @ms for that frame.
+   */
+  async setupTimes(ms = 5000, level = 0.05) {
+    const pc = sdh().peerConnection;
+    const t = { invite: st.invitesSent[0] ?? null, invites: st.invitesSent.length };
+    const mark = (k) => { t[k] ??= performance.now(); };
+    const rx = pc.getReceivers().find((r) => r.track?.kind === 'audio');
+    if (!rx) throw new Error('no audio receiver');
+    if (!rx.track.muted) mark('unmute');
+    rx.track.addEventListener('unmute', () => mark('unmute'), { once: true });
+    const onIce = () => {
+      if (pc.iceConnectionState === 'checking') mark('iceChecking');
+      if (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') mark('iceConnected');
+    };
+    const onConn = () => { if (pc.connectionState === 'connected') mark('dtlsConnected'); };
+    onIce(); onConn();
+    pc.addEventListener('iceconnectionstatechange', onIce);
+    pc.addEventListener('connectionstatechange', onConn);
+    st.session.stateChange.addListener((s) => { if (s === SessionState.Established) mark('established'); });
+    if (st.session.state === SessionState.Established) mark('established');
+    // WebAudio hears a remote track only while a media element plays it.
+    const audio = document.getElementById('remote');
+    audio.srcObject = new MediaStream([rx.track]);
+    audio.play().catch(() => {});
+    const ctx = new AudioContext();
+    await ctx.resume();
+    const an = ctx.createAnalyser();
+    an.fftSize = 256;
+    ctx.createMediaStreamSource(new MediaStream([rx.track])).connect(an);
+    const buf = new Float32Array(an.fftSize);
+    const end = performance.now() + ms;
+    while ((t.energy === undefined || t.packet === undefined) && performance.now() < end) {
+      an.getFloatTimeDomainData(buf);
+      let e = 0;
+      for (const x of buf) e += x * x;
+      if (Math.sqrt(e / buf.length) >= level) mark('energy');
+      if (t.packet === undefined) {
+        const now = performance.now();
+        (await pc.getStats()).forEach((r) => {
+          if (r.type !== 'inbound-rtp' || r.kind !== 'audio' || !r.packetsReceived) return;
+          // Chromium's lastPacketReceivedTimestamp is epoch ms: back to
+          // this page's clock, less the 20 ms packets that came since.
+          let at = now;
+          const last = r.lastPacketReceivedTimestamp;
+          if (last) {
+            const local = last - performance.timeOrigin - (r.packetsReceived - 1) * 20;
+            if (local > (t.invite ?? 0) && local <= now + 1) at = local;
+          }
+          t.packet = at;
+          t.packetsAtFirstStats = r.packetsReceived;
+        });
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    pc.removeEventListener('iceconnectionstatechange', onIce);
+    pc.removeEventListener('connectionstatechange', onConn);
+    await ctx.close();
+    t.accept = log.findLast((x) => x.what === 'accept' && x.t >= (t.invite ?? 0) - 1)?.t ?? null;
+    st.invitesSent = [];
+    return t;
   },
 
   /** End the current call whatever its state. */
