@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "ovoz-srtp"
 
 #include "srtp.h"
+#include "srtp_crypto.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -34,7 +35,10 @@ static bool srtp_profile_valid(enum media_srtp_profile p)
 	return p > MEDIA_SRTP_NONE && p < G_N_ELEMENTS(srtp_profiles);
 }
 
-/* libsrtp's global state (crypto kernel, NSS) is set up once. */
+/*
+ * libsrtp's global state (crypto kernel) is set up once, with the OpenSSL
+ * backends installed before the first session exists.
+ */
 static int srtp_once(void)
 {
 	static gsize status;
@@ -45,6 +49,10 @@ static int srtp_once(void)
 		if (st != srtp_err_status_ok)
 			g_warning("libsrtp initialisation failed (status %d)",
 				  st);
+		/* Before any session: sessions keep the types they got. */
+		else if (media_srtp_crypto_install() != 0)
+			g_warning("libsrtp: an OpenSSL crypto backend failed "
+				  "its self-test; libsrtp's own is used for it");
 		g_once_init_leave(&status, st == srtp_err_status_ok ? 1 : 2);
 	}
 	return status == 1 ? 0 : EIO;

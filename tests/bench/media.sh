@@ -9,7 +9,10 @@
 #   NS ["100 500 1000 2000"]  concurrent calls, one round per server per N
 #   WARMUP [5] DURATION [20]  seconds of media before / in the window
 #   PIN [1]        1: generator on CPU 0, server on CPU 1; 0: no pinning
-#   SERVERS ["ovoz rtpengine floor"]
+#   SERVERS ["ovoz rtpengine floor"]  also: floor_nss (the floor with
+#                  libsrtp2's own crypto, NSS on Debian, instead of Ovoz's
+#                  OpenSSL types) and ovoz_base (Ovoz built from BASE_REV)
+#   BASE_REV []    a commit for ovoz_base, built release in $BUILD/base
 #   BUILD [build-bench]  meson build dir (release, no sanitizers)
 #   OVOZ_PORT [15443] SIP_UDP_PORT [15460] NG_PORT [15490]
 #   RTP_LO [20000] RTP_HI [29999]   the relays' port range
@@ -29,6 +32,7 @@ DURATION=${DURATION:-20}
 PIN=${PIN:-1}
 SERVERS=${SERVERS:-"ovoz rtpengine floor"}
 BUILD=${BUILD:-build-bench}
+BASE_REV=${BASE_REV:-}
 OVOZ_PORT=${OVOZ_PORT:-15443}
 SIP_UDP_PORT=${SIP_UDP_PORT:-15460}
 NG_PORT=${NG_PORT:-15490}
@@ -84,9 +88,24 @@ ninja -C "$BUILD" gateway/ovoz >/dev/null
 OVOZ_BIN="$root/$BUILD/gateway/ovoz"
 GEN="$root/$BUILD/bench/mediaload"
 mkdir -p "$BUILD/bench"
-if [ ! -x "$GEN" ] || [ "$here/mediaload.c" -nt "$GEN" ] || [ "$here/loadlib.c" -nt "$GEN" ]; then
-	cc -O2 -Wall -o "$GEN" "$here/mediaload.c" "$here/loadlib.c" \
+if [ ! -x "$GEN" ] || [ "$here/mediaload.c" -nt "$GEN" ] || [ "$here/loadlib.c" -nt "$GEN" ] ||
+   [ "$root/media/srtp_crypto.c" -nt "$GEN" ]; then
+	cc -O2 -Wall -I"$root" -o "$GEN" "$here/mediaload.c" "$here/loadlib.c" \
+		"$root/media/srtp_crypto.c" -lpthread \
 		$(pkg-config --cflags --libs libsrtp2 openssl)
+fi
+OVOZ_BASE_BIN=
+if [ -n "$BASE_REV" ]; then	# sources from git, never a checkout
+	base="$root/$BUILD/base"
+	if [ "$(cat "$base/REV" 2>/dev/null)" != "$(git rev-parse "$BASE_REV")" ]; then
+		rm -rf "$base"; mkdir -p "$base/src"
+		git archive "$BASE_REV" | tar -x -C "$base/src"
+		git rev-parse "$BASE_REV" >"$base/REV"
+	fi
+	[ -f "$base/build/build.ninja" ] ||
+		meson setup "$base/build" "$base/src" --buildtype=release -Dtests=false >/dev/null
+	ninja -C "$base/build" gateway/ovoz >/dev/null
+	OVOZ_BASE_BIN="$base/build/gateway/ovoz"
 fi
 certs/make-dev-certs.sh >/dev/null
 rm -rf "$out"
@@ -110,11 +129,12 @@ gen() {	# gen LABEL N SERVER_PID ARGS...: one measured round
 
 forget() { local p; for p in "${!pids[@]}"; do [ "${pids[$p]}" != "$1" ] || unset 'pids[p]'; done; }
 
-round_ovoz() {	# N
-	local d="$out/ovoz-$1" i
+round_ovoz() {	# N [LABEL BINARY]
+	local label=${2:-ovoz} bin=${3:-$OVOZ_BIN}
+	local d="$out/$label-$1" i
 	mkdir -p "$d"
 	printf '[media]\nrelay_udp = always\nrtp_ports = %s-%s\n' "$RTP_LO" "$RTP_HI" >"$d/ovoz.ini"
-	"${SRV_CPU[@]}" "$OVOZ_BIN" --config "$d/ovoz.ini" \
+	"${SRV_CPU[@]}" "$bin" --config "$d/ovoz.ini" \
 		--sip-udp "127.0.0.1:$SIP_UDP_PORT" --https "127.0.0.1:$OVOZ_PORT" \
 		--cert certs/dev/server.pem --key certs/dev/server.key \
 		--db "$d/ovoz.db" --realm "$REALM" --admin-token "$TOKEN" \
@@ -132,10 +152,15 @@ round_ovoz() {	# N
 			-d "{\"extension\":\"$e\",\"password\":\"$PASSWORD\"}" \
 			"https://127.0.0.1:$OVOZ_PORT/api/extensions"
 	done
-	gen ovoz "$1" "$pid" --target ovoz --ctl-port "$SIP_UDP_PORT" \
+	gen "$label" "$1" "$pid" --target ovoz --ctl-port "$SIP_UDP_PORT" \
 		--sip-port-a "$SIP_A" --sip-port-b "$SIP_B" --user-a 1001 \
 		--user-b 1000 --password "$PASSWORD" --domain "$REALM" || true
 	stop_pid "$pid"; forget "$pid"
+}
+
+round_ovoz_base() {	# N
+	[ -n "$OVOZ_BASE_BIN" ] || { log "ovoz_base needs BASE_REV"; return 0; }
+	round_ovoz "$1" ovoz-base "$OVOZ_BASE_BIN"
 }
 
 round_rtpengine() {	# N
@@ -152,21 +177,25 @@ round_rtpengine() {	# N
 	stop_pid "$pid"; forget "$pid"
 }
 
-round_floor() {	# N
-	local ka kr f="$out/floor-ports-$1" i
+round_floor() {	# N [LABEL SRTP]: SRTP is openssl or nss
+	local label=${2:-floor} srtp=${3:-openssl}
+	local ka kr f="$out/$label-ports-$1" i
 	ka=$(openssl rand -hex 30); kr=$(openssl rand -hex 30)
 	"${SRV_CPU[@]}" "$GEN" --serve-floor --calls "$1" --ctl-port "$RTP_LO" \
-		--key-a "$ka" --key-r "$kr" >"$f" 2>"$out/floor-serve-$1.log" &
+		--srtp "$srtp" --key-a "$ka" --key-r "$kr" >"$f" \
+		2>"$out/$label-serve-$1.log" &
 	local pid=$!
 	pids+=("$pid")
 	for i in $(seq 100); do
 		grep -q ready "$f" 2>/dev/null && break
 		sleep 0.1
 	done
-	gen floor "$1" "$pid" --target floor --floor-ports "$f" \
+	gen "$label" "$1" "$pid" --target floor --floor-ports "$f" \
 		--key-a "$ka" --key-r "$kr" || true
 	stop_pid "$pid"; forget "$pid"
 }
+
+round_floor_nss() { round_floor "$1" floor-nss nss; }
 
 log "$(rtpengine --version 2>&1 | head -1); ovoz $(git rev-parse --short HEAD)"
 for n in $NS; do

@@ -16,6 +16,9 @@
  *   --target floor      this program's --serve-floor: per packet one libsrtp2
  *                       protect or unprotect and one sendto(), no signalling
  *                       (its ports come from its stdout: --floor-ports)
+ * libsrtp2's AES-CM and HMAC-SHA1 are Ovoz's OpenSSL types (media/
+ * srtp_crypto.c, compiled in) unless --srtp nss keeps libsrtp's own, in the
+ * generator and in --serve-floor alike.
  * Generator sockets are bound to explicit ports from --media-base (two per
  * call), outside the relays' port range; a port another program holds is
  * replaced by a free one, and the SDP says which.
@@ -39,6 +42,7 @@
 #include <unistd.h>
 
 #include "loadlib.h"
+#include "media/srtp_crypto.h"
 
 #define PKT_PAYLOAD 160 /* PCMU, 20 ms */
 #define MAGIC 0x4f564f5aU
@@ -57,7 +61,7 @@ struct call {
 };
 
 static struct {
-	const char *target, *label, *ka, *kr, *ports;
+	const char *target, *label, *ka, *kr, *ports, *srtp;
 	int calls, warmup, duration, server_pid, media_base, ctl_port;
 	int sip_port_a, sip_port_b, serve_floor;
 	const char *user_a, *user_b, *password, *domain;
@@ -66,6 +70,7 @@ static struct {
 	.duration = 20, .media_base = 16000, .ctl_port = 15460,
 	.sip_port_a = 15481, .sip_port_b = 15482, .user_a = "1001",
 	.user_b = "1000", .password = "benchpass", .domain = "bench",
+	.srtp = "openssl",
 };
 
 static struct call *calls;
@@ -683,7 +688,7 @@ static void usage(void)
 		"  [--warmup S] [--duration S] [--server-pid P] [--label L]\n"
 		"  [--media-base PORT] [--ctl-port PORT] (ovoz: its SIP UDP port;\n"
 		"  rtpengine: its ng port) [--user-a E] [--user-b E]\n"
-		"  [--password P] [--domain D]\n"
+		"  [--password P] [--domain D] [--srtp openssl|nss]\n"
 		"  floor: --key-a HEX --key-r HEX --floor-ports FILE (--serve-floor's output)\n"
 		"  mediaload --serve-floor --calls N --ctl-port FIRST_PORT --key-a HEX --key-r HEX\n"
 		"    (prints its ports, one a line, then \"ready\")\n");
@@ -719,6 +724,7 @@ static void parse(int argc, char **argv)
 		else if (!strcmp(a, "--key-a")) opt.ka = v;
 		else if (!strcmp(a, "--key-r")) opt.kr = v;
 		else if (!strcmp(a, "--floor-ports")) opt.ports = v;
+		else if (!strcmp(a, "--srtp")) opt.srtp = v;
 		else usage();
 	}
 	if (opt.calls <= 0 || ((opt.serve_floor || !strcmp(opt.target, "floor")) &&
@@ -790,6 +796,10 @@ int main(int argc, char **argv)
 	parse(argc, argv);
 	if (srtp_init() != srtp_err_status_ok)
 		die("srtp_init");
+	if (!strcmp(opt.srtp, "openssl") && media_srtp_crypto_install() != 0)
+		die("media_srtp_crypto_install");
+	else if (strcmp(opt.srtp, "openssl") && strcmp(opt.srtp, "nss"))
+		usage();
 	if (opt.serve_floor)
 		return serve_floor();
 	calls = calloc((size_t)opt.calls, sizeof(*calls));

@@ -871,7 +871,7 @@ static void test_memory_per_session(void **state)
 	print_message("memory: %zu bytes of heap per session (%d sessions)\n",
 		      per, N);
 	assert_true(per <= 64 * 1024);
-	/* What keying adds to a leg: one SRTP pair (libsrtp over NSS). */
+	/* What keying adds to a leg: one SRTP pair (libsrtp, OpenSSL types). */
 	{
 		struct media_srtp_key k;
 		struct media_srtp *srtp = NULL;
