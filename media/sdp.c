@@ -210,6 +210,31 @@ static void attr_setup(struct media_sdp_stream *s, const char *v)
 	s->setup = setup_of(v);
 }
 
+/* "3086323028 cname:sip:4101@127.0.0.1": a number and a cname without
+ * spaces or control bytes; msid and the rest are left out. */
+static void attr_ssrc(struct media_sdp_stream *s, const char *v)
+{
+	const char *sp = strchr(v, ' ');
+	g_autofree char *num = NULL;
+	guint64 n;
+
+	if (!sp || s->n_ssrc >= MEDIA_SDP_MAX_SSRC ||
+	    strncmp(sp + 1, "cname:", 6) != 0 || !sp[7] ||
+	    strlen(v) >= sizeof(s->ssrc[0]))
+		return;
+	num = g_strndup(v, sp - v);
+	if (!to_uint(num, G_MAXUINT32, &n))
+		return;
+	for (const char *c = sp + 1; *c; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f)
+			return;
+	for (unsigned i = 0; i < s->n_ssrc; i++)
+		if (strcmp(s->ssrc[i], v) == 0)
+			return;
+	COPY(s->ssrc[s->n_ssrc], v);
+	s->n_ssrc++;
+}
+
 static void attr_ptime(struct media_sdp_stream *s, const char *v)
 {
 	parse_uint(&s->ptime, v);
@@ -221,7 +246,7 @@ static void attr_maxptime(struct media_sdp_stream *s, const char *v)
 }
 
 /* Attributes of a stream, media level or session level. Everything else
- * (extmap, rtcp-fb, ssrc, msid...) is not relayed and so not kept. */
+ * (extmap, rtcp-fb, msid...) is not relayed and so not kept. */
 static const struct {
 	const char *name;
 	void (*parse)(struct media_sdp_stream *s, const char *value);
@@ -237,6 +262,7 @@ static const struct {
 	{ "fingerprint", attr_fingerprint },
 	{ "setup", attr_setup },
 	{ "crypto", parse_crypto },
+	{ "ssrc", attr_ssrc },
 	{ "ptime", attr_ptime },
 	{ "maxptime", attr_maxptime },
 };

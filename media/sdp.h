@@ -25,6 +25,7 @@ enum {
 	MEDIA_SDP_MAX_CODECS = 16,	/* RTP formats kept per m-line */
 	MEDIA_SDP_MAX_CANDIDATES = 16,	/* UDP candidates kept per m-line */
 	MEDIA_SDP_MAX_CRYPTO = 4,	/* a=crypto lines kept per m-line */
+	MEDIA_SDP_MAX_SSRC = 4,		/* a=ssrc cname lines kept per m-line */
 	MEDIA_SDP_MAX_BODY = 65536,	/* larger bodies are refused */
 };
 
@@ -105,6 +106,12 @@ struct media_sdp_stream {
 	enum media_sdp_setup setup;
 	unsigned n_crypto;
 	struct media_sdp_crypto crypto[MEDIA_SDP_MAX_CRYPTO];
+	/* a=ssrc "<ssrc> cname:<cname>" lines: the relay keeps SSRCs, so
+	 * the other side learns them before the first packet (a browser
+	 * then plays the first packet at once). Other ssrc attributes
+	 * (msid, label) are not kept. */
+	unsigned n_ssrc;
+	char ssrc[MEDIA_SDP_MAX_SSRC][128];
 	unsigned ptime;		/* a=ptime, 0 if absent */
 	unsigned maxptime;	/* a=maxptime, 0 if absent */
 };

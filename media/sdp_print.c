@@ -154,6 +154,8 @@ static sdp_attribute_t *new_attributes(su_home_t *home,
 		add_attr(home, &tail, "crypto",
 			 su_sprintf(home, "%u %s %s", s->crypto[i].tag,
 				    s->crypto[i].suite, s->crypto[i].key));
+	for (unsigned i = 0; i < s->n_ssrc; i++)
+		add_attr(home, &tail, "ssrc", su_strdup(home, s->ssrc[i]));
 	if (s->ptime)
 		add_attr(home, &tail, "ptime", su_sprintf(home, "%u", s->ptime));
 	if (s->maxptime)

@@ -233,6 +233,8 @@ static int build_offer(struct media_sdp *model, const struct media_sdp *offer,
 	o->dir = s->dir;
 	o->ptime = s->ptime;
 	o->maxptime = s->maxptime;
+	o->n_ssrc = s->n_ssrc;
+	memcpy(o->ssrc, s->ssrc, sizeof(o->ssrc));
 	if (local->profile == MEDIA_SDP_WEBRTC) {
 		/* Keep B's mid on a re-offer, else A's, else "0". */
 		if (!*o->mid)
@@ -377,6 +379,8 @@ static int build_answer(struct media_sdp *model,
 	o->dir = answer_dir(sa->dir, sb->dir);
 	o->ptime = sb->ptime;
 	o->maxptime = sb->maxptime;
+	o->n_ssrc = sb->n_ssrc;
+	memcpy(o->ssrc, sb->ssrc, sizeof(o->ssrc));
 	/* Chromium refuses an answer without BUNDLE to a max-bundle offer;
 	 * only the accepted mid belongs in the group. */
 	if (offer->bundle && *o->mid) {

@@ -311,7 +311,11 @@ static void test_offer_plan(void **state)
 	assert_null(strstr(out, "CN/"));
 	assert_null(strstr(out, "a=extmap"));
 	assert_null(strstr(out, "a=rtcp-fb"));
-	assert_null(strstr(out, "a=ssrc"));
+	/* The SSRC and its cname cross (the relay keeps SSRCs); msid and
+	 * the other ssrc attributes do not. */
+	assert_non_null(strstr(out, "a=ssrc:"));
+	assert_non_null(strstr(out, " cname:"));
+	assert_null(strstr(out, "msid"));
 	g_free(out);
 	media_sdp_free(a);
 }
@@ -385,6 +389,36 @@ static void test_sdes_plan(void **state)
 	media_sdp_free(b);
 }
 
+/* a=ssrc: only "<number> cname:<token>" is kept, once, at most four. */
+static void test_ssrc_kept(void **state)
+{
+	static const char body[] =
+		"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+		"t=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+		"a=ssrc:11 cname:alpha\r\n"
+		"a=ssrc:11 cname:alpha\r\n"
+		"a=ssrc:11 msid:s t\r\n"
+		"a=ssrc:4294967296 cname:too-big\r\n"
+		"a=ssrc:x cname:nan\r\n"
+		"a=ssrc:12 cname:\r\n"
+		"a=ssrc:13 cname:has\x01ctl\r\n"
+		"a=ssrc:14 cname:b\r\na=ssrc:15 cname:c\r\na=ssrc:16 cname:d\r\n"
+		"a=ssrc:17 cname:e\r\n";
+	struct media_sdp *sdp = NULL;
+	const struct media_sdp_stream *st;
+
+	assert_int_equal(media_sdp_parse(&sdp, (const uint8_t *)body,
+					 strlen(body)),
+			 0);
+	st = media_sdp_audio(sdp, NULL);
+	assert_non_null(st);
+	assert_int_equal(st->n_ssrc, 4);
+	assert_string_equal(st->ssrc[0], "11 cname:alpha");
+	assert_string_equal(st->ssrc[1], "14 cname:b");
+	assert_string_equal(st->ssrc[3], "16 cname:d");
+	media_sdp_free(sdp);
+}
+
 static void test_parse_refused(void **state)
 {
 	struct media_sdp *sdp = NULL;
@@ -431,6 +465,7 @@ int main(void)
 		cmocka_unit_test(test_answer_refused),
 		cmocka_unit_test(test_local_checked),
 		cmocka_unit_test(test_sdes_plan),
+		cmocka_unit_test(test_ssrc_kept),
 		cmocka_unit_test(test_parse_refused),
 	};
 	int rc;
