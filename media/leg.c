@@ -81,7 +81,13 @@ static void account_rx(struct media_session *s, struct leg *l,
 	uint32_t rate = s->clock[l->id][h->pt];
 	uint32_t arrival = (uint32_t)((uint64_t)now * rate / 1000000);
 
-	l->rx_clock = rate;
+	/* Comfort noise or an unrouted type has no clock here, and a type
+	 * of another rate counts on another clock: neither is a jitter
+	 * sample against the packets before it. */
+	if (rate == 0 || rate != l->rx_clock)
+		media_rtp_rx_rebase(&l->rx);
+	if (rate)
+		l->rx_clock = rate;
 	l->rx_packets++;
 	l->rx_bytes += len;
 	if (!l->first_rx_us)

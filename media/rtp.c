@@ -69,6 +69,11 @@ void media_rtp_rx_update(struct media_rtp_rx *rx,
 	}
 	/* A late packet (delta >= 0x8000) still fills a gap counted as lost. */
 	rx->received++;
+	if (rx->rebase) {
+		rx->rebase = false;
+		rx->last_transit = transit;
+		return;
+	}
 	{
 		int32_t d = (int32_t)(transit - rx->last_transit);
 
@@ -78,6 +83,11 @@ void media_rtp_rx_update(struct media_rtp_rx *rx,
 		/* J += (|D| - J) / 16 (RFC 3550 6.4.1) */
 		rx->jitter += ((double)d - rx->jitter) / 16.0;
 	}
+}
+
+void media_rtp_rx_rebase(struct media_rtp_rx *rx)
+{
+	rx->rebase = true;
 }
 
 uint64_t media_rtp_rx_lost(const struct media_rtp_rx *rx)

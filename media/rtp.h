@@ -40,6 +40,7 @@ struct media_rtp_rx {
 	uint32_t base_seq;
 	uint64_t received;    /* packets counted in sequence accounting */
 	uint32_t last_transit;
+	bool rebase;          /* next packet: new transit base, no sample */
 	double jitter;        /* in timestamp units */
 };
 
@@ -50,6 +51,14 @@ struct media_rtp_rx {
  */
 void media_rtp_rx_update(struct media_rtp_rx *rx,
 			 const struct media_rtp_header *h, uint32_t arrival);
+
+/**
+ * media_rtp_rx_rebase() - the next packet's timestamp is on another clock
+ * (a payload type of another rate, or one with no known rate: comfort
+ * noise, an unrouted type): it sets a new transit base instead of giving
+ * a jitter sample, so RFC 3550's difference never mixes two clocks.
+ */
+void media_rtp_rx_rebase(struct media_rtp_rx *rx);
 
 /** Packets expected but not received so far (never negative). */
 uint64_t media_rtp_rx_lost(const struct media_rtp_rx *rx);

@@ -120,12 +120,31 @@ static void test_jitter(void **state)
 	}
 }
 
+/* A packet on no known clock (comfort noise) between steady PCMU does not
+ * throw the estimate off: without the rebase, its "arrival" of 0 made the
+ * next difference about 2^31 timestamp units, seconds of jitter. */
+static void test_jitter_rebase(void **state)
+{
+	struct media_rtp_rx rx = {0};
+
+	for (uint16_t i = 0; i < 50; i++)
+		feed(&rx, i, i * 160u, 1000000u + i * 160u);
+	media_rtp_rx_rebase(&rx);
+	feed(&rx, 50, 50 * 160u, 0); /* a CN packet: rate unknown */
+	media_rtp_rx_rebase(&rx);
+	for (uint16_t i = 51; i < 100; i++)
+		feed(&rx, i, i * 160u, 1000000u + i * 160u);
+	assert_true(media_rtp_rx_jitter_ms(&rx, 8000) < 0.001);
+	assert_int_equal(media_rtp_rx_lost(&rx), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_header),
 		cmocka_unit_test(test_loss_across_wrap),
 		cmocka_unit_test(test_jitter),
+		cmocka_unit_test(test_jitter_rebase),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
