@@ -29,7 +29,7 @@ export function initCalls(c) {
 // jitter; and the server's one-way audio finding ("mediaNote"), if any.
 function sideText(name, x) {
   if (!x) return '';
-  const kind = x.kind === 'webrtc' ? t('webPhone') : 'RTP';
+  const kind = x.kind === 'webrtc' ? t('webPhone') : x.kind === 'srtp-sdes' ? 'SRTP' : 'RTP';
   return `${t(name)} (${kind}): ${t('rxTx', { rx: x.rxPackets ?? 0, tx: x.txPackets ?? 0 })}, `
     + `${t('loss')} ${x.lost ?? 0}, ${t('jitter', { ms: Math.round(x.jitterMs ?? 0) })}`;
 }
