@@ -141,11 +141,30 @@ static void app_contacts(void *ctx, const char *ext, JsonArray *array)
 	sip_registrar_foreach(gw->registrar, ext, app_contact_json, array);
 }
 
+static void app_flow_collect(const struct sip_binding *b, void *arg)
+{
+	if (b->flow)
+		g_ptr_array_add(arg, sip_transport_ref(b->flow));
+}
+
+/*
+ * A deleted extension's bindings go, and so do the WebSocket connections
+ * they were made on: a web phone signed in as it learns at once (close
+ * code 4410, "extension deleted") instead of at its next refresh, and
+ * says so. UDP phones find out at their next REGISTER (403).
+ */
 static void app_extension_deleted(void *ctx, const char *ext)
 {
 	struct gateway *gw = ctx;
+	g_autoptr(GPtrArray) flows =
+		g_ptr_array_new_with_free_func((GDestroyNotify)sip_transport_unref);
 
+	sip_registrar_foreach(gw->registrar, ext, app_flow_collect, flows);
 	sip_registrar_remove_user(gw->registrar, ext);
+	for (guint i = 0; i < flows->len; i++)
+		gateway_ws_close_flow(g_ptr_array_index(flows, i),
+				      GATEWAY_WS_CLOSE_EXTENSION_DELETED,
+				      "extension deleted");
 }
 
 /* ---- start-up ---- */

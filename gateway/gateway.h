@@ -101,6 +101,15 @@ extern const struct lws_protocols gateway_ws_protocol;
  *  offer the "sip" subprotocol (counted), 0 to let it go on. */
 int gateway_ws_confirm_upgrade(struct gateway *gw, struct lws *wsi,
 			       const char *upgrade);
+/** WebSocket close code sent to the flows of a deleted extension (a
+ *  private-use code, RFC 6455 7.4.2; 4410 as in HTTP 410 Gone). */
+#define GATEWAY_WS_CLOSE_EXTENSION_DELETED 4410
+/** Close the WebSocket flow @tp (borrowed; ignored unless it is an open
+ *  WS/WSS flow) with @code and @reason (at most 63 bytes kept) in the
+ *  close frame. The close happens from the connection's writable callback,
+ *  so this is safe from any signalling-thread callback. */
+void gateway_ws_close_flow(struct sip_transport *tp, int code,
+			   const char *reason);
 
 /* gateway/http.c - the HTTP protocol: REST API, /metrics, static files. */
 extern const struct lws_protocols gateway_http_protocol;

@@ -28,6 +28,8 @@ struct ws_conn {
 	GQueue out;               /* GBytes with LWS_PRE headroom */
 	GByteArray *rx;
 	bool oversized;
+	int close_code;           /* set: close from the writable callback */
+	char close_reason[64];
 };
 
 struct ws_session {
@@ -346,11 +348,18 @@ static enum lws_write_protocol ws_frame_type(const uint8_t *buf, size_t len)
 
 static int ws_writable(struct lws *wsi, struct ws_conn *c)
 {
-	GBytes *b = g_queue_pop_head(&c->out);
+	GBytes *b;
 	size_t size;
 	uint8_t *data;
 	int n;
 
+	if (c->close_code) {
+		lws_close_reason(wsi, (enum lws_close_status)c->close_code,
+				 (unsigned char *)c->close_reason,
+				 strlen(c->close_reason));
+		return -1;
+	}
+	b = g_queue_pop_head(&c->out);
 	if (!b)
 		return 0;
 	data = (uint8_t *)g_bytes_get_data(b, &size);
@@ -407,6 +416,30 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	default:
 		return 0;
 	}
+}
+
+/*
+ * A connection may only be closed from its own callback: ask for the
+ * writable one and close there, with @code and @reason in the close frame
+ * (what the browser's WebSocket "close" event reports). Messages still
+ * queued are dropped: the flow is going away.
+ */
+void gateway_ws_close_flow(struct sip_transport *tp, int code,
+			   const char *reason)
+{
+	struct ws_conn *c;
+
+	if (!tp || !sip_transport_is_flow(tp) || sip_transport_is_closed(tp))
+		return;
+	c = sip_transport_impl(tp);
+	if (!c->wsi || c->close_code)
+		return;
+	c->close_code = code;
+	g_strlcpy(c->close_reason, reason ? reason : "",
+		  sizeof(c->close_reason));
+	g_info("%s: closing WebSocket (%d %s)", sip_transport_id(tp), code,
+	       c->close_reason);
+	lws_callback_on_writable(c->wsi);
 }
 
 const struct lws_protocols gateway_ws_protocol = {

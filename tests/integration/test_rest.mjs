@@ -7,6 +7,7 @@ import tls from 'node:tls';
 import { startOvoz, stopClean, HOST, waitFor } from './lib/ovoz.mjs';
 import { hash } from './lib/sip.mjs';
 import { udpRegister, sqlite, dbBytes, assertAlive } from './lib/util.mjs';
+import { wsUa } from './lib/calls.mjs';
 
 let o;
 const peers = [];
@@ -254,6 +255,25 @@ test('DELETE removes the extension, its live registrations and its location rows
   assert.equal((await o.api('DELETE', '/api/extensions/1002')).status, 404);
   assert.equal((await o.api('POST', '/api/extensions', { extension: '1002', password: PASSWORDS[3] })).status, 201);
   assert.equal((await o.api('GET', '/api/extensions/1002/status')).json.registered, false);
+});
+
+test('DELETE closes the WebSocket connections registered as the extension (4410), not the others', async () => {
+  for (const [ext, password] of [['1501', 'pw-for-1501'], ['1502', 'pw-for-1502']]) {
+    assert.equal((await o.api('POST', '/api/extensions', { extension: ext, password })).status, 201);
+  }
+  const gone = await wsUa(o, { ext: '1501', password: 'pw-for-1501' });
+  const stays = await wsUa(o, { ext: '1502', password: 'pw-for-1502' });
+  peers.push(gone.peer, stays.peer);
+  let closed = null;
+  gone.peer.closed.then((c) => { closed = c; });
+  assert.equal((await o.api('DELETE', '/api/extensions/1501')).status, 204);
+  await waitFor(() => closed, 3000, 'the deleted extension\'s WebSocket closed');
+  assert.deepEqual(closed, { code: 4410, reason: 'extension deleted' });
+  await o.waitLog(/wss-\d+: closing WebSocket \(4410 extension deleted\)/);
+  // The other extension's connection and registration are untouched.
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(stays.peer.ws.readyState, 1, 'the other WebSocket is still open');
+  assert.equal((await o.api('GET', '/api/extensions/1502/status')).json.registered, true);
 });
 
 test('the sqlite file (and WAL) never contains a plain password', async () => {

@@ -24,19 +24,27 @@ export function initCalls(c) {
 
 /* ---- live ---- */
 
-// Per-stream statistics, when the server reports them: any array of
-// objects under media/streams/legs, showing packets, loss and one-way.
+// The relay's per-leg statistics (GET /api/calls/active "media"): for
+// each relayed stream, what each side sent and received, loss and
+// jitter; and the server's one-way audio finding ("mediaNote"), if any.
+function sideText(name, x) {
+  if (!x) return '';
+  const kind = x.kind === 'webrtc' ? t('webPhone') : x.kind === 'srtp-sdes' ? 'SRTP' : 'RTP';
+  return `${t(name)} (${kind}): ${t('rxTx', { rx: x.rxPackets ?? 0, tx: x.txPackets ?? 0 })}, `
+    + `${t('loss')} ${x.lost ?? 0}, ${t('jitter', { ms: Math.round(x.jitterMs ?? 0) })}`;
+}
+
+function oneWay(note) {
+  return note ? el('div', { className: 'oneway-note' },
+    el('span', { className: 'badge oneway', textContent: t('oneWay') }), ` ${note}`) : null;
+}
+
 function mediaCell(c) {
-  const streams = [c.media, c.streams, c.legs, c.media?.legs, c.media?.streams].find(Array.isArray) ?? [];
-  return streams.map((s, i) => {
-    const pk = s.packets ?? s.packetsReceived ?? s.packetsIn ?? s.rx?.packets;
-    const loss = s.loss ?? s.lost ?? s.packetsLost ?? s.rx?.lost;
-    const oneWay = s.oneWay ?? s.one_way ?? s.oneway;
-    return el('div', {}, `${s.leg ?? s.name ?? i + 1}: `,
-      pk !== undefined ? `${pk} ${t('packets')}` : '',
-      loss !== undefined ? `, ${t('loss')} ${loss}` : '',
-      oneWay ? el('span', { className: 'badge oneway', textContent: ` ${t('oneWay')}` }) : null);
-  });
+  const streams = (Array.isArray(c.media) ? c.media : []).filter((m) => m.answered !== false);
+  return [...streams.flatMap((m) => [
+    el('div', { className: 'leg', dataset: { side: 'caller' } }, sideText('caller', m.caller)),
+    el('div', { className: 'leg', dataset: { side: 'callee' } }, sideText('callee', m.callee)),
+  ]), oneWay(c.mediaNote)].filter(Boolean);
 }
 
 async function pollLive() {
@@ -90,7 +98,8 @@ export async function loadLog() {
       el('td', {}, c.caller ?? ''),
       el('td', {}, c.callee ?? ''),
       el('td', {}, c.disposition ? t(`d_${c.disposition}`) : t('ringing')),
-      el('td', {}, mmss(c.duration)))));
+      el('td', {}, mmss(c.duration)),
+      el('td', {}, c.reason ?? '', oneWay(c.mediaNote)))));
     document.getElementById('log-empty').hidden = r.calls.length > 0;
     document.getElementById('log-page').textContent = r.total
       ? t('page', { a: offset + 1, b: offset + r.calls.length, n: r.total }) : '';

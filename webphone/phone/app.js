@@ -66,7 +66,10 @@ function render() {
   const call = ui.call;
   const live = call && call.state !== 'ended';
   document.body.dataset.call = call ? call.state : 'none';
-  $('status').textContent = call && (live || call.shownUntil > Date.now()) ? callText(call) : connText(c);
+  // How the last call ended shows for a moment, unless the sign-in has
+  // failed since (e.g. the extension was deleted): that matters more.
+  const showCall = call && (live || (call.shownUntil > Date.now() && c.state !== 'failed'));
+  $('status').textContent = showCall ? callText(call) : connText(c);
   $('call').hidden = !!live;
   $('answer').hidden = !(live && call.state === 'incoming');
   $('reject').hidden = !(live && call.state === 'incoming');

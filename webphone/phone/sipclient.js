@@ -161,6 +161,14 @@ export class SipClient extends EventTarget {
   onDisconnect(error) {
     if (!error || !this.signedIn) return;
     if (this.call) this.endCall('lost');
+    // Ovoz closes a deleted extension's connections with 4410: signing
+    // in again cannot work, so say why and stop.
+    if (/\(code: 4410\)/.test(error.message)) {
+      this.signedIn = false;
+      this.stopUa();
+      this.conn('failed', { reason: 'removed' });
+      return;
+    }
     this.scheduleRetry('unreachable');
   }
 

@@ -69,8 +69,9 @@ class Ctrl {
  * Always call stop() (kills by PID, removes the folder).
  */
 // @modules, @accountParams and @config (lines) add to the defaults (e.g. ICE and DTLS-SRTP
-// to check the harness against a WebRTC-capable peer).
-export async function startBaresip(o, { ext, password, freq = 1000, answer = 'auto', ms = 8000, modules = [], accountParams = '', config = [] }) {
+// to check the harness against a WebRTC-capable peer). @source replaces the
+// tone file: "aubridge,mute" (a bridge no player feeds) sends no RTP at all.
+export async function startBaresip(o, { ext, password, freq = 1000, source = null, answer = 'auto', ms = 8000, modules = [], accountParams = '', config = [] }) {
   const dir = tempDir('baresip-e2e-');
   const rec = path.join(dir, 'rec');
   mkdirSync(rec);
@@ -93,7 +94,7 @@ export async function startBaresip(o, { ext, password, freq = 1000, answer = 'au
     'module_app ctrl_tcp.so',
     `ctrl_tcp_listen ${HOST}:${ctrlPort}`,
     'audio_player aubridge,null',
-    `audio_source aufile,${tone}`,
+    `audio_source ${source ?? `aufile,${tone}`}`,
     `snd_path ${rec}`,
     `rtp_ports ${sipPort + 2}-${sipPort + 40}`,
     ...config,
