@@ -422,6 +422,7 @@ static void snapshot(struct leg *l, struct media_leg_stats *st, int64_t now)
 	st->rx_jitter_ms = media_rtp_rx_jitter_ms(&l->rx, l->rx_clock);
 	st->rx_age_ms = l->last_rx_us ? (now - l->last_rx_us) / 1000 : -1;
 	st->dropped = l->dropped;
+	st->dtls_settled = l->dtls && media_dtls_is_settled(l->dtls);
 	peer_text(l, st->peer, sizeof(st->peer), &st->latched);
 }
 

@@ -347,6 +347,76 @@ static void test_browser_phone_ovoz_server(void **state)
 	browser_to_phone(MEDIA_DTLS_SERVER);
 }
 
+/*
+ * The browser's first SRTP settles Ovoz's DTLS endpoint (its SSL object is
+ * freed): media still flows both ways under the same keys, and the
+ * close_notify sent when the session ends is one the browser accepts.
+ */
+static void test_dtls_settled_keys_and_close(void **state)
+{
+	struct events ev = {0};
+	struct browser b = {0};
+	struct sockaddr_in phone_addr;
+	int phone = udp_socket(&phone_addr);
+	struct media_session *s =
+		session(MEDIA_LEG_WEBRTC, MEDIA_LEG_RTP, &ev, NULL);
+	struct media_leg_local loc_b;
+	struct media_leg_stats st;
+	struct plain_rx rx = {0};
+	uint8_t pkt[256];
+	uint16_t seq = 1, bseq = 1;
+	bool got = false;
+	gint64 end;
+
+	media_session_local(s, MEDIA_LEG_B, &loc_b);
+	set_plain_remote(s, MEDIA_LEG_B, ntohs(phone_addr.sin_port),
+			 MEDIA_DIR_SENDRECV);
+	browser_init(&b, ctx);
+	browser_connect(&b, s, MEDIA_LEG_A, MEDIA_DTLS_SERVER, NULL);
+	assert_true(wait_event(&ev, MEDIA_SESSION_EVENT_DTLS_CONNECTED, 8000));
+	end = g_get_monotonic_time() + 5 * G_TIME_SPAN_SECOND;
+	while (!b.srtp && g_get_monotonic_time() < end)
+		pump(5);
+	assert_non_null(b.srtp);
+	pump(1100); /* a stats tick: keyed, nothing from the browser yet */
+	media_session_stats(s, MEDIA_LEG_A, &st);
+	assert_false(st.dtls_settled);
+
+	end = g_get_monotonic_time() + 5 * G_TIME_SPAN_SECOND;
+	while (!got && g_get_monotonic_time() < end) {
+		browser_rtp(&b, 111, bseq++, "settles-it");
+		pump(20);
+		got = plain_recv(phone, &rx);
+	}
+	assert_true(got);
+	assert_string_equal(rx.payload, "settles-it");
+	pump(1100);
+	media_session_stats(s, MEDIA_LEG_A, &st);
+	assert_true(st.dtls_settled);
+
+	/* Both ways after the SSL object is gone. */
+	end = g_get_monotonic_time() + 5 * G_TIME_SPAN_SECOND;
+	while (!b.got && g_get_monotonic_time() < end) {
+		udp_send_to(phone, loc_b.rtp_port, pkt,
+			    make_rtp(pkt, 0, seq++, 0x11, "after-settle"));
+		pump(20);
+	}
+	assert_string_equal(b.payload, "after-settle");
+	browser_rtp(&b, 111, bseq++, "still-keyed");
+	pump(100);
+	assert_true(plain_recv(phone, &rx));
+	assert_string_equal(rx.payload, "still-keyed");
+
+	session_end(s);
+	end = g_get_monotonic_time() + 2 * G_TIME_SPAN_SECOND;
+	while (!b.closed && g_get_monotonic_time() < end)
+		pump(10);
+	assert_true(b.closed);
+	assert_false(b.failed);
+	browser_free(&b);
+	close(phone);
+}
+
 static void test_fingerprint_mismatch(void **state)
 {
 	struct events ev = {0};
@@ -775,8 +845,9 @@ static void end_deliver(struct dtls_end *e)
 	}
 }
 
-/* Heap one DTLS endpoint keeps after its handshake (half of a pair). */
-static size_t dtls_connected_cost(void)
+/* Heap one DTLS endpoint keeps once settled (half of a pair), and
+ * *@handshaken right after its handshake. */
+static size_t dtls_connected_cost(size_t *handshaken)
 {
 	struct dtls_end c = {0}, sv = {0};
 	struct media_dtls_config cc = {.cert = ovoz_cert,
@@ -801,6 +872,9 @@ static size_t dtls_connected_cost(void)
 	}
 	assert_int_equal(media_dtls_state(c.d), MEDIA_DTLS_CONNECTED);
 	assert_int_equal(media_dtls_state(sv.d), MEDIA_DTLS_CONNECTED);
+	*handshaken = (heap_in_use() - before) / 2;
+	media_dtls_settle(c.d);
+	media_dtls_settle(sv.d);
 	cost = (heap_in_use() - before) / 2;
 	media_dtls_destroy(c.d);
 	media_dtls_destroy(sv.d);
@@ -817,7 +891,7 @@ static void test_memory_per_session(void **state)
 	struct events ev = {0};
 	struct browser fake = {0};
 	g_autofree char *err = NULL;
-	size_t before, after, per;
+	size_t before, after, per, srtp_cost;
 
 	assert_int_equal(media_cert_new(&fake.cert, &err), 0);
 	pump(100);
@@ -852,13 +926,24 @@ static void test_memory_per_session(void **state)
 				 0);
 		before = heap_in_use();
 		assert_int_equal(media_srtp_new(&srtp, &k, &k, 0), 0);
+		srtp_cost = heap_in_use() - before;
 		print_message("memory: %zu bytes per keyed SRTP leg\n",
-			      heap_in_use() - before);
+			      srtp_cost);
 		media_srtp_free(srtp);
 	}
-	print_message("memory: %zu bytes per DTLS endpoint after its "
-		      "handshake\n",
-		      dtls_connected_cost());
+	{
+		size_t handshaken, settled = dtls_connected_cost(&handshaken);
+
+		print_message("memory: %zu bytes per DTLS endpoint after its "
+			      "handshake, %zu once settled\n",
+			      handshaken, settled);
+		assert_true(settled <= 2048);
+		/* Browser to phone: one WebRTC leg keyed, one plain. */
+		print_message("memory: a connected browser-to-phone call holds "
+			      "about %zu bytes (session + settled DTLS + "
+			      "SRTP)\n",
+			      per + settled + srtp_cost);
+	}
 	for (int i = 0; i < N; i++)
 		session_end(s[i]);
 	pump(300);
@@ -871,6 +956,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_browser_phone_ovoz_client),
 		cmocka_unit_test(test_browser_phone_ovoz_server),
+		cmocka_unit_test(test_dtls_settled_keys_and_close),
 		cmocka_unit_test(test_fingerprint_mismatch),
 		cmocka_unit_test(test_clienthello_before_answer),
 		cmocka_unit_test(test_consent_then_timeout),
