@@ -227,19 +227,11 @@ static gboolean consent_tick(gpointer data)
 static int watch(struct media_stream *s, struct media_worker_fd *wf, int fd)
 {
 	int rc = media_worker_fd_add(s->worker, wf, fd, stream_readable,
-				     media_stream_ref(s));
+				     media_stream_ref(s), source_unref);
 
 	if (rc != 0)
 		media_stream_unref(s);
 	return rc;
-}
-
-static void unwatch(struct media_stream *s, struct media_worker_fd *wf)
-{
-	if (!wf->w)
-		return;
-	media_worker_fd_remove(wf);
-	media_stream_unref(s);
 }
 
 static void consent_start(struct media_stream *s)
@@ -382,8 +374,8 @@ static gboolean stream_stop(gpointer data)
 	struct media_stream *s = data;
 
 	s->destroyed = true;
-	unwatch(s, &s->io);
-	unwatch(s, &s->rtcp_io);
+	media_worker_fd_remove(&s->io); /* each drops its reference */
+	media_worker_fd_remove(&s->rtcp_io);
 	if (s->consent) {
 		g_source_destroy(s->consent);
 		g_clear_pointer(&s->consent, g_source_unref);

@@ -17,6 +17,8 @@ struct media_worker {
 	 * the set; ev[] is the batch being dispatched (ev_i the current). */
 	int epfd;
 	GSource *epoll_src;
+	GMutex fds_lock; /* the list only: adds come from any thread */
+	struct media_worker_fd *fds;
 	int ev_n, ev_i;
 	struct epoll_event ev[MEDIA_WORKER_EPOLL_BATCH];
 	/* One batch of datagrams; streams on this thread take turns. */
@@ -69,18 +71,43 @@ static int worker_epoll_open(struct media_worker *w)
 	return 0;
 }
 
+static void fd_link(struct media_worker *w, struct media_worker_fd *wf)
+{
+	wf->prev = NULL;
+	wf->next = w->fds;
+	if (w->fds)
+		w->fds->prev = wf;
+	w->fds = wf;
+}
+
+static void fd_unlink(struct media_worker *w, struct media_worker_fd *wf)
+{
+	if (wf->prev)
+		wf->prev->next = wf->next;
+	else
+		w->fds = wf->next;
+	if (wf->next)
+		wf->next->prev = wf->prev;
+	wf->prev = wf->next = NULL;
+}
+
 int media_worker_fd_add(struct media_worker *w, struct media_worker_fd *wf,
-			int fd, media_worker_fd_h h, void *data)
+			int fd, media_worker_fd_h h, void *data,
+			GDestroyNotify notify)
 {
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = wf};
 
-	wf->w = w;
-	wf->fd = fd;
-	wf->h = h;
-	wf->data = data;
+	*wf = (struct media_worker_fd){.w = w, .fd = fd, .h = h,
+				       .data = data, .notify = notify};
+	g_mutex_lock(&w->fds_lock);
+	fd_link(w, wf);
+	g_mutex_unlock(&w->fds_lock);
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
 		int rc = errno;
 
+		g_mutex_lock(&w->fds_lock);
+		fd_unlink(w, wf);
+		g_mutex_unlock(&w->fds_lock);
 		wf->w = NULL;
 		return rc;
 	}
@@ -98,7 +125,25 @@ void media_worker_fd_remove(struct media_worker_fd *wf)
 	for (int i = w->ev_i + 1; i < w->ev_n; i++)
 		if (w->ev[i].data.ptr == wf)
 			w->ev[i].data.ptr = NULL;
+	g_mutex_lock(&w->fds_lock);
+	fd_unlink(w, wf);
+	g_mutex_unlock(&w->fds_lock);
 	wf->w = NULL;
+	if (wf->notify)
+		wf->notify(wf->data); /* may free @wf */
+}
+
+/* The thread is gone: what is still watched is let go of here. */
+static void worker_fds_release(struct media_worker *w)
+{
+	struct media_worker_fd *wf;
+
+	while ((wf = w->fds)) {
+		fd_unlink(w, wf);
+		wf->w = NULL;
+		if (wf->notify)
+			wf->notify(wf->data); /* may free @wf */
+	}
 }
 
 static gpointer worker_main(gpointer data)
@@ -130,6 +175,7 @@ static void worker_stop(struct media_worker *w)
 		media_worker_invoke(w, worker_quit, w, NULL);
 		g_thread_join(w->thread);
 	}
+	worker_fds_release(w);
 	if (w->epoll_src) {
 		g_source_destroy(w->epoll_src);
 		g_source_unref(w->epoll_src);
@@ -138,6 +184,7 @@ static void worker_stop(struct media_worker *w)
 		close(w->epfd);
 	g_main_loop_unref(w->loop);
 	g_main_context_unref(w->ctx);
+	g_mutex_clear(&w->fds_lock);
 	g_free(w);
 }
 
@@ -159,6 +206,7 @@ int media_workers_new(struct media_workers **out, unsigned n)
 
 		w->index = i;
 		w->epfd = -1;
+		g_mutex_init(&w->fds_lock);
 		w->ctx = g_main_context_new();
 		w->loop = g_main_loop_new(w->ctx, FALSE);
 		ws->w[ws->n++] = w;

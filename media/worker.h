@@ -27,12 +27,14 @@ struct media_worker;
 typedef void (*media_worker_fd_h)(int fd, void *data);
 
 /* A socket in a worker's epoll set. The caller owns the storage (usually
- * inside its own object) and keeps it until media_worker_fd_remove(). */
+ * inside its own object) and keeps it until the watch's notify runs. */
 struct media_worker_fd {
 	struct media_worker *w; /* NULL when not watched */
 	int fd;
 	media_worker_fd_h h;
 	void *data;
+	GDestroyNotify notify;
+	struct media_worker_fd *prev, *next; /* the worker's list */
 };
 
 /* Datagrams one socket read takes at once, and the room for each. */
@@ -91,17 +93,21 @@ GSource *media_worker_timeout_add(struct media_worker *w, guint interval_ms,
 /**
  * media_worker_fd_add() - watch @fd for input (level-triggered) on @w: @h
  * is called on @w's thread with @fd and @data while it is readable and
- * the handler leaves data unread. Any thread. Returns 0 or epoll_ctl()'s
- * errno; @wf is filled in only on success.
+ * the handler leaves data unread. The watch owns @data: @notify (may be
+ * NULL) runs when it is removed, or when the workers stop with it still
+ * in place. Any thread. Returns 0 or epoll_ctl()'s errno; on failure
+ * nothing is kept and @notify does not run.
  */
 int media_worker_fd_add(struct media_worker *w, struct media_worker_fd *wf,
-			int fd, media_worker_fd_h h, void *data);
+			int fd, media_worker_fd_h h, void *data,
+			GDestroyNotify notify);
 
 /**
- * media_worker_fd_remove() - stop watching (idempotent). Worker thread
- * only. After it returns the handler is not called for @wf again, not even
- * for readiness already taken by the dispatch that is running, so @wf's
- * storage may be freed. Remove before closing the fd.
+ * media_worker_fd_remove() - stop watching, then run the notify
+ * (idempotent). Worker thread only. After it returns the handler is not
+ * called for @wf again, not even for readiness already taken by the
+ * dispatch that is running, so @wf's storage may be freed. Remove before
+ * closing the fd.
  */
 void media_worker_fd_remove(struct media_worker_fd *wf);
 

@@ -222,7 +222,7 @@ static gboolean fd_add_on(gpointer data)
 {
 	struct fdw *f = data;
 
-	media_worker_fd_add(f->p->w, &f->wf, f->rd, fdw_readable, f);
+	media_worker_fd_add(f->p->w, &f->wf, f->rd, fdw_readable, f, NULL);
 	return G_SOURCE_REMOVE;
 }
 
@@ -256,7 +256,7 @@ static void test_fd_watch_many(void **state)
 		f[i].wr = pf[1];
 		f[i].p = &p;
 		assert_int_equal(media_worker_fd_add(p.w, &f[i].wf, f[i].rd,
-						     fdw_readable, &f[i]),
+						     fdw_readable, &f[i], NULL),
 				 0);
 	}
 	/* The same fd twice is refused, and the watch left unset. */
@@ -264,7 +264,8 @@ static void test_fd_watch_many(void **state)
 		struct media_worker_fd dup;
 
 		assert_int_equal(media_worker_fd_add(p.w, &dup, f[0].rd,
-						     fdw_readable, &f[0]),
+						     fdw_readable, &f[0],
+						     fdw_removed),
 				 EEXIST);
 		assert_null(dup.w);
 	}
@@ -340,6 +341,42 @@ static void test_fd_remove_in_batch(void **state)
 	probe_clear(&p);
 }
 
+/* Watches still in place when the workers stop let go of their data. */
+static void test_fd_released_at_stop(void **state)
+{
+	struct media_workers *ws = NULL;
+	struct fdw f[3] = {0};
+	struct probe p;
+	int pf[2];
+
+	assert_int_equal(media_workers_new(&ws, 1), 0);
+	probe_init(&p, media_workers_get(ws, 0));
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(pipe(pf), 0);
+		f[i].rd = pf[0];
+		f[i].wr = pf[1];
+		f[i].p = &p;
+		assert_int_equal(media_worker_fd_add(p.w, &f[i].wf, f[i].rd,
+						     fdw_readable, &f[i],
+						     fdw_removed),
+				 0);
+	}
+	/* One removed on the worker: its notify runs there, once. */
+	media_worker_invoke(p.w, fd_remove_on, &f[1], NULL);
+	g_mutex_lock(&p.lock);
+	while (p.notified < 1)
+		g_cond_wait(&p.cond, &p.lock);
+	g_mutex_unlock(&p.lock);
+	media_workers_free(ws);
+	assert_int_equal(p.notified, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_null(f[i].wf.w);
+		close(f[i].rd);
+		close(f[i].wr);
+	}
+	probe_clear(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_default_count_and_shutdown),
 		cmocka_unit_test(test_fd_watch_many),
 		cmocka_unit_test(test_fd_remove_in_batch),
+		cmocka_unit_test(test_fd_released_at_stop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
