@@ -21,6 +21,8 @@
  */
 #define DTLS_TIMER_FIRST_US 250000u
 #define DTLS_TIMER_MAX_US 2500000u
+/* Room for our close_notify record, made before the SSL object goes. */
+#define DTLS_CLOSE_MAX 128
 
 struct dtls_source {
 	GSource base;
@@ -34,7 +36,11 @@ struct media_dtls {
 	enum media_dtls_state state;
 	bool destroyed;
 	bool handshake_done; /* keys exported, fingerprint maybe unchecked */
-	GSource *timer;
+	bool settled;	     /* SSL object freed, close_notify kept */
+	bool capture;	     /* the BIO keeps what OpenSSL writes */
+	int64_t settle_us;   /* from connected to settled, at the latest */
+	int64_t settle_at;   /* monotonic µs, once connected */
+	GSource *timer;	     /* retransmissions, then the settle delay */
 	media_dtls_send_h send_h;
 	media_dtls_event_h event_h;
 	void *arg;
@@ -51,6 +57,9 @@ struct media_dtls {
 	struct media_srtp_key tx;
 	struct media_srtp_key rx;
 	char *error;
+	/* Our close_notify as a ready datagram, once settled. */
+	size_t close_len;
+	uint8_t close_rec[DTLS_CLOSE_MAX];
 };
 
 /* --- the datagram BIO: one write is one datagram, one read one datagram */
@@ -59,6 +68,14 @@ static int dtls_bio_write(BIO *b, const char *buf, int len)
 {
 	struct media_dtls *d = BIO_get_data(b);
 
+	if (d->capture) {
+		/* One record (the alert) is one datagram; keep the first. */
+		if (len > 0 && !d->close_len && (size_t)len <= DTLS_CLOSE_MAX) {
+			memcpy(d->close_rec, buf, (size_t)len);
+			d->close_len = (size_t)len;
+		}
+		return len;
+	}
 	if (len > 0 && !d->destroyed && d->send_h)
 		d->send_h((const uint8_t *)buf, (size_t)len, d->arg);
 	return len;
@@ -177,13 +194,15 @@ static void dtls_rearm(struct media_dtls *d)
 	struct timeval tv;
 	gint64 us;
 
-	if (d->destroyed)
+	if (d->destroyed || !d->timer)
 		return;
 	if (d->state == MEDIA_DTLS_CONNECTING && !d->handshake_done &&
 	    DTLSv1_get_timeout(d->ssl, &tv) == 1) {
 		us = (gint64)tv.tv_sec * G_USEC_PER_SEC + tv.tv_usec;
 		g_source_set_ready_time(d->timer, g_get_monotonic_time() + us);
-	} else
+	} else if (d->state == MEDIA_DTLS_CONNECTED && !d->settled)
+		g_source_set_ready_time(d->timer, d->settle_at);
+	else
 		g_source_set_ready_time(d->timer, -1);
 }
 
@@ -254,6 +273,8 @@ static void dtls_verify(struct media_dtls *d)
 		return;
 	}
 	d->state = MEDIA_DTLS_CONNECTED;
+	d->settle_at = g_get_monotonic_time() + d->settle_us;
+	dtls_rearm(d);
 	g_debug("DTLS connected as %s: %s, SRTP %s",
 		d->role == MEDIA_DTLS_CLIENT ? "client" : "server",
 		SSL_get_cipher_name(d->ssl),
@@ -353,6 +374,8 @@ static gboolean dtls_timer_dispatch(GSource *s, GSourceFunc cb, gpointer data)
 					      "answer from the peer"));
 		else
 			dtls_rearm(d);
+	} else if (d->state == MEDIA_DTLS_CONNECTED) {
+		media_dtls_settle(d); /* destroys this source: touch it no more */
 	}
 	media_dtls_unref(d);
 	return G_SOURCE_CONTINUE;
@@ -401,6 +424,13 @@ static int dtls_make_ssl(struct media_dtls *d, const char *profiles)
 	BIO_set_data(bio, d);
 	SSL_set_bio(d->ssl, bio, bio);
 	SSL_set_app_data(d->ssl, d);
+	/*
+	 * DTLS-SRTP sends no application data: records stay below the MTU,
+	 * so the write buffer can be MTU-sized instead of 16 KiB, and idle
+	 * buffers go back to the heap between flights.
+	 */
+	SSL_set_mode(d->ssl, SSL_MODE_RELEASE_BUFFERS);
+	SSL_set_max_send_fragment(d->ssl, MAX(d->mtu, 512u));
 	if (!SSL_set_mtu(d->ssl, d->mtu))
 		return EINVAL;
 	/* Like the context's setter, 0 means success. */
@@ -437,6 +467,9 @@ int media_dtls_new(struct media_dtls **out,
 	d->cert = media_cert_ref(cfg->cert);
 	d->role = cfg->role;
 	d->mtu = cfg->mtu ? cfg->mtu : MEDIA_DTLS_MTU;
+	d->settle_us = (int64_t)(cfg->settle_ms ? cfg->settle_ms
+						: MEDIA_DTLS_SETTLE_MS) *
+		       1000;
 	d->send_h = cfg->send_h;
 	d->event_h = cfg->event_h;
 	d->arg = cfg->arg;
@@ -501,8 +534,9 @@ void media_dtls_receive(struct media_dtls *d, const uint8_t *buf, size_t len)
 		return;
 	if (d->state == MEDIA_DTLS_NEW && d->role == MEDIA_DTLS_SERVER)
 		d->state = MEDIA_DTLS_CONNECTING;
-	if (d->state != MEDIA_DTLS_CONNECTING &&
-	    d->state != MEDIA_DTLS_CONNECTED)
+	if ((d->state != MEDIA_DTLS_CONNECTING &&
+	     d->state != MEDIA_DTLS_CONNECTED) ||
+	    d->settled)
 		return;
 	media_dtls_ref(d);
 	d->in = buf;
@@ -533,13 +567,45 @@ void media_dtls_close(struct media_dtls *d)
 {
 	if (d->state == MEDIA_DTLS_CLOSED || d->state == MEDIA_DTLS_FAILED)
 		return;
-	if (d->handshake_done && !d->destroyed) {
+	if (d->settled) {
+		/* The record made at settling: same keys, next sequence. */
+		if (!d->destroyed && d->send_h && d->close_len)
+			d->send_h(d->close_rec, d->close_len, d->arg);
+	} else if (d->handshake_done && !d->destroyed) {
 		SSL_shutdown(d->ssl);
 		ERR_clear_error();
 	}
 	d->state = MEDIA_DTLS_CLOSED;
 	dtls_wipe_keys(d);
 	dtls_timer_stop(d);
+}
+
+void media_dtls_settle(struct media_dtls *d)
+{
+	if (d->settled || d->state != MEDIA_DTLS_CONNECTED)
+		return;
+	/*
+	 * Write our close_notify now, while OpenSSL still holds the write
+	 * keys, and keep the datagram for media_dtls_close(): it is the only
+	 * record this endpoint will ever send again.
+	 */
+	d->capture = true;
+	SSL_shutdown(d->ssl);
+	ERR_clear_error();
+	d->capture = false;
+	SSL_free(d->ssl); /* its BIO, buffers, flight and session with it */
+	d->ssl = NULL;
+	g_clear_pointer(&d->peer, X509_free);
+	if (d->timer) {
+		g_source_destroy(d->timer);
+		g_clear_pointer(&d->timer, g_source_unref);
+	}
+	d->settled = true;
+}
+
+bool media_dtls_is_settled(const struct media_dtls *d)
+{
+	return d->settled;
 }
 
 enum media_dtls_state media_dtls_state(const struct media_dtls *d)

@@ -13,6 +13,16 @@
  * ("EXTRACTOR-dtls_srtp") and split per RFC 5764 §4.2 into the local (tx)
  * and remote (rx) keys for the negotiated profile.
  *
+ * Settling: once connected, the SSL object is needed only to answer a
+ * retransmitted final flight (ours was lost, so the peer repeats its own)
+ * and to write close_notify. media_dtls_settle() - called when an SRTP
+ * packet from the peer authenticates, which proves the peer finished, or
+ * by the endpoint itself MEDIA_DTLS_SETTLE_MS after connecting - writes
+ * the close_notify record ahead, then frees the SSL object (buffers, the
+ * last flight, the session, the peer certificate): about 70 KiB less per
+ * leg. Keys, state and the verified fingerprint stay; DTLS datagrams that
+ * come after are dropped (a close_notify from the peer is not reported).
+ *
  * Threading: an endpoint belongs to one GMainContext (a media worker's);
  * every call, and every callback, happens on the thread that runs it. The
  * retransmission timer is a GSource attached to that context.
@@ -36,6 +46,9 @@
 #define MEDIA_DTLS_MTU 1200
 /* Smallest MTU OpenSSL accepts for DTLS. */
 #define MEDIA_DTLS_MTU_MIN 256
+/* Connected to settled at the latest: twice the longest retransmission
+ * interval (2.5 s), so a peer that lost our last flight has asked again. */
+#define MEDIA_DTLS_SETTLE_MS 5000
 
 enum media_dtls_role {
 	MEDIA_DTLS_CLIENT, /* a=setup:active: we send the ClientHello */
@@ -71,6 +84,7 @@ struct media_dtls_config {
 	const char *remote_fingerprint; /* SDP value, or NULL: set later */
 	GMainContext *context;          /* timers; NULL = the default one */
 	unsigned mtu;                   /* 0 = MEDIA_DTLS_MTU */
+	unsigned settle_ms;             /* 0 = MEDIA_DTLS_SETTLE_MS */
 	/* OpenSSL use_srtp list to offer/accept instead of the certificate
 	 * context's ("SRTP_AES128_CM_SHA1_80" for peers without GCM). */
 	const char *srtp_profiles;
@@ -116,6 +130,15 @@ void media_dtls_receive(struct media_dtls *d, const uint8_t *buf, size_t len);
 int media_dtls_set_remote_fingerprint(struct media_dtls *d, const char *fp);
 /** Send close_notify (if connected) and stop. Idempotent. */
 void media_dtls_close(struct media_dtls *d);
+/**
+ * media_dtls_settle() - the peer has proved it finished the handshake (an
+ * SRTP or SRTCP packet from it authenticated under our keys): free the
+ * handshake state now instead of at the settle timer. Only a connected
+ * endpoint settles; otherwise nothing happens. Idempotent.
+ */
+void media_dtls_settle(struct media_dtls *d);
+/** True once the SSL object is gone (see "Settling" above). */
+bool media_dtls_is_settled(const struct media_dtls *d);
 
 enum media_dtls_state media_dtls_state(const struct media_dtls *d);
 enum media_dtls_role media_dtls_role(const struct media_dtls *d);

@@ -121,6 +121,18 @@ static int leg_send(struct leg *l, const uint8_t *buf, size_t n, bool rtcp)
 	return rc;
 }
 
+/*
+ * A packet from the peer authenticated under DTLS-SRTP keys: the peer has
+ * finished its handshake, so our DTLS endpoint can drop its SSL object.
+ */
+static void peer_proved(struct leg *l)
+{
+	if (l->dtls && !l->dtls_settled) {
+		media_dtls_settle(l->dtls);
+		l->dtls_settled = media_dtls_is_settled(l->dtls);
+	}
+}
+
 static void relay_rtp(struct leg *l, uint8_t *pkt, size_t n, int64_t now)
 {
 	struct media_session *s = l->session;
@@ -131,6 +143,7 @@ static void relay_rtp(struct leg *l, uint8_t *pkt, size_t n, int64_t now)
 	if (is_secure(l) &&
 	    (!l->srtp || media_srtp_unprotect(l->srtp, pkt, &n) != 0))
 		goto drop;
+	peer_proved(l);
 	if (media_rtp_parse(pkt, n, &h) != 0)
 		goto drop;
 	account_rx(s, l, &h, n, now);
@@ -159,6 +172,7 @@ static void relay_rtcp(struct leg *l, uint8_t *pkt, size_t n)
 	if (is_secure(l) &&
 	    (!l->srtp || media_srtp_unprotect_rtcp(l->srtp, pkt, &n) != 0))
 		goto drop;
+	peer_proved(l);
 	if (is_secure(out) &&
 	    (!out->srtp ||
 	     media_srtp_protect_rtcp(out->srtp, pkt, &n, LEG_PKT_MAX) != 0))
@@ -324,6 +338,7 @@ static void dtls_event(struct media_dtls *d, enum media_dtls_event ev,
 
 static void dtls_drop(struct leg *l)
 {
+	l->dtls_settled = false;
 	if (l->dtls) {
 		media_dtls_close(l->dtls);
 		media_dtls_destroy(l->dtls);
@@ -469,6 +484,7 @@ static void snapshot(struct leg *l, struct media_leg_stats *st, int64_t now)
 	st->rx_jitter_ms = media_rtp_rx_jitter_ms(&l->rx, l->rx_clock);
 	st->rx_age_ms = l->last_rx_us ? (now - l->last_rx_us) / 1000 : -1;
 	st->dropped = l->dropped;
+	st->dtls_settled = l->dtls && media_dtls_is_settled(l->dtls);
 	peer_text(l, st->peer, sizeof(st->peer), &st->latched);
 }
 

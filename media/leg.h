@@ -31,6 +31,7 @@ struct leg {
 	enum media_leg_kind kind;
 	struct media_stream *stream;
 	struct media_dtls *dtls;
+	bool dtls_settled; /* its SSL object freed (media_dtls_settle) */
 	struct media_srtp *srtp;
 	struct leg_early *early; /* NULL unless DTLS came early */
 	/* Where the browser's last DTLS datagram came from (a validated

@@ -171,15 +171,21 @@ static int legs_open(struct media_session *s,
 	for (int i = 0; i < 2; i++) {
 		h[i] = (struct media_stream_handlers){
 			media_leg_packet, media_leg_stream_event, &s->legs[i]};
-		if (ice[i])
+		if (rc != 0) { /* the other leg failed: never handed over */
+			media_port_free(ports[i]);
+			media_ice_free(ice[i]);
+		} else if (ice[i]) {
 			rc = media_stream_new(&s->legs[i].stream, s->worker,
 					      ports[i], ice[i], &h[i]);
-		else
+		} else {
 			rc = media_stream_new_plain(&s->legs[i].stream,
 						    s->worker, ports[i], &h[i]);
-		g_assert(rc == 0); /* only EINVAL, for arguments checked here */
+		}
 	}
-	return 0;
+	/* Arguments are checked here: only the worker's epoll set fails. */
+	if (rc != 0 && s->legs[0].stream)
+		media_stream_destroy(s->legs[0].stream);
+	return rc;
 }
 
 static bool config_valid(const struct media_session_config *cfg)

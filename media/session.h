@@ -147,6 +147,7 @@ struct media_leg_stats {
 	uint64_t dropped;          /* unknown PT, not keyed, hold, bad SRTP */
 	char peer[64];             /* "IP:PORT" where we send, "" if none */
 	bool latched;              /* plain: peer learnt from its packets */
+	bool dtls_settled;         /* WebRTC: DTLS state freed, keys kept */
 };
 
 /**

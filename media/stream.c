@@ -5,8 +5,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include <glib-unix.h>
-
 struct stream_addr {
 	struct sockaddr_storage ss;
 	socklen_t len; /* 0: none */
@@ -17,9 +15,10 @@ struct media_stream {
 	struct media_ports *ports;
 	struct media_ice *ice;
 	struct media_stream_handlers h;
-	GSource *io;	  /* reads the RTP socket */
+	/* The RTP socket, and RTCP's when a plain stream has its own port,
+	 * in the worker's epoll set; each holds a reference until removed. */
+	struct media_worker_fd io, rtcp_io;
 	GSource *consent; /* checks consent freshness */
-	GSource *rtcp_io; /* plain RTP with RTCP on its own port */
 	/* Plain RTP (no ICE): where signalling says the peer is, and where
 	 * its packets really come from (symmetric RTP latching). */
 	bool plain;
@@ -34,10 +33,8 @@ static void stream_clear(gpointer data)
 {
 	struct media_stream *s = data;
 
-	/* Only reached once both sources dropped their references. */
-	g_clear_pointer(&s->io, g_source_unref);
+	/* Only reached once the watches and the timer dropped theirs. */
 	g_clear_pointer(&s->consent, g_source_unref);
-	g_clear_pointer(&s->rtcp_io, g_source_unref);
 	media_ice_free(s->ice);
 	media_port_free(s->ports);
 	media_worker_load_add(s->worker, -1);
@@ -173,9 +170,10 @@ static void handle_datagram(struct media_stream *s, const uint8_t *buf,
 		s->h.packet(s, kind, buf, len, from, from_len, s->h.arg);
 }
 
-static gboolean stream_readable(gint fd, GIOCondition cond, gpointer data)
+static void stream_readable(int fd, void *data)
 {
-	struct media_stream *s = data;
+	/* A handler may destroy this stream: keep it until the batch ends. */
+	struct media_stream *s = media_stream_ref(data);
 	bool rtcp_port = s->ports->rtcp_fd >= 0 && fd == s->ports->rtcp_fd;
 	uint8_t (*rx)[MEDIA_WORKER_RX_SIZE] = media_worker_rx_buffers(s->worker);
 	struct sockaddr_storage from[MEDIA_WORKER_RX_BATCH];
@@ -212,7 +210,7 @@ static gboolean stream_readable(gint fd, GIOCondition cond, gpointer data)
 		if (n < MEDIA_WORKER_RX_BATCH)
 			break;
 	}
-	return G_SOURCE_CONTINUE;
+	media_stream_unref(s);
 }
 
 static gboolean consent_tick(gpointer data)
@@ -228,14 +226,14 @@ static gboolean consent_tick(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static GSource *fd_source(struct media_stream *s, int fd)
+static int watch(struct media_stream *s, struct media_worker_fd *wf, int fd)
 {
-	GSource *src = g_unix_fd_source_new(fd, G_IO_IN);
+	int rc = media_worker_fd_add(s->worker, wf, fd, stream_readable,
+				     media_stream_ref(s), source_unref);
 
-	g_source_set_callback(src, G_SOURCE_FUNC(stream_readable),
-			      media_stream_ref(s), source_unref);
-	g_source_attach(src, media_worker_context(s->worker));
-	return src;
+	if (rc != 0)
+		media_stream_unref(s);
+	return rc;
 }
 
 static void consent_start(struct media_stream *s)
@@ -274,11 +272,16 @@ int media_stream_new(struct media_stream **out, struct media_worker *w,
 		     const struct media_stream_handlers *h)
 {
 	struct media_stream *s;
+	int rc;
 
 	if (!w || !ports || ports->rtp_fd < 0 || !ice)
 		return EINVAL;
 	s = stream_alloc(w, ports, ice, h);
-	s->io = fd_source(s, ports->rtp_fd);
+	rc = watch(s, &s->io, ports->rtp_fd);
+	if (rc != 0) {
+		media_stream_unref(s); /* frees @ports and @ice */
+		return rc;
+	}
 	consent_start(s);
 	*out = s;
 	return 0;
@@ -289,13 +292,20 @@ int media_stream_new_plain(struct media_stream **out, struct media_worker *w,
 			   const struct media_stream_handlers *h)
 {
 	struct media_stream *s;
+	int rc;
 
 	if (!w || !ports || ports->rtp_fd < 0)
 		return EINVAL;
 	s = stream_alloc(w, ports, NULL, h);
-	s->io = fd_source(s, ports->rtp_fd);
-	if (ports->rtcp_fd >= 0)
-		s->rtcp_io = fd_source(s, ports->rtcp_fd);
+	rc = watch(s, &s->io, ports->rtp_fd);
+	if (rc == 0 && ports->rtcp_fd >= 0)
+		rc = watch(s, &s->rtcp_io, ports->rtcp_fd);
+	if (rc != 0) {
+		/* The RTP watch goes on the worker; @ports with the stream. */
+		media_stream_destroy(s);
+		media_stream_unref(s);
+		return rc;
+	}
 	*out = s;
 	return 0;
 }
@@ -366,17 +376,11 @@ static gboolean stream_stop(gpointer data)
 	struct media_stream *s = data;
 
 	s->destroyed = true;
-	if (s->io) {
-		g_source_destroy(s->io);
-		g_clear_pointer(&s->io, g_source_unref);
-	}
+	media_worker_fd_remove(&s->io); /* each drops its reference */
+	media_worker_fd_remove(&s->rtcp_io);
 	if (s->consent) {
 		g_source_destroy(s->consent);
 		g_clear_pointer(&s->consent, g_source_unref);
-	}
-	if (s->rtcp_io) {
-		g_source_destroy(s->rtcp_io);
-		g_clear_pointer(&s->rtcp_io, g_source_unref);
 	}
 	return G_SOURCE_REMOVE;
 }

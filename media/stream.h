@@ -62,8 +62,10 @@ struct media_stream_stats {
 /**
  * media_stream_new() - start a stream on @w reading @ports->rtp_fd. Takes
  * @ports and @ice on success (freed with the stream); the consent timer
- * ticks on @w's context. Returns 0 or EINVAL; *@out (a new reference) only
- * on success. Any thread.
+ * ticks on @w's context. Returns 0; EINVAL for bad arguments (nothing
+ * taken); or the errno of adding the socket to @w's epoll set (ENOMEM,
+ * ENOSPC), after which @ports and @ice are taken and freed. *@out (a new
+ * reference) only on success. Any thread.
  */
 int media_stream_new(struct media_stream **out, struct media_worker *w,
 		     struct media_ports *ports, struct media_ice *ice,
@@ -77,7 +79,8 @@ int media_stream_new(struct media_stream **out, struct media_worker *w,
  * packets do not come from); from then on only that source, or the
  * signalled address, is accepted, and sends go to the latched source, else
  * to the signalled one. RTCP latches the same way on its own port. Takes
- * @ports on success. Returns 0 or EINVAL. Any thread.
+ * @ports on success. Returns 0, or EINVAL and the epoll errors as
+ * media_stream_new(). Any thread.
  */
 int media_stream_new_plain(struct media_stream **out, struct media_worker *w,
 			   struct media_ports *ports,

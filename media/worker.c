@@ -4,6 +4,8 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 struct media_worker {
 	unsigned index;
@@ -11,6 +13,14 @@ struct media_worker {
 	GMainContext *ctx;
 	GMainLoop *loop;
 	gint load;
+	/* Every stream socket of this worker, and the one GSource that polls
+	 * the set; ev[] is the batch being dispatched (ev_i the current). */
+	int epfd;
+	GSource *epoll_src;
+	GMutex fds_lock; /* the list only: adds come from any thread */
+	struct media_worker_fd *fds;
+	int ev_n, ev_i;
+	struct epoll_event ev[MEDIA_WORKER_EPOLL_BATCH];
 	/* One batch of datagrams; streams on this thread take turns. */
 	uint8_t rx[MEDIA_WORKER_RX_BATCH][MEDIA_WORKER_RX_SIZE];
 };
@@ -20,6 +30,121 @@ struct media_workers {
 	gint next; /* round-robin cursor for ties */
 	struct media_worker **w;
 };
+
+struct epoll_source {
+	GSource base;
+	struct media_worker *w;
+};
+
+static gboolean epoll_dispatch(GSource *src, GSourceFunc cb, gpointer data)
+{
+	struct media_worker *w = ((struct epoll_source *)src)->w;
+	int n = epoll_wait(w->epfd, w->ev, MEDIA_WORKER_EPOLL_BATCH, 0);
+
+	w->ev_n = MAX(n, 0);
+	for (w->ev_i = 0; w->ev_i < w->ev_n; w->ev_i++) {
+		struct media_worker_fd *wf = w->ev[w->ev_i].data.ptr;
+
+		/* NULL: removed by a handler earlier in this batch. */
+		if (wf)
+			wf->h(wf->fd, wf->data);
+	}
+	w->ev_n = 0;
+	return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs epoll_funcs = {
+	.dispatch = epoll_dispatch,
+};
+
+static int worker_epoll_open(struct media_worker *w)
+{
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (w->epfd < 0)
+		return errno;
+	/* No check function: GLib dispatches when the epoll fd polls in. */
+	w->epoll_src = g_source_new(&epoll_funcs, sizeof(struct epoll_source));
+	((struct epoll_source *)w->epoll_src)->w = w;
+	g_source_set_name(w->epoll_src, "ovoz media sockets");
+	g_source_add_unix_fd(w->epoll_src, w->epfd, G_IO_IN);
+	g_source_attach(w->epoll_src, w->ctx);
+	return 0;
+}
+
+static void fd_link(struct media_worker *w, struct media_worker_fd *wf)
+{
+	wf->prev = NULL;
+	wf->next = w->fds;
+	if (w->fds)
+		w->fds->prev = wf;
+	w->fds = wf;
+}
+
+static void fd_unlink(struct media_worker *w, struct media_worker_fd *wf)
+{
+	if (wf->prev)
+		wf->prev->next = wf->next;
+	else
+		w->fds = wf->next;
+	if (wf->next)
+		wf->next->prev = wf->prev;
+	wf->prev = wf->next = NULL;
+}
+
+int media_worker_fd_add(struct media_worker *w, struct media_worker_fd *wf,
+			int fd, media_worker_fd_h h, void *data,
+			GDestroyNotify notify)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = wf};
+
+	*wf = (struct media_worker_fd){.w = w, .fd = fd, .h = h,
+				       .data = data, .notify = notify};
+	g_mutex_lock(&w->fds_lock);
+	fd_link(w, wf);
+	g_mutex_unlock(&w->fds_lock);
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		int rc = errno;
+
+		g_mutex_lock(&w->fds_lock);
+		fd_unlink(w, wf);
+		g_mutex_unlock(&w->fds_lock);
+		wf->w = NULL;
+		return rc;
+	}
+	return 0;
+}
+
+void media_worker_fd_remove(struct media_worker_fd *wf)
+{
+	struct media_worker *w = wf->w;
+
+	if (!w)
+		return;
+	epoll_ctl(w->epfd, EPOLL_CTL_DEL, wf->fd, NULL);
+	/* Readiness already taken for it in this batch must not run. */
+	for (int i = w->ev_i + 1; i < w->ev_n; i++)
+		if (w->ev[i].data.ptr == wf)
+			w->ev[i].data.ptr = NULL;
+	g_mutex_lock(&w->fds_lock);
+	fd_unlink(w, wf);
+	g_mutex_unlock(&w->fds_lock);
+	wf->w = NULL;
+	if (wf->notify)
+		wf->notify(wf->data); /* may free @wf */
+}
+
+/* The thread is gone: what is still watched is let go of here. */
+static void worker_fds_release(struct media_worker *w)
+{
+	struct media_worker_fd *wf;
+
+	while ((wf = w->fds)) {
+		fd_unlink(w, wf);
+		wf->w = NULL;
+		if (wf->notify)
+			wf->notify(wf->data); /* may free @wf */
+	}
+}
 
 static gpointer worker_main(gpointer data)
 {
@@ -50,14 +175,23 @@ static void worker_stop(struct media_worker *w)
 		media_worker_invoke(w, worker_quit, w, NULL);
 		g_thread_join(w->thread);
 	}
+	worker_fds_release(w);
+	if (w->epoll_src) {
+		g_source_destroy(w->epoll_src);
+		g_source_unref(w->epoll_src);
+	}
+	if (w->epfd >= 0)
+		close(w->epfd);
 	g_main_loop_unref(w->loop);
 	g_main_context_unref(w->ctx);
+	g_mutex_clear(&w->fds_lock);
 	g_free(w);
 }
 
 int media_workers_new(struct media_workers **out, unsigned n)
 {
 	struct media_workers *ws;
+	int rc;
 
 	if (n == 0)
 		n = g_get_num_processors();
@@ -71,9 +205,18 @@ int media_workers_new(struct media_workers **out, unsigned n)
 		g_autoptr(GError) err = NULL;
 
 		w->index = i;
+		w->epfd = -1;
+		g_mutex_init(&w->fds_lock);
 		w->ctx = g_main_context_new();
 		w->loop = g_main_loop_new(w->ctx, FALSE);
 		ws->w[ws->n++] = w;
+		rc = worker_epoll_open(w);
+		if (rc != 0) {
+			g_warning("cannot start media worker %u: epoll: %s", i,
+				  g_strerror(rc));
+			media_workers_free(ws);
+			return rc;
+		}
 		w->thread = g_thread_try_new(name, worker_main, w, &err);
 		if (!w->thread) {
 			g_warning("cannot start media worker %u: %s", i,

@@ -2,6 +2,12 @@
  * media/worker.h - media worker threads: each runs its own GMainContext and
  * GMainLoop. Streams live on one worker; other threads reach them only by
  * message passing (media_worker_invoke), never through shared state.
+ *
+ * Sockets: a worker watches all its streams' sockets with one epoll set,
+ * and that epoll fd is the only descriptor its GMainContext polls (one
+ * GSource). With thousands of sockets GLib's poll array and per-source
+ * bookkeeping stay the size of one; the dispatch takes every ready socket
+ * from epoll_wait() and calls its handler.
  */
 #ifndef OVOZ_MEDIA_WORKER_H
 #define OVOZ_MEDIA_WORKER_H
@@ -13,6 +19,23 @@
 
 struct media_workers;
 struct media_worker;
+
+/* Ready sockets one dispatch takes from epoll_wait() at most. */
+#define MEDIA_WORKER_EPOLL_BATCH 64
+
+/** A watched socket is readable. Called on the worker thread. */
+typedef void (*media_worker_fd_h)(int fd, void *data);
+
+/* A socket in a worker's epoll set. The caller owns the storage (usually
+ * inside its own object) and keeps it until the watch's notify runs. */
+struct media_worker_fd {
+	struct media_worker *w; /* NULL when not watched */
+	int fd;
+	media_worker_fd_h h;
+	void *data;
+	GDestroyNotify notify;
+	struct media_worker_fd *prev, *next; /* the worker's list */
+};
 
 /* Datagrams one socket read takes at once, and the room for each. */
 #define MEDIA_WORKER_RX_BATCH 32
@@ -66,6 +89,27 @@ void media_worker_invoke(struct media_worker *w, GSourceFunc fn,
 GSource *media_worker_timeout_add(struct media_worker *w, guint interval_ms,
 				  GSourceFunc fn, gpointer data,
 				  GDestroyNotify notify);
+
+/**
+ * media_worker_fd_add() - watch @fd for input (level-triggered) on @w: @h
+ * is called on @w's thread with @fd and @data while it is readable and
+ * the handler leaves data unread. The watch owns @data: @notify (may be
+ * NULL) runs when it is removed, or when the workers stop with it still
+ * in place. Any thread. Returns 0 or epoll_ctl()'s errno; on failure
+ * nothing is kept and @notify does not run.
+ */
+int media_worker_fd_add(struct media_worker *w, struct media_worker_fd *wf,
+			int fd, media_worker_fd_h h, void *data,
+			GDestroyNotify notify);
+
+/**
+ * media_worker_fd_remove() - stop watching, then run the notify
+ * (idempotent). Worker thread only. After it returns the handler is not
+ * called for @wf again, not even for readiness already taken by the
+ * dispatch that is running, so @wf's storage may be freed. Remove before
+ * closing the fd.
+ */
+void media_worker_fd_remove(struct media_worker_fd *wf);
 
 /** Count a stream in or out of @w's load (used by media_workers_pick). */
 void media_worker_load_add(struct media_worker *w, int delta);

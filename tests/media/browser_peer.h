@@ -53,6 +53,7 @@ struct browser {
 	struct media_dtls *dtls;
 	struct media_srtp *srtp;
 	bool failed;
+	bool closed; /* Ovoz's close_notify came and authenticated */
 	bool no_dtls; /* ICE only: never start DTLS */
 	bool defer_remote; /* browser_connect() leaves Ovoz's side alone */
 	int dtls_sent;     /* datagrams its DTLS sent */
@@ -79,6 +80,10 @@ static void b_dtls_event(struct media_dtls *d, enum media_dtls_event ev,
 	struct browser *b = arg;
 	struct media_srtp_key tx, rx;
 
+	if (ev == MEDIA_DTLS_EVENT_CLOSED) {
+		b->closed = true;
+		return;
+	}
 	if (ev != MEDIA_DTLS_EVENT_CONNECTED) {
 		b->failed = true;
 		return;

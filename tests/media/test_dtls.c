@@ -2,7 +2,8 @@
  * tests/media/test_dtls.c - DTLS-SRTP endpoints: two wired back to back in
  * memory (both role assignments, both SRTP profiles), fingerprint mismatch,
  * a tiny MTU, a lost datagram recovered by the retransmission timer,
- * garbage, close_notify, two worker threads at once. Interop with the
+ * garbage, close_notify, settling (the SSL object freed after the
+ * handshake), two worker threads at once. Interop with the
  * openssl command line tool is in test_dtls_openssl.c.
  */
 #include <setjmp.h>
@@ -375,6 +376,119 @@ static void test_close_notify(void **state)
 	media_cert_unref(cb);
 }
 
+/*
+ * A settled endpoint (SSL object freed) keeps its keys, ignores later
+ * datagrams, and the close_notify it wrote ahead is a record the peer,
+ * still holding its own SSL object, authenticates.
+ */
+static void settle_case(enum media_dtls_role arole, const char *profiles)
+{
+	struct media_cert *ca = dtls_peer_new_cert(),
+			  *cb = dtls_peer_new_cert();
+	struct dtls_peer a, b;
+	enum media_dtls_role brole = arole == MEDIA_DTLS_CLIENT
+					     ? MEDIA_DTLS_SERVER
+					     : MEDIA_DTLS_CLIENT;
+	struct media_srtp_key atx, arx, btx, brx, tx2, rx2;
+	/* A DTLS 1.2 handshake record header, epoch 0, then junk. */
+	static const uint8_t late[] = {22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0,
+				       0, 9, 0, 5, 1, 2, 3, 4, 5};
+	unsigned sent;
+
+	dtls_peer_init(&a, ctx, ca, arole, media_cert_fingerprint(cb), 0,
+		       profiles);
+	dtls_peer_init(&b, ctx, cb, brole, media_cert_fingerprint(ca), 0, NULL);
+	media_dtls_settle(a.d); /* not connected: nothing happens */
+	assert_false(media_dtls_is_settled(a.d));
+	media_dtls_start(a.d);
+	media_dtls_start(b.d);
+	dtls_peer_run_until_settled(&a, &b, 5000);
+	assert_int_equal(a.connected + b.connected, 2);
+	assert_int_equal(media_dtls_keys(a.d, &atx, &arx), 0);
+	assert_int_equal(media_dtls_keys(b.d, &btx, &brx), 0);
+	assert_false(media_dtls_is_settled(a.d));
+
+	media_dtls_settle(a.d);
+	media_dtls_settle(a.d); /* idempotent */
+	assert_true(media_dtls_is_settled(a.d));
+	assert_int_equal(media_dtls_state(a.d), MEDIA_DTLS_CONNECTED);
+	assert_int_equal(media_dtls_keys(a.d, &tx2, &rx2), 0);
+	assert_memory_equal(&tx2, &atx, sizeof(atx));
+	assert_memory_equal(&rx2, &arx, sizeof(arx));
+	check_srtp_between(&tx2, &rx2, &btx, &brx);
+	assert_int_equal(media_dtls_set_remote_fingerprint(
+				 a.d, media_cert_fingerprint(cb)),
+			 EALREADY);
+
+	sent = a.sent;
+	media_dtls_receive(a.d, late, sizeof(late));
+	assert_int_equal(a.sent, sent);
+	assert_int_equal(a.failed + a.closed, 0);
+
+	media_dtls_close(a.d);
+	assert_int_equal(a.sent, sent + 1);
+	dtls_peer_pump(&a, &b);
+	assert_int_equal(b.closed, 1);
+	assert_int_equal(b.failed, 0);
+	assert_int_equal(media_dtls_state(b.d), MEDIA_DTLS_CLOSED);
+	assert_int_equal(media_dtls_state(a.d), MEDIA_DTLS_CLOSED);
+	assert_int_equal(media_dtls_keys(a.d, &tx2, &rx2), ENOTCONN);
+	media_dtls_close(a.d); /* idempotent: nothing more is sent */
+	assert_int_equal(a.sent, sent + 1);
+	dtls_peer_clear(&a);
+	dtls_peer_clear(&b);
+	media_cert_unref(ca);
+	media_cert_unref(cb);
+}
+
+static void test_settle_keys_and_close(void **state)
+{
+	settle_case(MEDIA_DTLS_CLIENT, NULL);
+	settle_case(MEDIA_DTLS_SERVER, NULL);
+	settle_case(MEDIA_DTLS_CLIENT, "SRTP_AES128_CM_SHA1_80");
+	settle_case(MEDIA_DTLS_SERVER, "SRTP_AES128_CM_SHA1_80");
+}
+
+/* Without any SRTP from the peer, the endpoint settles by its own timer,
+ * not before; destroying it after is fine. */
+static void test_settle_timer(void **state)
+{
+	struct media_cert *ca = dtls_peer_new_cert(),
+			  *cb = dtls_peer_new_cert();
+	struct media_dtls_config cfg = {
+		.cert = ca,
+		.role = MEDIA_DTLS_SERVER,
+		.remote_fingerprint = media_cert_fingerprint(cb),
+		.settle_ms = 300,
+	};
+	struct dtls_peer a, b;
+	gint64 connected, settled = 0, end;
+
+	dtls_peer_init_cfg(&a, ctx, &cfg);
+	dtls_peer_init(&b, ctx, cb, MEDIA_DTLS_CLIENT,
+		       media_cert_fingerprint(ca), 0, NULL);
+	media_dtls_start(b.d);
+	dtls_peer_run_until_settled(&a, &b, 5000);
+	assert_int_equal(a.connected + b.connected, 2);
+	connected = g_get_monotonic_time();
+	end = connected + 3 * G_USEC_PER_SEC;
+	while (!settled && g_get_monotonic_time() < end) {
+		g_main_context_iteration(ctx, FALSE);
+		if (media_dtls_is_settled(a.d))
+			settled = g_get_monotonic_time();
+		g_usleep(2000);
+	}
+	assert_true(settled != 0);
+	assert_true(settled - connected >= 250 * 1000);
+	media_dtls_close(a.d);
+	dtls_peer_pump(&a, &b);
+	assert_int_equal(b.closed, 1);
+	dtls_peer_clear(&a);
+	dtls_peer_clear(&b);
+	media_cert_unref(ca);
+	media_cert_unref(cb);
+}
+
 static void no_send(const uint8_t *buf, size_t len, void *arg)
 {
 }
@@ -473,6 +587,8 @@ int main(void)
 		cmocka_unit_test(test_garbage_then_handshake),
 		cmocka_unit_test(test_role_conflict),
 		cmocka_unit_test(test_close_notify),
+		cmocka_unit_test(test_settle_keys_and_close),
+		cmocka_unit_test(test_settle_timer),
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_worker_threads),
 	};

@@ -1,11 +1,14 @@
-/* tests/media/test_worker.c - worker threads, message passing, timers. */
+/* tests/media/test_worker.c - worker threads, message passing, timers,
+ * sockets in the worker's epoll set. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib.h>
 
@@ -170,6 +173,210 @@ static void test_default_count_and_shutdown(void **state)
 	probe_clear(&p);
 }
 
+/* --- sockets in the worker's epoll set */
+
+enum { NFD = 300 };
+
+struct fdw {
+	struct media_worker_fd wf;
+	int rd, wr;
+	struct fdw *victim; /* removed and freed by this one's handler */
+	struct probe *p;
+	GThread *ran_on;
+};
+
+static struct fdw *survivor;
+
+static int probe_ticks(struct probe *p)
+{
+	int n;
+
+	g_mutex_lock(&p->lock);
+	n = p->ticks;
+	g_mutex_unlock(&p->lock);
+	return n;
+}
+
+static void fdw_readable(int fd, void *data)
+{
+	struct fdw *f = data;
+	char c;
+
+	g_assert(read(fd, &c, 1) == 1);
+	f->ran_on = g_thread_self();
+	if (f->victim) {
+		struct fdw *v = f->victim;
+
+		/* Its readiness may be in this very batch: must not run. */
+		f->victim = NULL;
+		media_worker_fd_remove(&v->wf);
+		close(v->rd);
+		close(v->wr);
+		g_free(v);
+		survivor = f;
+	}
+	record(f->p);
+}
+
+static gboolean fd_add_on(gpointer data)
+{
+	struct fdw *f = data;
+
+	media_worker_fd_add(f->p->w, &f->wf, f->rd, fdw_readable, f, NULL);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean fd_remove_on(gpointer data)
+{
+	struct fdw *f = data;
+
+	media_worker_fd_remove(&f->wf);
+	media_worker_fd_remove(&f->wf); /* idempotent */
+	return G_SOURCE_REMOVE;
+}
+
+static void fdw_removed(gpointer data)
+{
+	notified(((struct fdw *)data)->p);
+}
+
+/* Hundreds of sockets on one worker, each handler on the worker thread. */
+static void test_fd_watch_many(void **state)
+{
+	struct media_workers *ws = NULL;
+	struct fdw *f = g_new0(struct fdw, NFD);
+	struct probe p;
+	int pf[2];
+
+	assert_int_equal(media_workers_new(&ws, 1), 0);
+	probe_init(&p, media_workers_get(ws, 0));
+	for (int i = 0; i < NFD; i++) {
+		assert_int_equal(pipe(pf), 0);
+		f[i].rd = pf[0];
+		f[i].wr = pf[1];
+		f[i].p = &p;
+		assert_int_equal(media_worker_fd_add(p.w, &f[i].wf, f[i].rd,
+						     fdw_readable, &f[i], NULL),
+				 0);
+	}
+	/* The same fd twice is refused, and the watch left unset. */
+	{
+		struct media_worker_fd dup;
+
+		assert_int_equal(media_worker_fd_add(p.w, &dup, f[0].rd,
+						     fdw_readable, &f[0],
+						     fdw_removed),
+				 EEXIST);
+		assert_null(dup.w);
+	}
+	for (int i = 0; i < NFD; i++)
+		assert_int_equal(write(f[i].wr, "x", 1), 1);
+	assert_int_equal(probe_wait(&p, NFD), NFD);
+	for (int i = 0; i < NFD; i++)
+		assert_true(f[i].ran_on != NULL &&
+			    f[i].ran_on != g_thread_self());
+	assert_true(p.owner);
+	/* Removed on the worker: readable again, but never called. */
+	for (int i = 0; i < NFD; i++)
+		media_worker_invoke(p.w, fd_remove_on, &f[i], fdw_removed);
+	g_mutex_lock(&p.lock);
+	while (p.notified < NFD)
+		g_cond_wait(&p.cond, &p.lock);
+	g_mutex_unlock(&p.lock);
+	for (int i = 0; i < NFD; i++)
+		assert_int_equal(write(f[i].wr, "y", 1), 1);
+	g_usleep(200 * 1000);
+	assert_int_equal(probe_ticks(&p), NFD);
+	media_workers_free(ws);
+	for (int i = 0; i < NFD; i++) {
+		close(f[i].rd);
+		close(f[i].wr);
+	}
+	g_free(f);
+	probe_clear(&p);
+}
+
+static gboolean hold_worker(gpointer data)
+{
+	g_usleep(150 * 1000); /* both pipes become readable meanwhile */
+	return G_SOURCE_REMOVE;
+}
+
+/*
+ * Two sockets ready in the same batch, each handler removing and freeing
+ * the other: exactly one handler runs, and ASan sees no use after free.
+ */
+static void test_fd_remove_in_batch(void **state)
+{
+	struct media_workers *ws = NULL;
+	struct probe p;
+	struct fdw *a = g_new0(struct fdw, 1), *b = g_new0(struct fdw, 1);
+	int pf[2];
+
+	assert_int_equal(media_workers_new(&ws, 1), 0);
+	probe_init(&p, media_workers_get(ws, 0));
+	assert_int_equal(pipe(pf), 0);
+	a->rd = pf[0];
+	a->wr = pf[1];
+	assert_int_equal(pipe(pf), 0);
+	b->rd = pf[0];
+	b->wr = pf[1];
+	a->p = b->p = &p;
+	a->victim = b;
+	b->victim = a;
+	media_worker_invoke(p.w, fd_add_on, a, NULL);
+	media_worker_invoke(p.w, fd_add_on, b, NULL);
+	media_worker_invoke(p.w, hold_worker, NULL, NULL);
+	assert_int_equal(write(a->wr, "x", 1), 1);
+	assert_int_equal(write(b->wr, "x", 1), 1);
+	assert_int_equal(probe_wait(&p, 1), 1);
+	g_usleep(200 * 1000);
+	assert_int_equal(probe_ticks(&p), 1);
+	media_workers_free(ws);
+	/* Whichever ran first is left. */
+	assert_true(survivor == a || survivor == b);
+	close(survivor->rd);
+	close(survivor->wr);
+	g_free(survivor);
+	probe_clear(&p);
+}
+
+/* Watches still in place when the workers stop let go of their data. */
+static void test_fd_released_at_stop(void **state)
+{
+	struct media_workers *ws = NULL;
+	struct fdw f[3] = {0};
+	struct probe p;
+	int pf[2];
+
+	assert_int_equal(media_workers_new(&ws, 1), 0);
+	probe_init(&p, media_workers_get(ws, 0));
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(pipe(pf), 0);
+		f[i].rd = pf[0];
+		f[i].wr = pf[1];
+		f[i].p = &p;
+		assert_int_equal(media_worker_fd_add(p.w, &f[i].wf, f[i].rd,
+						     fdw_readable, &f[i],
+						     fdw_removed),
+				 0);
+	}
+	/* One removed on the worker: its notify runs there, once. */
+	media_worker_invoke(p.w, fd_remove_on, &f[1], NULL);
+	g_mutex_lock(&p.lock);
+	while (p.notified < 1)
+		g_cond_wait(&p.cond, &p.lock);
+	g_mutex_unlock(&p.lock);
+	media_workers_free(ws);
+	assert_int_equal(p.notified, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_null(f[i].wf.w);
+		close(f[i].rd);
+		close(f[i].wr);
+	}
+	probe_clear(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +384,9 @@ int main(void)
 		cmocka_unit_test(test_timer_on_worker_context),
 		cmocka_unit_test(test_pick_least_loaded),
 		cmocka_unit_test(test_default_count_and_shutdown),
+		cmocka_unit_test(test_fd_watch_many),
+		cmocka_unit_test(test_fd_remove_in_batch),
+		cmocka_unit_test(test_fd_released_at_stop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -46,6 +46,23 @@ static void dtls_peer_on_event(struct media_dtls *d,
 	}
 }
 
+void dtls_peer_init_cfg(struct dtls_peer *p, GMainContext *ctx,
+			const struct media_dtls_config *given)
+{
+	struct media_dtls_config cfg = *given;
+
+	cfg.context = ctx;
+	cfg.send_h = dtls_peer_on_send;
+	cfg.event_h = dtls_peer_on_event;
+	cfg.arg = p;
+	memset(p, 0, sizeof(*p));
+	p->ctx = ctx;
+	p->drop = -1;
+	p->fd = -1;
+	g_queue_init(&p->out);
+	assert_int_equal(media_dtls_new(&p->d, &cfg), 0);
+}
+
 void dtls_peer_init(struct dtls_peer *p, GMainContext *ctx,
 		    struct media_cert *cert, enum media_dtls_role role,
 		    const char *fp, unsigned mtu, const char *profiles)
@@ -54,20 +71,11 @@ void dtls_peer_init(struct dtls_peer *p, GMainContext *ctx,
 		.cert = cert,
 		.role = role,
 		.remote_fingerprint = fp,
-		.context = ctx,
 		.mtu = mtu,
 		.srtp_profiles = profiles,
-		.send_h = dtls_peer_on_send,
-		.event_h = dtls_peer_on_event,
-		.arg = p,
 	};
 
-	memset(p, 0, sizeof(*p));
-	p->ctx = ctx;
-	p->drop = -1;
-	p->fd = -1;
-	g_queue_init(&p->out);
-	assert_int_equal(media_dtls_new(&p->d, &cfg), 0);
+	dtls_peer_init_cfg(p, ctx, &cfg);
 }
 
 void dtls_peer_clear(struct dtls_peer *p)

@@ -35,6 +35,10 @@ struct dtls_peer {
 void dtls_peer_init(struct dtls_peer *p, GMainContext *ctx,
 		    struct media_cert *cert, enum media_dtls_role role,
 		    const char *fp, unsigned mtu, const char *profiles);
+/** The same with every setting of @cfg (copied) apart from the context
+ *  and the callbacks, which are @ctx and the peer's. */
+void dtls_peer_init_cfg(struct dtls_peer *p, GMainContext *ctx,
+			const struct media_dtls_config *cfg);
 /** Destroy the endpoint, drop queued datagrams, close the socket. */
 void dtls_peer_clear(struct dtls_peer *p);
 /** Deliver queued datagrams both ways until nothing is in flight. */
