@@ -488,13 +488,18 @@ int media_sdp_parse(struct media_sdp **out, const uint8_t *buf, size_t len)
 	sess = p && !sdp_parsing_error(p) ? sdp_session(p) : NULL;
 	if (!sess)
 		goto out;
-	sdp = g_new0(struct media_sdp, 1);
-	parse_session(sdp, sess);
-	for (const sdp_media_t *m = sess->sdp_media; m; m = m->m_next) {
-		if (sdp->n_streams == MEDIA_SDP_MAX_STREAMS)
+	{
+		unsigned n = 0;
+
+		for (const sdp_media_t *m = sess->sdp_media; m; m = m->m_next)
+			n++;
+		if (n > MEDIA_SDP_MAX_STREAMS)
 			goto out;
-		parse_stream(&sdp->streams[sdp->n_streams++], sess, m);
+		sdp = media_sdp_alloc(n);
 	}
+	parse_session(sdp, sess);
+	for (const sdp_media_t *m = sess->sdp_media; m; m = m->m_next)
+		parse_stream(&sdp->streams[sdp->n_streams++], sess, m);
 	*out = g_steal_pointer(&sdp);
 	rc = 0;
 out:
@@ -503,6 +508,12 @@ out:
 		sdp_parser_free(p);
 	su_home_deinit(home);
 	return rc;
+}
+
+struct media_sdp *media_sdp_alloc(unsigned n)
+{
+	return g_malloc0(sizeof(struct media_sdp) +
+			 (size_t)n * sizeof(struct media_sdp_stream));
 }
 
 void media_sdp_free(struct media_sdp *sdp)

@@ -124,8 +124,14 @@ struct media_sdp {
 	bool bundle;		/* a=group:BUNDLE present */
 	char bundle_mids[128];	/* its mids, space separated */
 	unsigned n_streams;
-	struct media_sdp_stream streams[MEDIA_SDP_MAX_STREAMS];
+	/* n_streams of them: a parsed SDP is sized to its m-lines (one
+	 * stream is 8.6 KiB, and a relayed call keeps each side's last SDP). */
+	struct media_sdp_stream streams[];
 };
+
+/** A zeroed model with room for @n streams (n_streams still 0); free with
+ *  media_sdp_free(). Any thread. */
+struct media_sdp *media_sdp_alloc(unsigned n);
 
 /** Ovoz's own parameters for the side an SDP is rendered for. Strings are
  * borrowed for the duration of the call; NULL means absent. */

@@ -408,7 +408,7 @@ int media_sdp_offer(const struct media_sdp *offer, const struct media_sdp *prev,
 		    const struct media_sdp_local *local,
 		    struct media_sdp_plan *plan, char **out)
 {
-	struct media_sdp *model = g_new0(struct media_sdp, 1);
+	struct media_sdp *model = media_sdp_alloc(MEDIA_SDP_MAX_STREAMS);
 	int rc = build_offer(model, offer, prev, local, plan, out);
 
 	if (rc)
@@ -422,7 +422,7 @@ int media_sdp_answer(const struct media_sdp *offer,
 		     const struct media_sdp_local *local,
 		     struct media_sdp_plan *plan, char **out)
 {
-	struct media_sdp *model = g_new0(struct media_sdp, 1);
+	struct media_sdp *model = media_sdp_alloc(MEDIA_SDP_MAX_STREAMS);
 	int rc = build_answer(model, offer, answer, local, plan, out);
 
 	if (rc)
