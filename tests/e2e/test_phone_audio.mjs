@@ -55,7 +55,12 @@ test('the phone page calls baresip: answered, each side hears the other', async 
   assert.deepEqual(consoleErrors(p), [], p.consoleLog());
 });
 
-test('baresip calls the phone page: the user answers, each side hears the other', async () => {
+/** The DTMF digits baresip has received so far (RFC 4733 events). */
+function digitsAt(sip) {
+  return sip.ctrl.events.filter((e) => e.type === 'CALL_DTMF_START').map((e) => e.param).join('');
+}
+
+test('baresip calls the phone page: the user answers, each side hears the other, DTMF keys reach baresip', async () => {
   const a = await env.exts.make();
   const b = await env.exts.make();
   const sip = await baresip(a);
@@ -68,6 +73,14 @@ test('baresip calls the phone page: the user answers, each side hears the other'
   await p.page.waitForSelector('body[data-call="answered"]', { timeout: 10000 });
   await sip.waitEvent('CALL_ESTABLISHED');
   const { sample, spectrum } = await listen(p.page);
+  // The user presses 4, 2 and # on the dial pad (the last by keyboard).
+  await p.page.getByRole('button', { name: '4', exact: true }).click();
+  await sleep(250);
+  await p.page.getByRole('button', { name: '2', exact: true }).click();
+  await sleep(250);
+  await p.page.keyboard.press('#');
+  for (let i = 0; i < 50 && digitsAt(sip) !== '42#'; i++) await sleep(100);
+  const digits = digitsAt(sip);
   await sip.hangup();
   await sip.waitEvent('CALL_CLOSED');
   await p.page.waitForSelector('body[data-call="ended"]', { timeout: 5000 });
@@ -75,5 +88,6 @@ test('baresip calls the phone page: the user answers, each side hears the other'
   assertBrowserHears(sample, 'phone page');
   assertSpectrum(spectrum, TONE.baresip, TONE.browser, 'phone page');
   assertRecordingHears(sip, TONE.browser, TONE.baresip);
+  assert.equal(digits, '42#', `DTMF seen by baresip; events: ${sip.ctrl.events.map((e) => e.type).join(',')}`);
   assert.deepEqual(consoleErrors(p), [], p.consoleLog());
 });

@@ -226,13 +226,16 @@ $('number').addEventListener('keydown', (e) => {
   if (e.key === 'Enter') { e.preventDefault(); dial(); }
   else if (ui.call?.state === 'answered' && /^[0-9*#]$/.test(e.key)) phone.sendDtmf(e.key);
 });
-// Keys typed anywhere but in a field go to the number.
+// Keys typed anywhere but in a field go to the number (or, in a call, out
+// as DTMF), also right after a dial-pad button was clicked and kept the
+// focus. Enter on a focused button or summary stays that control's.
 document.addEventListener('keydown', (e) => {
   if ($('phone').hidden || e.ctrlKey || e.metaKey || e.altKey) return;
-  if (e.target.closest?.('input, select, textarea, button, summary')) return;
+  if (e.target.closest?.('input, select, textarea')) return;
+  const onControl = !!e.target.closest?.('button, summary');
   if (/^[0-9*#]$/.test(e.key)) { press(e.key); e.preventDefault(); }
   else if (e.key === 'Backspace') { $('number').value = $('number').value.slice(0, -1); e.preventDefault(); }
-  else if (e.key === 'Enter' && !ui.call) { dial(); e.preventDefault(); }
+  else if (e.key === 'Enter' && !ui.call && !onControl) { dial(); e.preventDefault(); }
 });
 
 $('clear-recent').addEventListener('click', () => { clearRecent(); renderRecent(); });
