@@ -47,11 +47,52 @@ static bool algs_ready(void)
 	return algs.ctr && algs.gcm && algs.hmac;
 }
 
+/*
+ * Every cipher state starts with the libsrtp handle and one OpenSSL
+ * context, keyed once; the rest is the cipher's own.
+ */
+struct cipher_head {
+	srtp_cipher_t c;
+	EVP_CIPHER_CTX *ctx;
+};
+
+static srtp_err_status_t cipher_new(size_t size, const srtp_cipher_type_t *type,
+				    int key_len, int algorithm,
+				    struct cipher_head **out)
+{
+	struct cipher_head *h = calloc(1, size);
+
+	if (!h)
+		return srtp_err_status_alloc_fail;
+	h->ctx = EVP_CIPHER_CTX_new();
+	if (!h->ctx) {
+		free(h);
+		return srtp_err_status_alloc_fail;
+	}
+	h->c.type = type;
+	h->c.state = h;
+	h->c.key_len = key_len;
+	h->c.algorithm = algorithm;
+	atomic_fetch_add(&live, 1);
+	*out = h;
+	return srtp_err_status_ok;
+}
+
+static srtp_err_status_t cipher_free(srtp_cipher_t *c, size_t size)
+{
+	struct cipher_head *h = c->state;
+
+	EVP_CIPHER_CTX_free(h->ctx);
+	OPENSSL_cleanse(h, size);
+	free(h);
+	atomic_fetch_sub(&live, 1);
+	return srtp_err_status_ok;
+}
+
 /* ---- AES-CM-128 (RFC 3711 §4.1.1) as AES-128-CTR ---- */
 
 struct icm {
-	srtp_cipher_t c;
-	EVP_CIPHER_CTX *ctx;
+	struct cipher_head h; /* first: cipher_new() and cipher_free() */
 	uint8_t offset[16]; /* salt, low 16 bits zero for the block counter */
 };
 
@@ -59,38 +100,24 @@ static const srtp_cipher_type_t icm_type;
 
 static srtp_err_status_t icm_dealloc(srtp_cipher_t *c)
 {
-	struct icm *s = c->state;
-
-	EVP_CIPHER_CTX_free(s->ctx);
-	OPENSSL_cleanse(s, sizeof(*s));
-	free(s);
-	atomic_fetch_sub(&live, 1);
-	return srtp_err_status_ok;
+	return cipher_free(c, sizeof(struct icm));
 }
 
 static srtp_err_status_t icm_alloc(srtp_cipher_t **out, int key_len,
 				   int tag_len)
 {
+	struct cipher_head *head = NULL;
 	struct icm *s;
+	srtp_err_status_t rc;
 
 	(void)tag_len;
 	if (key_len != ICM_KEY_LEN + ICM_SALT_LEN || !algs_ready())
 		return srtp_err_status_bad_param;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return srtp_err_status_alloc_fail;
-	s->ctx = EVP_CIPHER_CTX_new();
-	if (!s->ctx) {
-		free(s);
-		return srtp_err_status_alloc_fail;
-	}
-	s->c.type = &icm_type;
-	s->c.state = s;
-	s->c.key_len = key_len;
-	s->c.algorithm = SRTP_AES_ICM_128;
-	atomic_fetch_add(&live, 1);
-	*out = &s->c;
-	return srtp_err_status_ok;
+	rc = cipher_new(sizeof(*s), &icm_type, key_len, SRTP_AES_ICM_128,
+			&head);
+	if (rc == srtp_err_status_ok)
+		*out = &head->c;
+	return rc;
 }
 
 static srtp_err_status_t icm_init(void *state, const uint8_t *key)
@@ -99,7 +126,7 @@ static srtp_err_status_t icm_init(void *state, const uint8_t *key)
 
 	memset(s->offset, 0, sizeof(s->offset));
 	memcpy(s->offset, key + ICM_KEY_LEN, ICM_SALT_LEN);
-	if (EVP_EncryptInit_ex(s->ctx, algs.ctr, NULL, key, NULL) != 1)
+	if (EVP_EncryptInit_ex(s->h.ctx, algs.ctr, NULL, key, NULL) != 1)
 		return srtp_err_status_init_fail;
 	return srtp_err_status_ok;
 }
@@ -114,7 +141,7 @@ static srtp_err_status_t icm_set_iv(void *state, uint8_t *iv,
 	(void)dir;
 	for (size_t i = 0; i < sizeof(counter); i++)
 		counter[i] = s->offset[i] ^ iv[i];
-	if (EVP_EncryptInit_ex(s->ctx, NULL, NULL, NULL, counter) != 1)
+	if (EVP_EncryptInit_ex(s->h.ctx, NULL, NULL, NULL, counter) != 1)
 		return srtp_err_status_cipher_fail;
 	return srtp_err_status_ok;
 }
@@ -128,7 +155,7 @@ static srtp_err_status_t icm_crypt(void *state, uint8_t *buf,
 
 	if (*len > INT_MAX)
 		return srtp_err_status_bad_param;
-	if (EVP_EncryptUpdate(s->ctx, buf, &n, buf, (int)*len) != 1)
+	if (EVP_EncryptUpdate(s->h.ctx, buf, &n, buf, (int)*len) != 1)
 		return srtp_err_status_cipher_fail;
 	*len = (unsigned int)n;
 	return srtp_err_status_ok;
@@ -172,8 +199,7 @@ static const srtp_cipher_type_t icm_type = {
 /* ---- AEAD_AES_128_GCM (RFC 7714) ---- */
 
 struct gcm {
-	srtp_cipher_t c;
-	EVP_CIPHER_CTX *ctx;
+	struct cipher_head h; /* first: cipher_new() and cipher_free() */
 	int tag_len;
 	srtp_cipher_direction_t dir;
 };
@@ -182,39 +208,27 @@ static const srtp_cipher_type_t gcm_type;
 
 static srtp_err_status_t gcm_dealloc(srtp_cipher_t *c)
 {
-	struct gcm *s = c->state;
-
-	EVP_CIPHER_CTX_free(s->ctx);
-	OPENSSL_cleanse(s, sizeof(*s));
-	free(s);
-	atomic_fetch_sub(&live, 1);
-	return srtp_err_status_ok;
+	return cipher_free(c, sizeof(struct gcm));
 }
 
 static srtp_err_status_t gcm_alloc(srtp_cipher_t **out, int key_len,
 				   int tag_len)
 {
+	struct cipher_head *head = NULL;
 	struct gcm *s;
+	srtp_err_status_t rc;
 
 	if (key_len != GCM_KEY_LEN + GCM_SALT_LEN ||
 	    (tag_len != 8 && tag_len != GCM_TAG_MAX) || !algs_ready())
 		return srtp_err_status_bad_param;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return srtp_err_status_alloc_fail;
-	s->ctx = EVP_CIPHER_CTX_new();
-	if (!s->ctx) {
-		free(s);
-		return srtp_err_status_alloc_fail;
-	}
-	s->c.type = &gcm_type;
-	s->c.state = s;
-	s->c.key_len = key_len;
-	s->c.algorithm = SRTP_AES_GCM_128;
+	rc = cipher_new(sizeof(*s), &gcm_type, key_len, SRTP_AES_GCM_128,
+			&head);
+	if (rc != srtp_err_status_ok)
+		return rc;
+	s = (struct gcm *)head;
 	s->tag_len = tag_len;
-	atomic_fetch_add(&live, 1);
-	*out = &s->c;
-	return srtp_err_status_ok;
+	*out = &head->c;
+	return rc;
 }
 
 /* The salt is libsrtp's business: it folds it into each packet's IV. */
@@ -223,7 +237,7 @@ static srtp_err_status_t gcm_init(void *state, const uint8_t *key)
 	struct gcm *s = state;
 
 	s->dir = srtp_direction_any;
-	if (EVP_CipherInit_ex(s->ctx, algs.gcm, NULL, key, NULL, 1) != 1)
+	if (EVP_CipherInit_ex(s->h.ctx, algs.gcm, NULL, key, NULL, 1) != 1)
 		return srtp_err_status_init_fail;
 	return srtp_err_status_ok;
 }
@@ -237,7 +251,7 @@ static srtp_err_status_t gcm_set_iv(void *state, uint8_t *iv,
 		return srtp_err_status_bad_param;
 	s->dir = dir;
 	/* The default GCM IV length is RFC 7714's 12 octets. */
-	if (EVP_CipherInit_ex(s->ctx, NULL, NULL, NULL, iv,
+	if (EVP_CipherInit_ex(s->h.ctx, NULL, NULL, NULL, iv,
 			      dir == srtp_direction_encrypt) != 1)
 		return srtp_err_status_init_fail;
 	return srtp_err_status_ok;
@@ -251,7 +265,7 @@ static srtp_err_status_t gcm_set_aad(void *state, const uint8_t *aad,
 	int n;
 
 	if (len > INT_MAX ||
-	    EVP_CipherUpdate(s->ctx, NULL, &n, aad, (int)len) != 1)
+	    EVP_CipherUpdate(s->h.ctx, NULL, &n, aad, (int)len) != 1)
 		return srtp_err_status_algo_fail;
 	return srtp_err_status_ok;
 }
@@ -264,7 +278,7 @@ static srtp_err_status_t gcm_encrypt(void *state, uint8_t *buf,
 
 	if (s->dir != srtp_direction_encrypt || *len > INT_MAX)
 		return srtp_err_status_bad_param;
-	if (EVP_CipherUpdate(s->ctx, buf, &n, buf, (int)*len) != 1)
+	if (EVP_CipherUpdate(s->h.ctx, buf, &n, buf, (int)*len) != 1)
 		return srtp_err_status_algo_fail;
 	*len = (unsigned int)n;
 	return srtp_err_status_ok;
@@ -279,8 +293,8 @@ static srtp_err_status_t gcm_get_tag(void *state, uint8_t *tag,
 
 	if (s->dir != srtp_direction_encrypt)
 		return srtp_err_status_bad_param;
-	if (EVP_CipherFinal_ex(s->ctx, none, &n) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(s->ctx, EVP_CTRL_GCM_GET_TAG, s->tag_len,
+	if (EVP_CipherFinal_ex(s->h.ctx, none, &n) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(s->h.ctx, EVP_CTRL_GCM_GET_TAG, s->tag_len,
 				tag) != 1)
 		return srtp_err_status_algo_fail;
 	*len = (uint32_t)s->tag_len;
@@ -300,11 +314,11 @@ static srtp_err_status_t gcm_decrypt(void *state, uint8_t *buf,
 	    *len < (unsigned int)s->tag_len)
 		return srtp_err_status_bad_param;
 	body = *len - (unsigned int)s->tag_len;
-	if (EVP_CIPHER_CTX_ctrl(s->ctx, EVP_CTRL_GCM_SET_TAG, s->tag_len,
+	if (EVP_CIPHER_CTX_ctrl(s->h.ctx, EVP_CTRL_GCM_SET_TAG, s->tag_len,
 				buf + body) != 1 ||
-	    EVP_CipherUpdate(s->ctx, buf, &n, buf, (int)body) != 1)
+	    EVP_CipherUpdate(s->h.ctx, buf, &n, buf, (int)body) != 1)
 		return srtp_err_status_algo_fail;
-	if (EVP_CipherFinal_ex(s->ctx, none, &n) != 1)
+	if (EVP_CipherFinal_ex(s->h.ctx, none, &n) != 1)
 		return srtp_err_status_auth_fail;
 	*len = body;
 	return srtp_err_status_ok;
