@@ -49,43 +49,15 @@ out="$root/$BUILD/media-run"
 pids=()
 log() { printf '[media] %s\n' "$*" >&2; }
 
-stop_pid() {	# SIGTERM, wait up to 10 s, then SIGKILL
-	local pid=$1 i
-	kill -0 "$pid" 2>/dev/null || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for i in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do [ -z "$p" ] || stop_pid "$p"; done
-	pids=()
-}
-trap cleanup EXIT
+. "$here/lib.sh"
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---- prerequisites ----------------------------------------------------------
-need=()
-for p in rtpengine-daemon libsrtp2-dev libssl-dev pkg-config curl util-linux; do
-	dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
-done
-if [ ${#need[@]} -gt 0 ]; then
-	log "installing ${need[*]}"
-	[ "$(id -u)" = 0 ] || { log "not root: install them first"; exit 1; }
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+bench_install rtpengine-daemon libsrtp2-dev libssl-dev pkg-config curl util-linux
 # The Debian package enables a system service; this benchmark never uses it.
 
-if [ ! -f "$BUILD/build.ninja" ]; then
-	meson setup "$BUILD" --buildtype=release -Dtests=false >/dev/null
-fi
-ninja -C "$BUILD" gateway/ovoz >/dev/null
-OVOZ_BIN="$root/$BUILD/gateway/ovoz"
+bench_build_ovoz
 GEN="$root/$BUILD/bench/mediaload"
 mkdir -p "$BUILD/bench"
 if [ ! -x "$GEN" ] || [ "$here/mediaload.c" -nt "$GEN" ] || [ "$here/loadlib.c" -nt "$GEN" ] ||
@@ -127,7 +99,6 @@ gen() {	# gen LABEL N SERVER_PID ARGS...: one measured round
 	cat "$out/$label-$n.result"
 }
 
-forget() { local p; for p in "${!pids[@]}"; do [ "${pids[$p]}" != "$1" ] || unset 'pids[p]'; done; }
 
 round_ovoz() {	# N [LABEL BINARY]
 	local label=${2:-ovoz} bin=${3:-$OVOZ_BIN}

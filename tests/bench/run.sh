@@ -70,63 +70,17 @@ pids=()
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 
-stop_pid() {	# stop_pid PID: SIGTERM, wait up to 10 s, then SIGKILL
-	local pid=$1 i
-	kill -0 "$pid" 2>/dev/null || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for i in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		log "PID $pid did not stop on SIGTERM: SIGKILL"
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	wait "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do stop_pid "$p"; done
-	pids=()
-	# Kamailio workers that outlived their main process (should not happen).
-	for p in $(cat "$out"/kamailio*.children 2>/dev/null); do
-			if kill -0 "$p" 2>/dev/null &&
-			   grep -q kamailio "/proc/$p/comm" 2>/dev/null; then
-				kill -KILL "$p" 2>/dev/null || true
-			fi
-	done
-}
-trap cleanup EXIT
+. "$here/lib.sh"
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
-port_busy() {	# port_busy PORT: is something listening (TCP) or bound (UDP)?
-	[ -n "$(ss -Hltun "( sport = :$1 )" 2>/dev/null)" ]
-}
-
 # ---- prerequisites ----------------------------------------------------------
-need_pkgs=()
-for p in kamailio kamailio-websocket-modules kamailio-tls-modules \
+bench_install kamailio kamailio-websocket-modules kamailio-tls-modules \
 	 kamailio-sqlite-modules sqlite3 libwebsockets-dev libssl-dev \
-	 pkg-config curl util-linux iproute2 $([ "$MODE" = calls ] && echo sip-tester); do
-	dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
-done
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-	log "installing ${need_pkgs[*]}"
-	if [ "$(id -u)" != 0 ]; then
-		log "not root: install them first"; exit 1
-	fi
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
-fi
-# The Debian package enables a system service; this benchmark never uses it.
+	 pkg-config curl util-linux iproute2 $([ "$MODE" = calls ] && echo sip-tester)
 
 # ---- build ------------------------------------------------------------------
-if [ ! -f "$BUILD/build.ninja" ]; then
-	meson setup "$BUILD" --buildtype=release -Dtests=false >/dev/null
-fi
-ninja -C "$BUILD" gateway/ovoz >/dev/null
-OVOZ_BIN="$root/$BUILD/gateway/ovoz"
+bench_build_ovoz
 mkdir -p "$BUILD/bench"
 # A generator is rebuilt when it is missing or older than any bench source.
 stale() { # binary sources...

@@ -66,58 +66,21 @@ out="$root/$BUILD/setup-run"
 pids=()
 log() { printf '[setup] %s\n' "$*" >&2; }
 
-stop_pid() {	# SIGTERM, wait up to 10 s, then SIGKILL
-	local pid=$1 i
-	kill -0 "$pid" 2>/dev/null || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for i in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do [ -z "$p" ] || stop_pid "$p"; done
-	pids=()
-	# Kamailio workers that outlived their main process (should not happen).
-	for p in $(cat "$out"/kamailio.children 2>/dev/null); do
-		if kill -0 "$p" 2>/dev/null &&
-		   grep -q kamailio "/proc/$p/comm" 2>/dev/null; then
-			kill -KILL "$p" 2>/dev/null || true
-		fi
-	done
-}
-trap cleanup EXIT
+. "$here/lib.sh"
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
-forget() { local p; for p in "${!pids[@]}"; do [ "${pids[$p]}" != "$1" ] || unset 'pids[p]'; done; }
-port_busy() { [ -n "$(ss -Hltun "( sport = :$1 )" 2>/dev/null)" ]; }
 
 # ---- prerequisites ----------------------------------------------------------
-need=()
-for p in kamailio kamailio-websocket-modules kamailio-tls-modules \
+bench_install kamailio kamailio-websocket-modules kamailio-tls-modules \
 	 kamailio-sqlite-modules rtpengine-daemon sqlite3 baresip chromium \
-	 curl iproute2; do
-	dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
-done
-command -v node >/dev/null || need+=(nodejs)
-command -v npm >/dev/null || need+=(npm)
-if [ ${#need[@]} -gt 0 ]; then
-	log "installing ${need[*]}"
-	[ "$(id -u)" = 0 ] || { log "not root: install them first"; exit 1; }
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+	 curl iproute2
+command -v node >/dev/null || bench_install nodejs
+command -v npm >/dev/null || bench_install npm
 # The Debian packages enable system services; this benchmark never uses them.
 [ -d node_modules/playwright-core ] && [ -d node_modules/sip.js ] ||
 	npm ci --no-audit --no-fund >/dev/null
 
-if [ ! -f "$BUILD/build.ninja" ]; then
-	meson setup "$BUILD" --buildtype=release -Dtests=false >/dev/null
-fi
-ninja -C "$BUILD" gateway/ovoz >/dev/null
-OVOZ_BIN="$root/$BUILD/gateway/ovoz"
+bench_build_ovoz
 certs/make-dev-certs.sh >/dev/null
 CERT="$root/certs/dev/server.pem"
 KEY="$root/certs/dev/server.key"
