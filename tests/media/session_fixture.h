@@ -17,6 +17,7 @@
 
 #include <glib.h>
 
+#include "test_util.h"
 #include "media/rtp.h"
 #include "media/session.h"
 
@@ -74,18 +75,6 @@ static bool wait_event(struct events *e, enum media_session_event_kind k,
 
 /* --- plain RTP phones: bare UDP sockets */
 
-static int udp_socket(struct sockaddr_in *self)
-{
-	socklen_t len = sizeof(*self);
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	memset(self, 0, sizeof(*self));
-	self->sin_family = AF_INET;
-	inet_pton(AF_INET, "127.0.0.1", &self->sin_addr);
-	assert_int_equal(bind(fd, (struct sockaddr *)self, sizeof(*self)), 0);
-	getsockname(fd, (struct sockaddr *)self, &len);
-	return fd;
-}
 
 static void udp_send_to(int fd, uint16_t port, const uint8_t *buf, size_t n)
 {

@@ -57,9 +57,9 @@ static void browser_to_phone(enum media_dtls_role ovoz_role)
 	struct events ev = {0};
 	struct browser b = {0};
 	struct sockaddr_in phone_addr, dead_addr, stranger_addr;
-	int phone = udp_socket(&phone_addr);
-	int dead = udp_socket(&dead_addr);
-	int stranger = udp_socket(&stranger_addr);
+	int phone = test_udp_socket(&phone_addr);
+	int dead = test_udp_socket(&dead_addr);
+	int stranger = test_udp_socket(&stranger_addr);
 	struct media_session *s =
 		session(MEDIA_LEG_WEBRTC, MEDIA_LEG_RTP, &ev, NULL);
 	struct media_leg_local loc_b;
@@ -176,7 +176,7 @@ static void test_fingerprint_mismatch(void **state)
 	struct events ev = {0};
 	struct browser b = {0};
 	struct sockaddr_in phone_addr;
-	int phone = udp_socket(&phone_addr);
+	int phone = test_udp_socket(&phone_addr);
 	struct media_session *s =
 		session(MEDIA_LEG_WEBRTC, MEDIA_LEG_RTP, &ev, NULL);
 	struct plain_rx rx;
@@ -213,7 +213,7 @@ static void test_consent_then_timeout(void **state)
 	struct events ev = {0};
 	struct browser b = {0};
 	struct sockaddr_in phone_addr;
-	int phone = udp_socket(&phone_addr);
+	int phone = test_udp_socket(&phone_addr);
 	struct media_session_config over = {
 		.consent_timeout_us = 2500 * 1000,
 		.rtp_timeout_ms = 3500,
@@ -303,8 +303,8 @@ struct phones {
 static void phones_start(struct phones *p,
 			 const struct media_session_config *over)
 {
-	p->a = udp_socket(&p->a_addr);
-	p->b = udp_socket(&p->b_addr);
+	p->a = test_udp_socket(&p->a_addr);
+	p->b = test_udp_socket(&p->b_addr);
 	p->s = session(MEDIA_LEG_RTP, MEDIA_LEG_RTP, &p->ev, over);
 	media_session_local(p->s, MEDIA_LEG_A, &p->la);
 	media_session_local(p->s, MEDIA_LEG_B, &p->lb);
@@ -412,7 +412,7 @@ static void test_clienthello_before_answer(void **state)
 	struct events ev = {0};
 	struct browser b = {.defer_remote = true};
 	struct sockaddr_in phone_addr;
-	int phone = udp_socket(&phone_addr);
+	int phone = test_udp_socket(&phone_addr);
 	struct media_session *s =
 		session(MEDIA_LEG_WEBRTC, MEDIA_LEG_RTP, &ev, NULL);
 	g_autofree char *ufrag = NULL, *pwd = NULL;
@@ -449,7 +449,7 @@ static void test_one_way_browser_without_dtls(void **state)
 	struct events ev = {0};
 	struct browser b = {.no_dtls = true};
 	struct sockaddr_in phone_addr;
-	int phone = udp_socket(&phone_addr);
+	int phone = test_udp_socket(&phone_addr);
 	struct media_session *s =
 		session(MEDIA_LEG_WEBRTC, MEDIA_LEG_RTP, &ev, &over);
 	struct media_leg_local lb;
@@ -505,8 +505,8 @@ static void test_plain_to_sdes_with_rtcp(void **state)
 {
 	struct events ev = {0};
 	struct sockaddr_in a_addr, a_rtcp_addr, b_addr;
-	int a = udp_socket(&a_addr), a_rtcp = udp_socket(&a_rtcp_addr);
-	int b = udp_socket(&b_addr);
+	int a = test_udp_socket(&a_addr), a_rtcp = test_udp_socket(&a_rtcp_addr);
+	int b = test_udp_socket(&b_addr);
 	struct media_session *s =
 		session(MEDIA_LEG_RTP, MEDIA_LEG_SRTP_SDES, &ev, NULL);
 	struct media_leg_local la, lb;

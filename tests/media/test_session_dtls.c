@@ -41,7 +41,7 @@ static void test_dtls_settled_keys_and_close(void **state)
 	struct events ev = {0};
 	struct browser b = {0};
 	struct sockaddr_in phone_addr;
-	int phone = udp_socket(&phone_addr);
+	int phone = test_udp_socket(&phone_addr);
 	struct media_session *s =
 		session(MEDIA_LEG_WEBRTC, MEDIA_LEG_RTP, &ev, NULL);
 	struct media_leg_local loc_b;

@@ -21,6 +21,7 @@
 #include <nice/agent.h>
 #include <glib.h>
 
+#include "test_util.h"
 #include "media/stream.h"
 #include "stun_peer.h"
 
@@ -382,18 +383,6 @@ static struct media_stream_stats stream_stats(struct env *e)
 
 /* --- a plain UDP socket as a scripted peer ---------------------------- */
 
-static int udp_socket(struct sockaddr_in *self)
-{
-	socklen_t len = sizeof(*self);
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	memset(self, 0, sizeof(*self));
-	self->sin_family = AF_INET;
-	inet_pton(AF_INET, "127.0.0.1", &self->sin_addr);
-	assert_int_equal(bind(fd, (struct sockaddr *)self, sizeof(*self)), 0);
-	getsockname(fd, (struct sockaddr *)self, &len);
-	return fd;
-}
 
 static void udp_send(int fd, struct env *e, const uint8_t *buf, size_t len)
 {
@@ -481,7 +470,7 @@ static void test_libnice_full_agent_connects(void **state)
 	assert_memory_equal(p.got, rtp, sizeof(rtp));
 
 	/* An attacker with the ufrags but a wrong password gets 401... */
-	attacker = udp_socket(&attacker_addr);
+	attacker = test_udp_socket(&attacker_addr);
 	stun_peer_init(&stun);
 	user = g_strdup_printf("%s:%s", e.ufrag, aufrag);
 	n = stun_peer_check(&stun, req, sizeof(req), user,
@@ -560,7 +549,7 @@ static void test_consent_kept_then_expires(void **state)
 	struct stun_peer stun;
 	uint8_t req[512], reply[512];
 	g_autofree char *user = NULL;
-	int fd = udp_socket(&self);
+	int fd = test_udp_socket(&self);
 	gint64 end, stopped;
 	StunMessage msg;
 	size_t n;
@@ -609,8 +598,8 @@ static void test_send_validated_before_nomination(void **state)
 	uint8_t req[512], reply[512];
 	const uint8_t flight[] = {22, 0xfe, 0xfd, 0, 1, 2, 3};
 	g_autofree char *user = NULL;
-	int fd = udp_socket(&self);
-	int stranger = udp_socket(&other);
+	int fd = test_udp_socket(&self);
+	int stranger = test_udp_socket(&other);
 	StunMessage msg;
 	size_t n;
 

@@ -4,6 +4,8 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 
 GPtrArray *test_log_lines;
 /* The store's writer thread logs too. */
@@ -107,4 +109,18 @@ bool test_file_contains(const char *path, const char *needle)
 	if (!g_file_get_contents(path, &data, &len, NULL))
 		return false;
 	return memmem(data, len, needle, strlen(needle)) != NULL;
+}
+
+int test_udp_socket(struct sockaddr_in *self)
+{
+	socklen_t len = sizeof(*self);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	g_assert_cmpint(fd, >=, 0);
+	memset(self, 0, sizeof(*self));
+	self->sin_family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.1", &self->sin_addr);
+	g_assert_cmpint(bind(fd, (struct sockaddr *)self, sizeof(*self)), ==, 0);
+	getsockname(fd, (struct sockaddr *)self, &len);
+	return fd;
 }

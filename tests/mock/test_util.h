@@ -8,6 +8,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <netinet/in.h>
 
 /** The captured lines; valid between start and stop. */
 extern GPtrArray *test_log_lines;
@@ -29,5 +30,9 @@ void test_remove_dir(const char *path);
 /** True when the file at @path holds the bytes of @needle (false when it
  *  cannot be read). */
 bool test_file_contains(const char *path, const char *needle);
+
+/** A UDP socket bound to 127.0.0.1 on a free port (asserts success);
+ *  @self gets its address. Close it yourself. */
+int test_udp_socket(struct sockaddr_in *self);
 
 #endif
