@@ -145,17 +145,12 @@ static void glue_install_handlers(struct gateway *gw)
 /* Our address as peers should write it in Via and Record-Route. */
 static char *glue_host(const char *listen, const char *fallback)
 {
-	struct sip_addr a;
-	char host[SIP_ADDR_STRLEN];
+	g_autofree char *host = gateway_config_listen_host(listen);
 
-	if (listen && sip_addr_parse(&a, listen) == 0) {
-		sip_addr_host(&a, host, sizeof(host));
-		if (strcmp(host, "0.0.0.0") != 0 && strcmp(host, "::") != 0)
-			return a.ss.ss_family == AF_INET6
-				       ? g_strdup_printf("[%s]", host)
-				       : g_strdup(host);
-	}
-	return g_strdup(fallback);
+	if (!host)
+		return g_strdup(fallback);
+	return strchr(host, ':') ? g_strdup_printf("[%s]", host)
+				 : g_steal_pointer(&host);
 }
 
 int gateway_calls_start(struct gateway *gw, char **err)

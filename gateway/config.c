@@ -133,6 +133,19 @@ void gateway_config_clear(struct gateway_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
+char *gateway_config_listen_host(const char *listen)
+{
+	struct sip_addr a;
+	char host[SIP_ADDR_STRLEN];
+
+	if (!listen || sip_addr_parse(&a, listen) != 0)
+		return NULL;
+	sip_addr_host(&a, host, sizeof(host));
+	if (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0)
+		return NULL;
+	return g_strdup(host);
+}
+
 static int config_parse_ports(struct gateway_config *cfg, const char *text,
 			      char **err)
 {

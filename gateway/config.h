@@ -67,4 +67,9 @@ int gateway_config_load(struct gateway_config *cfg, int argc, char **argv,
 			char **err);
 void gateway_config_clear(struct gateway_config *cfg);
 
+/** The host of a listen address "IP:PORT" ("192.0.2.1", "2001:db8::1",
+ *  no brackets) when it names one address; NULL for a wildcard ("0.0.0.0",
+ *  "::"), "off" or NULL. New string. */
+char *gateway_config_listen_host(const char *listen);
+
 #endif

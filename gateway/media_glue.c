@@ -51,20 +51,6 @@ static void glue_media_note(void *arg, const char *call_id, const char *note)
 	gateway_calls_note(gw->calls, call_id, note);
 }
 
-/* The host part of "IP:PORT" when it names one address, or NULL. */
-static char *glue_media_listen_host(const char *listen)
-{
-	struct sip_addr a;
-	char host[SIP_ADDR_STRLEN];
-
-	if (!listen || sip_addr_parse(&a, listen) != 0)
-		return NULL;
-	sip_addr_host(&a, host, sizeof(host));
-	if (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0)
-		return NULL;
-	return g_strdup(host);
-}
-
 /* The first IPv4 address of an interface that is up and not loopback. */
 static char *glue_media_first_address(void)
 {
@@ -94,8 +80,8 @@ static char *glue_media_ip(const struct gateway_config *cfg)
 
 	if (cfg->media_ip && *cfg->media_ip)
 		return g_strdup(cfg->media_ip);
-	if ((ip = glue_media_listen_host(cfg->sip_udp)) ||
-	    (ip = glue_media_listen_host(cfg->https)) ||
+	if ((ip = gateway_config_listen_host(cfg->sip_udp)) ||
+	    (ip = gateway_config_listen_host(cfg->https)) ||
 	    (ip = glue_media_first_address()))
 		return ip;
 	g_warning("media: no address found; relaying on 127.0.0.1 only "

@@ -119,6 +119,23 @@ static void test_unknown_key(void **state)
 	g_rmdir(dir);
 }
 
+/* The host of a listen address, for Via, Record-Route and media. */
+static void test_listen_host(void **state)
+{
+	char *h;
+
+	h = gateway_config_listen_host("192.0.2.1:5060");
+	assert_string_equal(h, "192.0.2.1");
+	g_free(h);
+	h = gateway_config_listen_host("[2001:db8::1]:8443");
+	assert_string_equal(h, "2001:db8::1");
+	g_free(h);
+	assert_null(gateway_config_listen_host("0.0.0.0:5060"));
+	assert_null(gateway_config_listen_host("[::]:5060"));
+	assert_null(gateway_config_listen_host("off"));
+	assert_null(gateway_config_listen_host(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -126,6 +143,7 @@ int main(void)
 		cmocka_unit_test(test_file_then_flags),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_unknown_key),
+		cmocka_unit_test(test_listen_host),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
