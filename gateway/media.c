@@ -199,6 +199,16 @@ int gm_leg_start(struct gm_leg *l)
 	return rc;
 }
 
+bool gm_leg_answered(struct gm_leg *l, const struct sip_media_event *ev)
+{
+	if (ev->is_request || ev->status < 200 || ev->status >= 300 ||
+	    !l->s || l->answered)
+		return false;
+	l->answered = true;
+	media_session_answered(l->s);
+	return true;
+}
+
 /* ---- the proxy's hooks ---- */
 
 /* A body already answered (a retransmitted 2xx): the same answer. */
@@ -231,12 +241,8 @@ int gateway_media_body(struct gateway_media *m, const struct sip_media_event *ev
 		return 0;
 	if (gm_repeat(l, side, body, len, out)) {
 		/* A 2xx repeating the 183's SDP still answers the call. */
-		if (!ev->is_request && ev->status >= 200 && ev->status < 300 &&
-		    l->s && !l->answered) {
-			l->answered = true;
+		if (gm_leg_answered(l, ev))
 			l->offerer = -1;
-			media_session_answered(l->s);
-		}
 		*out_len = strlen(*out);
 		return 0;
 	}

@@ -61,6 +61,9 @@ struct gm_leg *gm_leg_get(struct gm_call *c, const char *branch, bool create);
 /* Start @l's session with the kinds in l->kind. 0 or an errno value. */
 int gm_leg_start(struct gm_leg *l);
 
+/* If @ev is the 2xx that answers @l's call (first time only): mark it,
+ * and restart the session's timeout and one-way clocks. True if so. */
+bool gm_leg_answered(struct gm_leg *l, const struct sip_media_event *ev);
 /* End @l's call from a clean stack (an idle callback), for @reason. */
 void gm_leg_end(struct gm_leg *l, int status, const char *reason);
 

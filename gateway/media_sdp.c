@@ -323,11 +323,7 @@ int gm_sdp_offer(struct gm_leg *l, const struct sip_media_event *ev,
 	l->sdp[side] = sdp;
 	l->offerer = side;
 	l->offer_plan = plan;
-	if (!ev->is_request && ev->status >= 200 && ev->status < 300 &&
-	    !l->answered) {
-		l->answered = true; /* a late offer in the 2xx */
-		media_session_answered(l->s);
-	}
+	gm_leg_answered(l, ev); /* a late offer in the 2xx */
 	return 0;
 }
 
@@ -366,7 +362,7 @@ int gm_sdp_answer(struct gm_leg *l, const struct sip_media_event *ev,
 		media_sdp_free(sdp);
 		if (final2xx) {
 			/* The call is answered but cannot carry audio. */
-			l->answered = true;
+			gm_leg_answered(l, ev);
 			g_warning("call %s: the answer has no codec the offer "
 				  "had: ending the call", l->call->call_id);
 			gm_leg_end(l, 488, "no common codec");
@@ -385,9 +381,6 @@ int gm_sdp_answer(struct gm_leg *l, const struct sip_media_event *ev,
 	 * carry the answer again, or a different one (RFC 3261 13.2.1). */
 	if (ev->is_request || ev->status >= 200)
 		l->offerer = -1;
-	if (final2xx && !l->answered) {
-		l->answered = true;
-		media_session_answered(l->s);
-	}
+	gm_leg_answered(l, ev);
 	return 0;
 }

@@ -403,7 +403,7 @@ static int build_answer(struct media_sdp *model,
 	return 0;
 }
 
-/* The output model is 60 KB: on the heap, not the stack. */
+/* The output model (room for every m-line, ~70 KiB) is on the heap. */
 int media_sdp_offer(const struct media_sdp *offer, const struct media_sdp *prev,
 		    const struct media_sdp_local *local,
 		    struct media_sdp_plan *plan, char **out)
