@@ -6,7 +6,7 @@
 static const char *const csv_columns[] = {
 	"callId", "caller", "callerTransport", "callee", "calleeTransport",
 	"startedAt", "answeredAt", "endedAt", "duration", "disposition",
-	"status", "hangupBy",
+	"status", "hangupBy", "reason", "mediaNote",
 };
 
 void gateway_calls_csv_header(GString *out)
@@ -75,5 +75,9 @@ void gateway_calls_csv_row(GString *out, const struct gateway_call *c)
 		g_string_append_printf(out, "%d", c->status);
 	g_string_append_c(out, ',');
 	gateway_calls_csv_field(out, c->hangup_by);
+	g_string_append_c(out, ',');
+	gateway_calls_csv_field(out, c->reason);
+	g_string_append_c(out, ',');
+	gateway_calls_csv_field(out, c->media_note);
 	g_string_append(out, "\r\n");
 }

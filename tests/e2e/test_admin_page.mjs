@@ -143,8 +143,8 @@ test('call log: filter by result, export the filtered rows as CSV', async () => 
   assert.doesNotMatch(await page.textContent('#log-table tbody'), /5203/);
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#log-csv')]);
   const csv = readFileSync(await download.path(), 'utf8').split('\r\n');
-  assert.equal(csv[0], 'callId,caller,callerTransport,callee,calleeTransport,startedAt,answeredAt,endedAt,duration,disposition,status,hangupBy');
-  assert.match(csv[1], /^e2e-3,5204,udp,5202,udp,\d{4}-\d\d-\d\dT[\d:]+Z,,[^,]+,0,busy,486,$/);
+  assert.equal(csv[0], 'callId,caller,callerTransport,callee,calleeTransport,startedAt,answeredAt,endedAt,duration,disposition,status,hangupBy,reason,mediaNote');
+  assert.match(csv[1], /^e2e-3,5204,udp,5202,udp,\d{4}-\d\d-\d\dT[\d:]+Z,,[^,]+,0,busy,486,,,$/);
   assert.match(csv[2], /^e2e-1,5201,/);
   assert.equal(csv.length, 4, csv.join('|')); // header, 2 rows, final empty
 });

@@ -262,7 +262,8 @@ static void test_csv(void **state)
 		.callee_transport = "udp", .started_at = 1795350521,
 		.answered_at = 1795350523, .ended_at = 1795350581,
 		.duration = 58, .disposition = "answered", .status = 200,
-		.hangup_by = "caller"};
+		.hangup_by = "ovoz", .reason = "media timeout: no RTP",
+		.media_note = "leg B is silent, \"phone\""};
 	struct gateway_call ringing = {.call_id = "x", .caller = "1001",
 				       .callee = "1002",
 				       .started_at = 1795350521};
@@ -275,11 +276,12 @@ static void test_csv(void **state)
 		s->str,
 		"callId,caller,callerTransport,callee,calleeTransport,"
 		"startedAt,answeredAt,endedAt,duration,disposition,status,"
-		"hangupBy\r\n"
+		"hangupBy,reason,mediaNote\r\n"
 		"\"a,b\"\"c\",+998901234567,wss,\"'=HYPERLINK(1)\",udp,"
 		"2026-11-22T12:28:41Z,2026-11-22T12:28:43Z,"
-		"2026-11-22T12:29:41Z,58,answered,200,caller\r\n"
-		"x,1001,,1002,,2026-11-22T12:28:41Z,,,0,,,\r\n");
+		"2026-11-22T12:29:41Z,58,answered,200,ovoz,"
+		"media timeout: no RTP,\"leg B is silent, \"\"phone\"\"\"\r\n"
+		"x,1001,,1002,,2026-11-22T12:28:41Z,,,0,,,,,\r\n");
 }
 
 int main(void)
