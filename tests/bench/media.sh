@@ -61,8 +61,10 @@ bench_build_ovoz
 GEN="$root/$BUILD/bench/mediaload"
 mkdir -p "$BUILD/bench"
 if [ ! -x "$GEN" ] || [ "$here/mediaload.c" -nt "$GEN" ] || [ "$here/loadlib.c" -nt "$GEN" ] ||
+   [ "$here/mediautil.c" -nt "$GEN" ] || [ "$here/mediafloor.c" -nt "$GEN" ] ||
    [ "$root/media/srtp_crypto.c" -nt "$GEN" ]; then
-	cc -O2 -Wall -I"$root" -o "$GEN" "$here/mediaload.c" "$here/loadlib.c" \
+	cc -O2 -Wall -I"$root" -o "$GEN" "$here/mediaload.c" "$here/mediautil.c" \
+		"$here/mediafloor.c" "$here/loadlib.c" \
 		"$root/media/srtp_crypto.c" -lpthread \
 		$(pkg-config --cflags --libs libsrtp2 openssl)
 fi

@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "loadlib.h"
+#include "mediautil.h"
 #include "media/srtp_crypto.h"
 
 #define PKT_PAYLOAD 160 /* PCMU, 20 ms */
@@ -78,94 +79,13 @@ static uint64_t hist[HIST_BINS + 1];
 static uint64_t tx_meas, rx_meas, rx_total, bad_srtp;
 static int measuring;
 
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "mediaload: %s\n", what);
-	exit(1);
-}
-
-/* A UDP socket on 127.0.0.1:@port; if another program holds that port,
- * any free one. The port it got goes to *@got. */
-static int udp_bind(int port, int *got)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET,
-				.sin_port = htons((uint16_t)port)};
-	socklen_t al = sizeof(a);
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0), sz = 1 << 20;
-	int r;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	r = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&a, sizeof(a));
-	if (r < 0 && errno == EADDRINUSE && got) {
-		a.sin_port = 0;
-		r = bind(fd, (struct sockaddr *)&a, sizeof(a));
-	}
-	if (r < 0) {
-		fprintf(stderr, "mediaload: bind %d: %s\n", port, strerror(errno));
-		exit(1);
-	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	if (got) {
-		getsockname(fd, (struct sockaddr *)&a, &al);
-		*got = ntohs(a.sin_port);
-	}
-	return fd;
-}
-
-static void addr_of(struct sockaddr_in *a, const char *ip, int port)
-{
-	memset(a, 0, sizeof(*a));
-	a->sin_family = AF_INET;
-	a->sin_port = htons((uint16_t)port);
-	inet_pton(AF_INET, ip, &a->sin_addr);
-}
-
-static srtp_t srtp_ctx(const uint8_t *key, int inbound)
-{
-	srtp_policy_t p;
-	srtp_t s;
-
-	memset(&p, 0, sizeof(p));
-	srtp_crypto_policy_set_rtp_default(&p.rtp);
-	srtp_crypto_policy_set_rtcp_default(&p.rtcp);
-	p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
-	p.key = (unsigned char *)key;
-	p.window_size = 1024;
-	if (srtp_create(&s, &p) != srtp_err_status_ok)
-		die("srtp_create");
-	return s;
-}
-
-static void b64(const uint8_t *k, char out[41])
-{
-	EVP_EncodeBlock((unsigned char *)out, k, 30);
-}
-
-static int unb64(const char *in, uint8_t k[30])
-{
-	uint8_t tmp[33];
-
-	if (EVP_DecodeBlock(tmp, (const unsigned char *)in, 40) < 30)
-		return -1;
-	memcpy(k, tmp, 30);
-	return 0;
-}
-
 /* ---- SDP: what the generator offers and reads back ---------------------- */
 
 static int sdp_caller(char *buf, size_t sz, struct call *c, int i)
 {
 	char k[41];
 
-	b64(c->key_a, k);
+	bench_b64(c->key_a, k);
 	return snprintf(buf, sz,
 		"v=0\r\no=- %d 1 IN IP4 127.0.0.1\r\ns=-\r\n"
 		"c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %d RTP/SAVP 0\r\n"
@@ -195,8 +115,8 @@ static int sdp_read(const char *sdp, struct sockaddr_in *a, uint8_t *key)
 		sscanf(c + 9, "%63[0-9.]", ip);
 	if (!m || sscanf(m + 8, "%d", &port) != 1)
 		return -1;
-	addr_of(a, ip, port);
-	if (key && (!k || unb64(k + 31, key)))
+	bench_addr(a, ip, port);
+	if (key && (!k || bench_unb64(k + 31, key)))
 		return -1;
 	return 0;
 }
@@ -286,15 +206,15 @@ static void sip_register(void)
 			auth[0] ? "Authorization: " : "", auth, auth[0] ? "\r\n" : "");
 		sip_send(sip_b, m, n);
 		if (sip_recv(sip_b, r, sizeof(r), 3000) < 0)
-			die("REGISTER: no answer");
+			bench_die("REGISTER: no answer");
 		if (status_of(r) == 200)
 			return;
 		if (status_of(r) != 401 ||
 		    digest_answer(r, "WWW-Authenticate", opt.user_b, opt.password,
 				  &ha1_b, "sip:bench", ha2, auth, sizeof(auth)))
-			die("REGISTER refused");
+			bench_die("REGISTER refused");
 	}
-	die("REGISTER: not accepted");
+	bench_die("REGISTER: not accepted");
 }
 
 /* The callee: answer an INVITE with 200 and our SDP (call from Call-ID). */
@@ -309,7 +229,7 @@ static void callee_handle(const char *r)
 	if (sscanf(cid, "mb-%d", &i) != 1 || i < 0 || i >= opt.calls)
 		return;
 	if (sdp_read(strstr(r, "\r\n\r\n"), &calls[i].rb, NULL))
-		die("INVITE to the callee without an audio address");
+		bench_die("INVITE to the callee without an audio address");
 	hdr(r, "To", to, sizeof(to));
 	hdr(r, "CSeq", cseq, sizeof(cseq));
 	bl = sdp_callee(body, sizeof(body), i);
@@ -401,7 +321,7 @@ static int setup_ovoz(int i)
 					  opt.password, &ha1_a,
 					  in + strlen("INVITE:"), ha2, auth,
 					  sizeof(auth)))
-				die("INVITE: no usable challenge");
+				bench_die("INVITE: no usable challenge");
 			n = invite(m, sizeof(m), i, ++cseq, auth);
 			sip_send(sip_a, m, n);
 		} else if (st == 200) {
@@ -488,12 +408,6 @@ static int setup_rtpengine(int i)
 	return 0;
 }
 
-static void hexkey(const char *hex, uint8_t k[30])
-{
-	for (int j = 0; j < 30; j++)
-		sscanf(hex + 2 * j, "%2hhx", &k[j]);
-}
-
 static FILE *floor_ports;
 
 static int setup_floor(int i)
@@ -501,12 +415,12 @@ static int setup_floor(int i)
 	int pa, pb;
 
 	if (!floor_ports && !(floor_ports = fopen(opt.ports, "r")))
-		die("--floor-ports: cannot open");
+		bench_die("--floor-ports: cannot open");
 	if (fscanf(floor_ports, "%d %d", &pa, &pb) != 2)
-		die("--floor-ports: too few ports");
-	addr_of(&calls[i].ra, "127.0.0.1", pa);
-	addr_of(&calls[i].rb, "127.0.0.1", pb);
-	hexkey(opt.kr, calls[i].key_r);
+		bench_die("--floor-ports: too few ports");
+	bench_addr(&calls[i].ra, "127.0.0.1", pa);
+	bench_addr(&calls[i].rb, "127.0.0.1", pb);
+	bench_hexkey(opt.kr, calls[i].key_r);
 	return 0;
 }
 
@@ -562,7 +476,7 @@ static void recv_rtp(int idx)
 		if (v[2] != 1)
 			continue;
 		rx_meas++;
-		now = now_ns();
+		now = bench_now_ns();
 		t = now > t ? (now - t) / 1000 / HIST_US : 0;
 		hist[t < HIST_BINS ? t : HIST_BINS]++;
 	}
@@ -604,11 +518,11 @@ static long rss_kib(int pid)
 static void pump(int ep, double secs)
 {
 	struct epoll_event ev[256];
-	uint64_t start = now_ns(), end = start + (uint64_t)(secs * 1e9);
+	uint64_t start = bench_now_ns(), end = start + (uint64_t)(secs * 1e9);
 	uint64_t slot = start, t;
 	int n, k, i;
 
-	while ((t = now_ns()) < end) {
+	while ((t = bench_now_ns()) < end) {
 		while (slot <= t) {
 			int phase = (int)((slot / 1000000) % 20);
 
@@ -625,58 +539,6 @@ static void pump(int ep, double secs)
 		for (k = 0; k < n; k++)
 			recv_rtp((int)ev[k].data.u32);
 	}
-}
-
-/* ---- the floor: a minimal relay, one SRTP operation + one send ---------- */
-
-static int serve_floor(void)
-{
-	struct epoll_event ev[256];
-	struct sockaddr_in *peer = calloc((size_t)opt.calls * 2, sizeof(*peer));
-	int *fd = calloc((size_t)opt.calls * 2, sizeof(int));
-	srtp_t *rx = calloc((size_t)opt.calls, sizeof(srtp_t));
-	srtp_t *tx = calloc((size_t)opt.calls, sizeof(srtp_t));
-	uint8_t ka[30], kr[30], b[2048];
-	int ep = epoll_create1(0), i, n, k, len;
-
-	hexkey(opt.ka, ka);
-	hexkey(opt.kr, kr);
-	for (i = 0; i < opt.calls * 2; i++) {
-		struct epoll_event e = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
-
-		int got;
-
-		fd[i] = udp_bind(opt.ctl_port + i, &got);
-		printf("%d\n", got);
-		epoll_ctl(ep, EPOLL_CTL_ADD, fd[i], &e);
-		if (!(i & 1)) {
-			rx[i / 2] = srtp_ctx(ka, 1);
-			tx[i / 2] = srtp_ctx(kr, 0);
-		}
-	}
-	printf("ready\n");
-	fflush(stdout);
-	for (;;) {
-		n = epoll_wait(ep, ev, 256, -1);
-		for (k = 0; k < n; k++) {
-			int s = (int)ev[k].data.u32, o = s ^ 1;
-			socklen_t al = sizeof(peer[s]);
-			ssize_t r;
-
-			while ((r = recvfrom(fd[s], b, sizeof(b) - 32, 0,
-					     (struct sockaddr *)&peer[s], &al)) > 0) {
-				len = (int)r;
-				if ((s & 1) ? srtp_protect(tx[s / 2], b, &len)
-					    : srtp_unprotect(rx[s / 2], b, &len))
-					continue;
-				if (peer[o].sin_port)
-					sendto(fd[o], b, (size_t)len, 0,
-					       (struct sockaddr *)&peer[o],
-					       sizeof(peer[o]));
-			}
-		}
-	}
-	return 0;
 }
 
 /* ---- main ------------------------------------------------------------------ */
@@ -737,31 +599,31 @@ static void setup_all(int ep)
 	int i, ok = 0;
 
 	if (!strcmp(opt.target, "ovoz")) {
-		addr_of(&sip_srv, "127.0.0.1", opt.ctl_port);
-		sip_a = udp_bind(opt.sip_port_a, NULL);
-		sip_b = udp_bind(opt.sip_port_b, NULL);
+		bench_addr(&sip_srv, "127.0.0.1", opt.ctl_port);
+		sip_a = bench_udp_bind(opt.sip_port_a, NULL);
+		sip_b = bench_udp_bind(opt.sip_port_b, NULL);
 		sip_register();
 	} else if (!strcmp(opt.target, "rtpengine")) {
 		struct sockaddr_in a;
 
-		addr_of(&a, "127.0.0.1", opt.ctl_port);
+		bench_addr(&a, "127.0.0.1", opt.ctl_port);
 		ng_fd = socket(AF_INET, SOCK_DGRAM, 0);
 		if (connect(ng_fd, (struct sockaddr *)&a, sizeof(a)))
-			die("ng connect");
+			bench_die("ng connect");
 	}
 	for (i = 0; i < opt.calls; i++) {
 		struct call *c = &calls[i];
 		struct epoll_event e = {.events = EPOLLIN};
 		int r;
 
-		c->fa = udp_bind(opt.media_base + 2 * i, &c->pa);
-		c->fb = udp_bind(opt.media_base + 2 * i + 1, &c->pb);
+		c->fa = bench_udp_bind(opt.media_base + 2 * i, &c->pa);
+		c->fb = bench_udp_bind(opt.media_base + 2 * i + 1, &c->pb);
 		e.data.u32 = (uint32_t)(2 * i);
 		epoll_ctl(ep, EPOLL_CTL_ADD, c->fa, &e);
 		e.data.u32 = (uint32_t)(2 * i + 1);
 		epoll_ctl(ep, EPOLL_CTL_ADD, c->fb, &e);
 		if (opt.ka)
-			hexkey(opt.ka, c->key_a);
+			bench_hexkey(opt.ka, c->key_a);
 		else
 			RAND_bytes(c->key_a, 30);
 		RAND_bytes((uint8_t *)&c->ssrc_a, 4);
@@ -776,8 +638,8 @@ static void setup_all(int ep)
 			fprintf(stderr, "mediaload: call %d not set up\n", i);
 			continue;
 		}
-		c->tx_a = srtp_ctx(c->key_a, 0);
-		c->rx_a = srtp_ctx(c->key_r, 1);
+		c->tx_a = bench_srtp(c->key_a, 0);
+		c->rx_a = bench_srtp(c->key_r, 1);
 		c->ready = 1;
 		ok++;
 	}
@@ -795,13 +657,13 @@ int main(int argc, char **argv)
 	md5 = EVP_md5();
 	parse(argc, argv);
 	if (srtp_init() != srtp_err_status_ok)
-		die("srtp_init");
+		bench_die("srtp_init");
 	if (!strcmp(opt.srtp, "openssl") && media_srtp_crypto_install() != 0)
-		die("media_srtp_crypto_install");
+		bench_die("media_srtp_crypto_install");
 	else if (strcmp(opt.srtp, "openssl") && strcmp(opt.srtp, "nss"))
 		usage();
 	if (opt.serve_floor)
-		return serve_floor();
+		return bench_floor_serve(opt.calls, opt.ctl_port, opt.ka, opt.kr);
 	calls = calloc((size_t)opt.calls, sizeof(*calls));
 	ep = epoll_create1(0);
 	if (opt.server_pid)
