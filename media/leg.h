@@ -69,7 +69,7 @@ struct media_session {
 	struct leg legs[2];
 	uint8_t route[2][128];   /* [from leg][pt] -> pt on the other leg */
 	uint32_t clock[2][128];  /* [leg][pt] -> clock rate */
-	GSource *tick;
+	struct media_worker_timer tick;
 	bool stopped, flowing_reported, timeout_reported;
 	int64_t started_us;
 	/* any thread, under stats_lock (never taken on the packet path) */

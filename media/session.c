@@ -79,7 +79,6 @@ static void session_free(gpointer data)
 {
 	struct media_session *s = data;
 
-	g_clear_pointer(&s->tick, g_source_unref);
 	for (int i = 0; i < 2; i++) {
 		struct leg *l = &s->legs[i];
 
@@ -245,9 +244,9 @@ int media_session_new(struct media_session **out,
 	}
 	/* A quarter of the shortest timeout, at most a second. */
 	tick_ms = MIN(1000, MIN(s->one_way_ms, s->rtp_timeout_ms) / 4);
-	s->tick = media_worker_timeout_add(s->worker, MAX(tick_ms, 10),
-					   session_tick, media_session_ref(s),
-					   session_unref_cb);
+	media_worker_timer_add(s->worker, &s->tick, MAX(tick_ms, 10),
+			       session_tick, media_session_ref(s),
+			       session_unref_cb);
 	*out = s;
 	return 0;
 }
@@ -263,8 +262,7 @@ static gboolean session_stop(gpointer data)
 	media_leg_stop(&s->legs[1]);
 	/* The last snapshot stays readable after the end of the call. */
 	media_leg_tick(s, g_get_monotonic_time());
-	if (s->tick)
-		g_source_destroy(s->tick);
+	media_worker_timer_remove(&s->tick);
 	return G_SOURCE_REMOVE;
 }
 

@@ -18,7 +18,7 @@ struct media_stream {
 	/* The RTP socket, and RTCP's when a plain stream has its own port,
 	 * in the worker's epoll set; each holds a reference until removed. */
 	struct media_worker_fd io, rtcp_io;
-	GSource *consent; /* checks consent freshness */
+	struct media_worker_timer consent; /* consent freshness */
 	/* Plain RTP (no ICE): where signalling says the peer is, and where
 	 * its packets really come from (symmetric RTP latching). */
 	bool plain;
@@ -34,7 +34,6 @@ static void stream_clear(gpointer data)
 	struct media_stream *s = data;
 
 	/* Only reached once the watches and the timer dropped theirs. */
-	g_clear_pointer(&s->consent, g_source_unref);
 	media_ice_free(s->ice);
 	media_port_free(s->ports);
 	media_worker_load_add(s->worker, -1);
@@ -242,12 +241,10 @@ static void consent_start(struct media_stream *s)
 	int64_t tick_ms = CLAMP(media_ice_consent_timeout(s->ice) / 4000, 20,
 				1000);
 
-	/* Whole-second ticks share wakeups across every stream of a worker. */
-	s->consent = tick_ms >= 1000 ? g_timeout_source_new_seconds(1)
-				     : g_timeout_source_new((guint)tick_ms);
-	g_source_set_callback(s->consent, consent_tick, media_stream_ref(s),
-			      source_unref);
-	g_source_attach(s->consent, media_worker_context(s->worker));
+	if (media_worker_timer_add(s->worker, &s->consent, (guint)tick_ms,
+				   consent_tick, media_stream_ref(s),
+				   source_unref) != 0)
+		media_stream_unref(s);
 }
 
 static struct media_stream *stream_alloc(struct media_worker *w,
@@ -348,10 +345,7 @@ int media_stream_set_ice(struct media_stream *s, struct media_ice *ice)
 	media_ice_free(s->ice);
 	s->ice = ice;
 	s->consent_expired = false;
-	if (s->consent) {
-		g_source_destroy(s->consent);
-		g_clear_pointer(&s->consent, g_source_unref);
-	}
+	media_worker_timer_remove(&s->consent);
 	if (!s->destroyed)
 		consent_start(s);
 	return 0;
@@ -378,10 +372,7 @@ static gboolean stream_stop(gpointer data)
 	s->destroyed = true;
 	media_worker_fd_remove(&s->io); /* each drops its reference */
 	media_worker_fd_remove(&s->rtcp_io);
-	if (s->consent) {
-		g_source_destroy(s->consent);
-		g_clear_pointer(&s->consent, g_source_unref);
-	}
+	media_worker_timer_remove(&s->consent);
 	return G_SOURCE_REMOVE;
 }
 

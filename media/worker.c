@@ -21,6 +21,13 @@ struct media_worker {
 	struct media_worker_fd *fds;
 	int ev_n, ev_i;
 	struct epoll_event ev[MEDIA_WORKER_EPOLL_BATCH];
+	/* Periodic timers: one GSource for all. The list and the walk's
+	 * cursor are the worker thread's; timers added from other threads
+	 * wait in pending (under the lock) until the next dispatch. */
+	GSource *timer_src;
+	GMutex timers_lock;
+	struct media_worker_timer *timers, *pending, *cursor, *running;
+	gboolean running_removed;
 	/* One batch of datagrams; streams on this thread take turns. */
 	uint8_t rx[MEDIA_WORKER_RX_BATCH][MEDIA_WORKER_RX_SIZE];
 };
@@ -31,14 +38,14 @@ struct media_workers {
 	struct media_worker **w;
 };
 
-struct epoll_source {
+struct worker_source {
 	GSource base;
 	struct media_worker *w;
 };
 
 static gboolean epoll_dispatch(GSource *src, GSourceFunc cb, gpointer data)
 {
-	struct media_worker *w = ((struct epoll_source *)src)->w;
+	struct media_worker *w = ((struct worker_source *)src)->w;
 	int n = epoll_wait(w->epfd, w->ev, MEDIA_WORKER_EPOLL_BATCH, 0);
 
 	w->ev_n = MAX(n, 0);
@@ -53,6 +60,8 @@ static gboolean epoll_dispatch(GSource *src, GSourceFunc cb, gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+static GSourceFuncs timer_funcs; /* defined with the timers below */
+
 static GSourceFuncs epoll_funcs = {
 	.dispatch = epoll_dispatch,
 };
@@ -63,11 +72,15 @@ static int worker_epoll_open(struct media_worker *w)
 	if (w->epfd < 0)
 		return errno;
 	/* No check function: GLib dispatches when the epoll fd polls in. */
-	w->epoll_src = g_source_new(&epoll_funcs, sizeof(struct epoll_source));
-	((struct epoll_source *)w->epoll_src)->w = w;
+	w->epoll_src = g_source_new(&epoll_funcs, sizeof(struct worker_source));
+	((struct worker_source *)w->epoll_src)->w = w;
 	g_source_set_name(w->epoll_src, "ovoz media sockets");
 	g_source_add_unix_fd(w->epoll_src, w->epfd, G_IO_IN);
 	g_source_attach(w->epoll_src, w->ctx);
+	w->timer_src = g_source_new(&timer_funcs, sizeof(struct worker_source));
+	((struct worker_source *)w->timer_src)->w = w;
+	g_source_set_name(w->timer_src, "ovoz media timers");
+	g_source_attach(w->timer_src, w->ctx);
 	return 0;
 }
 
@@ -146,6 +159,176 @@ static void worker_fds_release(struct media_worker *w)
 	}
 }
 
+/* ---- periodic timers ---------------------------------------------------- */
+
+static void timer_link(struct media_worker_timer **head,
+		       struct media_worker_timer *t)
+{
+	t->prev = NULL;
+	t->next = *head;
+	if (*head)
+		(*head)->prev = t;
+	*head = t;
+}
+
+static void timer_unlink(struct media_worker_timer **head,
+			 struct media_worker_timer *t)
+{
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		*head = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	t->prev = t->next = NULL;
+}
+
+/* The source wakes for the earliest due timer. Call with timers_lock. */
+static void timers_arm_locked(struct media_worker *w)
+{
+	gint64 due = -1;
+
+	for (int list = 0; list < 2; list++)
+		for (struct media_worker_timer *t = list ? w->pending : w->timers;
+		     t; t = t->next)
+			if (due < 0 || t->due_us < due)
+				due = t->due_us;
+	g_source_set_ready_time(w->timer_src, due);
+}
+
+/*
+ * One interval from @now, rounded down to a grain (whole seconds for
+ * intervals of a second or more, else 10 ms), so the timers of many calls
+ * fall due together and one wakeup serves them all; never later than a
+ * plain timer would be.
+ */
+static gint64 timer_due(gint64 now, gint64 interval)
+{
+	gint64 grain = interval >= G_USEC_PER_SEC ? G_USEC_PER_SEC : 10000;
+	gint64 due = (now + interval) / grain * grain;
+
+	return due > now ? due : due + grain;
+}
+
+int media_worker_timer_add(struct media_worker *w, struct media_worker_timer *t,
+			   guint interval_ms, GSourceFunc fn, gpointer data,
+			   GDestroyNotify notify)
+{
+	gint64 ready;
+
+	if (!w || !t || !fn || interval_ms == 0 || t->w)
+		return EINVAL;
+	*t = (struct media_worker_timer){
+		.w = w, .interval_us = (gint64)interval_ms * 1000,
+		.due_us = timer_due(g_get_monotonic_time(),
+				    (gint64)interval_ms * 1000),
+		.fn = fn, .data = data, .notify = notify};
+	g_mutex_lock(&w->timers_lock);
+	if (media_worker_is_current(w)) {
+		timer_link(&w->timers, t);
+	} else {
+		t->pending = TRUE;
+		timer_link(&w->pending, t);
+	}
+	ready = g_source_get_ready_time(w->timer_src);
+	if (ready < 0 || t->due_us < ready)
+		g_source_set_ready_time(w->timer_src, t->due_us);
+	g_mutex_unlock(&w->timers_lock);
+	return 0;
+}
+
+void media_worker_timer_remove(struct media_worker_timer *t)
+{
+	struct media_worker *w = t->w;
+
+	if (!w)
+		return;
+	if (t->pending) {
+		g_mutex_lock(&w->timers_lock);
+		timer_unlink(&w->pending, t);
+		g_mutex_unlock(&w->timers_lock);
+		t->pending = FALSE;
+	} else {
+		if (w->cursor == t)
+			w->cursor = t->next;
+		timer_unlink(&w->timers, t);
+	}
+	t->w = NULL;
+	if (w->running == t) {
+		w->running_removed = TRUE; /* the dispatch notifies */
+		return;
+	}
+	if (t->notify)
+		t->notify(t->data); /* may free @t */
+}
+
+static void timer_fire(struct media_worker *w, struct media_worker_timer *t,
+		       gint64 now)
+{
+	gboolean keep;
+
+	t->due_us += t->interval_us;
+	if (t->due_us <= now) /* late (a busy or stopped loop): no catch-up */
+		t->due_us = timer_due(now, t->interval_us);
+	w->running = t;
+	w->running_removed = FALSE;
+	keep = t->fn(t->data);
+	w->running = NULL;
+	if (w->running_removed) {
+		if (t->notify)
+			t->notify(t->data); /* may free @t */
+	} else if (!keep) {
+		media_worker_timer_remove(t);
+	}
+}
+
+static gboolean timers_dispatch(GSource *src, GSourceFunc cb, gpointer data)
+{
+	struct media_worker *w = ((struct worker_source *)src)->w;
+	struct media_worker_timer *t;
+	gint64 now = g_get_monotonic_time();
+
+	g_mutex_lock(&w->timers_lock);
+	while ((t = w->pending)) {
+		timer_unlink(&w->pending, t);
+		t->pending = FALSE;
+		timer_link(&w->timers, t);
+	}
+	g_mutex_unlock(&w->timers_lock);
+	for (t = w->timers; t; t = w->cursor) {
+		w->cursor = t->next;
+		if (t->due_us <= now)
+			timer_fire(w, t, now);
+	}
+	w->cursor = NULL;
+	g_mutex_lock(&w->timers_lock);
+	timers_arm_locked(w);
+	g_mutex_unlock(&w->timers_lock);
+	return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs timer_funcs = {
+	.dispatch = timers_dispatch,
+};
+
+/* The thread is gone: timers still armed end here. */
+static void worker_timers_release(struct media_worker *w)
+{
+	struct media_worker_timer *t;
+
+	for (int list = 0; list < 2; list++) {
+		struct media_worker_timer **head = list ? &w->pending : &w->timers;
+
+		while ((t = *head)) {
+			timer_unlink(head, t);
+			t->pending = FALSE;
+			t->w = NULL;
+			if (t->notify)
+				t->notify(t->data); /* may free @t */
+		}
+	}
+}
+
 static gpointer worker_main(gpointer data)
 {
 	struct media_worker *w = data;
@@ -176,15 +359,21 @@ static void worker_stop(struct media_worker *w)
 		g_thread_join(w->thread);
 	}
 	worker_fds_release(w);
+	worker_timers_release(w);
 	if (w->epoll_src) {
 		g_source_destroy(w->epoll_src);
 		g_source_unref(w->epoll_src);
+	}
+	if (w->timer_src) {
+		g_source_destroy(w->timer_src);
+		g_source_unref(w->timer_src);
 	}
 	if (w->epfd >= 0)
 		close(w->epfd);
 	g_main_loop_unref(w->loop);
 	g_main_context_unref(w->ctx);
 	g_mutex_clear(&w->fds_lock);
+	g_mutex_clear(&w->timers_lock);
 	g_free(w);
 }
 
@@ -207,6 +396,7 @@ int media_workers_new(struct media_workers **out, unsigned n)
 		w->index = i;
 		w->epfd = -1;
 		g_mutex_init(&w->fds_lock);
+		g_mutex_init(&w->timers_lock);
 		w->ctx = g_main_context_new();
 		w->loop = g_main_loop_new(w->ctx, FALSE);
 		ws->w[ws->n++] = w;

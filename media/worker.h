@@ -85,10 +85,46 @@ void media_worker_invoke(struct media_worker *w, GSourceFunc fn,
  * media_worker_timeout_add() - a timer on @w's context calling @fn(@data)
  * every @interval_ms until it returns G_SOURCE_REMOVE. Returns the source
  * (new reference): g_source_destroy() + g_source_unref() it to cancel.
+ * For one-off or rare timers; a per-call periodic timer is a
+ * media_worker_timer (GLib walks every source of a context on each loop
+ * iteration, so thousands of them would cost on every packet batch).
  */
 GSource *media_worker_timeout_add(struct media_worker *w, guint interval_ms,
 				  GSourceFunc fn, gpointer data,
 				  GDestroyNotify notify);
+
+/* A periodic timer of a worker. The caller owns the storage (usually
+ * inside its own object) and keeps it until the timer's notify runs. All
+ * timers of a worker share one GSource, whose ready time is the earliest
+ * due timer. */
+struct media_worker_timer {
+	struct media_worker *w; /* NULL when not armed */
+	gint64 interval_us, due_us;
+	GSourceFunc fn;
+	gpointer data;
+	GDestroyNotify notify;
+	gboolean pending; /* added from another thread, not yet in the list */
+	struct media_worker_timer *prev, *next;
+};
+
+/**
+ * media_worker_timer_add() - call @fn(@data) on @w's thread every
+ * @interval_ms (first after one interval) until it returns
+ * G_SOURCE_REMOVE or the timer is removed. The timer owns @data: @notify
+ * (may be NULL) runs when it ends, or when the workers stop with it still
+ * armed. Any thread. Returns 0, or EINVAL (@interval_ms 0, or @t armed).
+ */
+int media_worker_timer_add(struct media_worker *w, struct media_worker_timer *t,
+			   guint interval_ms, GSourceFunc fn, gpointer data,
+			   GDestroyNotify notify);
+
+/**
+ * media_worker_timer_remove() - disarm, then run the notify (idempotent).
+ * Worker thread only; also from inside any timer callback, its own
+ * included. After it returns @fn is not called again and @t's storage may
+ * be freed.
+ */
+void media_worker_timer_remove(struct media_worker_timer *t);
 
 /**
  * media_worker_fd_add() - watch @fd for input (level-triggered) on @w: @h

@@ -377,6 +377,168 @@ static void test_fd_released_at_stop(void **state)
 	probe_clear(&p);
 }
 
+/* ---- periodic timers (one GSource per worker) --------------------------- */
+
+#define NTIMERS 200
+
+struct tw {
+	struct media_worker_timer t;
+	struct probe *p;
+	int fired;
+	int notified;
+	struct tw *victim; /* removed (and freed) by this one's first tick */
+};
+
+static gboolean tw_tick(gpointer data)
+{
+	struct tw *x = data;
+
+	assert_true(media_worker_is_current(x->p->w));
+	x->fired++;
+	if (x->victim) {
+		media_worker_timer_remove(&x->victim->t); /* frees it */
+		x->victim = NULL;
+		media_worker_timer_remove(&x->t); /* itself, mid-callback */
+		return G_SOURCE_CONTINUE; /* ignored: already removed */
+	}
+	if (x->fired == 3)
+		record(x->p);
+	return x->fired < 3 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static void tw_notified(gpointer data)
+{
+	struct tw *x = data;
+
+	x->notified++;
+	notified(x->p);
+}
+
+static void tw_free_notified(gpointer data)
+{
+	struct tw *x = data;
+	struct probe *p = x->p;
+
+	g_free(x);
+	notified(p);
+}
+
+/* Many timers added from another thread: each ticks three times on the
+ * worker, its interval apart, then ends with its notify run once. */
+static void test_timers_many(void **state)
+{
+	struct media_workers *ws = NULL;
+	struct tw *x = g_new0(struct tw, NTIMERS);
+	struct probe p;
+	gint64 start = g_get_monotonic_time();
+
+	assert_int_equal(media_workers_new(&ws, 1), 0);
+	probe_init(&p, media_workers_get(ws, 0));
+	for (int i = 0; i < NTIMERS; i++) {
+		x[i].p = &p;
+		assert_int_equal(media_worker_timer_add(p.w, &x[i].t, 20, tw_tick,
+							&x[i], tw_notified),
+				 0);
+	}
+	/* Armed already: a second add is refused; so is interval 0. */
+	assert_int_equal(media_worker_timer_add(p.w, &x[0].t, 20, tw_tick,
+						&x[0], tw_notified),
+			 EINVAL);
+	assert_int_equal(probe_wait(&p, NTIMERS), NTIMERS);
+	/* Three ticks 20 ms apart, the first at most one interval late. */
+	assert_true(g_get_monotonic_time() - start >= 40 * 1000);
+	g_mutex_lock(&p.lock);
+	while (p.notified < NTIMERS)
+		g_cond_wait(&p.cond, &p.lock);
+	g_mutex_unlock(&p.lock);
+	for (int i = 0; i < NTIMERS; i++) {
+		assert_int_equal(x[i].fired, 3);
+		assert_int_equal(x[i].notified, 1);
+		assert_null(x[i].t.w);
+	}
+	media_workers_free(ws);
+	assert_int_equal(p.notified, NTIMERS);
+	g_free(x);
+	probe_clear(&p);
+}
+
+static gboolean tw_add_on(gpointer data)
+{
+	struct tw *x = data;
+
+	assert_int_equal(media_worker_timer_add(x->p->w, &x->t, 10, tw_tick, x,
+						tw_notified),
+			 0);
+	return G_SOURCE_REMOVE;
+}
+
+/*
+ * A timer's first tick removes another timer, whose notify frees it, and
+ * then itself: each notify runs once, the freed one never ticks (ASan
+ * would see it), and a timer added on the worker thread ticks too.
+ */
+static void test_timer_removes_in_callback(void **state)
+{
+	struct media_workers *ws = NULL;
+	struct tw killer = {0}, onw = {0};
+	struct tw *victim = g_new0(struct tw, 1);
+	struct probe p;
+
+	assert_int_equal(media_workers_new(&ws, 1), 0);
+	probe_init(&p, media_workers_get(ws, 0));
+	killer.p = victim->p = onw.p = &p;
+	killer.victim = victim;
+	/* The victim is due with or before the killer, or after it: either
+	 * way it is gone after the killer's first tick. */
+	assert_int_equal(media_worker_timer_add(p.w, &victim->t, 30, tw_tick,
+						victim, tw_free_notified),
+			 0);
+	assert_int_equal(media_worker_timer_add(p.w, &killer.t, 10, tw_tick,
+						&killer, tw_notified),
+			 0);
+	media_worker_invoke(p.w, tw_add_on, &onw, NULL);
+	assert_int_equal(probe_wait(&p, 1), 1); /* onw ticked three times */
+	g_mutex_lock(&p.lock);
+	while (p.notified < 3)
+		g_cond_wait(&p.cond, &p.lock);
+	g_mutex_unlock(&p.lock);
+	g_usleep(100 * 1000);
+	assert_int_equal(killer.fired, 1);
+	assert_int_equal(killer.notified, 1);
+	assert_null(killer.t.w);
+	assert_int_equal(onw.fired, 3);
+	media_workers_free(ws);
+	assert_int_equal(p.notified, 3);
+	probe_clear(&p);
+}
+
+/* Timers still armed when the workers stop let go of their data. */
+static void test_timers_released_at_stop(void **state)
+{
+	struct media_workers *ws = NULL;
+	struct tw x[3] = {0};
+	struct probe p;
+
+	assert_int_equal(media_workers_new(&ws, 1), 0);
+	probe_init(&p, media_workers_get(ws, 0));
+	for (int i = 0; i < 3; i++) {
+		x[i].p = &p;
+		assert_int_equal(media_worker_timer_add(p.w, &x[i].t, 60000,
+							tw_tick, &x[i],
+							tw_notified),
+				 0);
+	}
+	media_workers_free(ws);
+	assert_int_equal(p.notified, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(x[i].fired, 0);
+		assert_null(x[i].t.w);
+		media_worker_timer_remove(&x[i].t); /* idempotent */
+	}
+	assert_int_equal(p.notified, 3);
+	probe_clear(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +549,9 @@ int main(void)
 		cmocka_unit_test(test_fd_watch_many),
 		cmocka_unit_test(test_fd_remove_in_batch),
 		cmocka_unit_test(test_fd_released_at_stop),
+		cmocka_unit_test(test_timers_many),
+		cmocka_unit_test(test_timer_removes_in_callback),
+		cmocka_unit_test(test_timers_released_at_stop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
