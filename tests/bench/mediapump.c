@@ -18,6 +18,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/sock_diag.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -346,10 +347,21 @@ void pump_run(double secs, int phase)
 
 void pump_stats(struct pump_stats *s)
 {
+	uint32_t mi[SK_MEMINFO_VARS];
+	socklen_t ml;
+
 	*s = st;
 	s->gen_drops = 0;
-	for (int i = 0; i < 2 * nsock; i++)
+	for (int i = 0; i < 2 * nsock; i++) {
+		/* The cmsg only shows drops before a packet that arrived;
+		 * SO_MEMINFO has the socket's counter now. */
+		ml = sizeof(mi);
+		if (!getsockopt(fds[i], SOL_SOCKET, SO_MEMINFO, mi, &ml) &&
+		    ml > SK_MEMINFO_DROPS * sizeof(uint32_t) &&
+		    mi[SK_MEMINFO_DROPS] > ovfl[i])
+			ovfl[i] = mi[SK_MEMINFO_DROPS];
 		s->gen_drops += ovfl[i];
+	}
 }
 
 double pump_lat_pct(double p)
