@@ -33,7 +33,7 @@
 #define HIST_US 10       /* latency histogram bin */
 #define HIST_BINS 200000 /* up to 2 s, then overflow */
 #define BATCH 64         /* packets per sendmmsg() */
-#define RBATCH 256       /* packets per recvmmsg() */
+#define RBATCH 64        /* packets per recvmmsg() */
 #define RROUNDS 1        /* recvmmsg() per socket before the next slot */
 #define LATE_NS 1000000  /* a packet sent later than this after its slot */
 #define SOCKBUF (32 << 20)
