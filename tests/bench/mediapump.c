@@ -8,7 +8,9 @@
  * (CLOCK_REALTIME) is written into the payload right before the batch is
  * protected and sent, and latency is the kernel's receive timestamp
  * (SO_TIMESTAMPNS) minus it, so the generator's own receive delay is not
- * counted. SO_RXQ_OVFL counts what the generator's sockets dropped, and
+ * counted: after each slot's sends it reads until its sockets are empty or
+ * the next slot is due, then sleeps (no wake-up per arriving packet).
+ * SO_RXQ_OVFL and SO_MEMINFO count what the generator's sockets dropped, and
  * packets sent more than LATE_NS after their slot (or not sent) count as
  * "behind": both belong to the generator, not to the relay.
  */
