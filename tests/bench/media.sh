@@ -9,6 +9,9 @@
 #   NS ["100 500 1000 2000"]  concurrent calls, one round per server per N
 #   WARMUP [5] DURATION [20]  seconds of media before / in the window
 #   PIN [1]        1: generator on CPU 0, server on CPU 1; 0: no pinning
+#   GEN_RT [1]     1: the generator runs SCHED_FIFO (chrt -f 10, root), so
+#                  other programs on its core cannot delay its sends
+#   GEN_SOCKETS [1] caller and callee sockets the generator's calls share
 #   SERVERS ["ovoz rtpengine floor"]  also: floor_nss (the floor with
 #                  libsrtp2's own crypto, NSS on Debian, instead of Ovoz's
 #                  OpenSSL types) and ovoz_base (Ovoz built from BASE_REV)
@@ -16,8 +19,9 @@
 #   BUILD [build-bench]  meson build dir (release, no sanitizers)
 #   OVOZ_PORT [15443] SIP_UDP_PORT [15460] NG_PORT [15490]
 #   RTP_LO [20000] RTP_HI [29999]   the relays' port range
-#   MEDIA_BASE [16000]  the generator's ports (2 per call, below RTP_LO;
-#                  a port another program holds is replaced by a free one)
+#   MEDIA_BASE [16000]  the generator's ports (2 * GEN_SOCKETS, below
+#                  RTP_LO; a port another program holds is replaced by a
+#                  free one)
 #   SIP_A [15481] SIP_B [15482]     the generator's SIP ports (Ovoz)
 # Every process it starts is stopped by PID on exit.
 set -euo pipefail
@@ -30,6 +34,8 @@ NS=${NS:-"100 500 1000 2000"}
 WARMUP=${WARMUP:-5}
 DURATION=${DURATION:-20}
 PIN=${PIN:-1}
+GEN_RT=${GEN_RT:-1}
+GEN_SOCKETS=${GEN_SOCKETS:-1}
 SERVERS=${SERVERS:-"ovoz rtpengine floor"}
 BUILD=${BUILD:-build-bench}
 BASE_REV=${BASE_REV:-}
@@ -62,9 +68,10 @@ GEN="$root/$BUILD/bench/mediaload"
 mkdir -p "$BUILD/bench"
 if [ ! -x "$GEN" ] || [ "$here/mediaload.c" -nt "$GEN" ] || [ "$here/loadlib.c" -nt "$GEN" ] ||
    [ "$here/mediautil.c" -nt "$GEN" ] || [ "$here/mediafloor.c" -nt "$GEN" ] ||
+   [ "$here/mediapump.c" -nt "$GEN" ] || [ "$here/mediapump.h" -nt "$GEN" ] ||
    [ "$root/media/srtp_crypto.c" -nt "$GEN" ]; then
 	cc -O2 -Wall -I"$root" -o "$GEN" "$here/mediaload.c" "$here/mediautil.c" \
-		"$here/mediafloor.c" "$here/loadlib.c" \
+		"$here/mediafloor.c" "$here/mediapump.c" "$here/loadlib.c" \
 		"$root/media/srtp_crypto.c" -lpthread \
 		$(pkg-config --cflags --libs libsrtp2 openssl)
 fi
@@ -88,13 +95,14 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 if [ "$PIN" = 1 ]; then SRV_CPU=(taskset -c 1); GEN_CPU=(taskset -c 0)
 else SRV_CPU=(); GEN_CPU=(); fi
+[ "$GEN_RT" != 1 ] || GEN_CPU=(chrt -f 10 "${GEN_CPU[@]}")
 
 gen() {	# gen LABEL N SERVER_PID ARGS...: one measured round
 	local label=$1 n=$2 spid=$3
 	shift 3
 	"${GEN_CPU[@]}" "$GEN" --label "$label" --calls "$n" --warmup "$WARMUP" \
 		--duration "$DURATION" --server-pid "$spid" \
-		--media-base "$MEDIA_BASE" "$@" \
+		--media-base "$MEDIA_BASE" --gen-sockets "$GEN_SOCKETS" "$@" \
 		>"$out/$label-$n.result" 2>"$out/$label-$n.log" || {
 		log "$label N=$n: generator failed:"; tail -5 "$out/$label-$n.log" >&2
 		return 1; }

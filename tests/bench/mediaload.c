@@ -5,7 +5,9 @@
  * SRTP <-> RTP. Reports the relay's CPU per relayed packet (utime+stime of
  * the server process and its children / packets received by the
  * generator), loss, one-way latency through the relay (send timestamp in
- * the payload) and RSS growth per call. A measurement, never a test.
+ * the payload, kernel receive timestamp) and RSS growth per call, and what
+ * the generator itself dropped or sent late (valid=0 if it did). A
+ * measurement, never a test.
  *
  * Targets (how the calls are set up):
  *   --target ovoz       SIP over UDP: the callee registers (digest), the
@@ -19,9 +21,11 @@
  * libsrtp2's AES-CM and HMAC-SHA1 are Ovoz's OpenSSL types (media/
  * srtp_crypto.c, compiled in) unless --srtp nss keeps libsrtp's own, in the
  * generator and in --serve-floor alike.
- * Generator sockets are bound to explicit ports from --media-base (two per
- * call), outside the relays' port range; a port another program holds is
- * replaced by a free one, and the SDP says which.
+ * The media itself is mediapump.c: every call's caller shares one of
+ * --gen-sockets K caller sockets and its callee one of K callee sockets
+ * (ports from --media-base, outside the relays' port range; a port another
+ * program holds is replaced by a free one, and the SDP says which), so all
+ * calls' endpoints share one address per side and socket.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -36,48 +40,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "loadlib.h"
+#include "mediapump.h"
 #include "mediautil.h"
 #include "media/srtp_crypto.h"
-
-#define PKT_PAYLOAD 160 /* PCMU, 20 ms */
-#define MAGIC 0x4f564f5aU
-#define HIST_US 10      /* latency histogram bin */
-#define HIST_BINS 200000 /* up to 2 s, then overflow */
-
-struct call {
-	int fa, fb;                  /* caller (SRTP) and callee (RTP) sockets */
-	int pa, pb;                  /* their ports */
-	struct sockaddr_in ra, rb;   /* relay ports for A and B */
-	srtp_t tx_a, rx_a;           /* caller's SRTP contexts */
-	uint8_t key_a[30], key_r[30];/* caller's key, relay's key toward A */
-	uint16_t seq_a, seq_b;
-	uint32_t ssrc_a, ssrc_b, ts;
-	int ready;
-};
 
 static struct {
 	const char *target, *label, *ka, *kr, *ports, *srtp;
 	int calls, warmup, duration, server_pid, media_base, ctl_port;
-	int sip_port_a, sip_port_b, serve_floor;
+	int sip_port_a, sip_port_b, serve_floor, gen_sockets;
 	const char *user_a, *user_b, *password, *domain;
 } opt = {
 	.target = "ovoz", .label = "ovoz", .calls = 100, .warmup = 5,
 	.duration = 20, .media_base = 16000, .ctl_port = 15460,
 	.sip_port_a = 15481, .sip_port_b = 15482, .user_a = "1001",
 	.user_b = "1000", .password = "benchpass", .domain = "bench",
-	.srtp = "openssl",
+	.srtp = "openssl", .gen_sockets = 1,
 };
 
 static struct call *calls;
-static uint64_t hist[HIST_BINS + 1];
-static uint64_t tx_meas, rx_meas, rx_total, bad_srtp;
-static int measuring;
 
 /* ---- SDP: what the generator offers and reads back ---------------------- */
 
@@ -297,7 +282,7 @@ static void ack(const char *r, int i, int cseq, int ok)
 
 static int setup_ovoz(int i)
 {
-	char m[8192], r[8192], auth[1024], ha2[33], in[128];
+	char m[8192], r[8192], auth[1024], ha2[33], in[128], cid[32], got[128];
 	struct pollfd p[2] = {{.fd = sip_a, .events = POLLIN},
 			      {.fd = sip_b, .events = POLLIN}};
 	double end = now_s() + 5;
@@ -305,6 +290,7 @@ static int setup_ovoz(int i)
 
 	n = snprintf(in, sizeof(in), "INVITE:sip:%s@%s", opt.user_b, opt.domain);
 	md5_hex(in, (size_t)n, ha2);
+	snprintf(cid, sizeof(cid), "mb-%d", i);
 	n = invite(m, sizeof(m), i, cseq, NULL);
 	sip_send(sip_a, m, n);
 	while (now_s() < end) {
@@ -314,6 +300,9 @@ static int setup_ovoz(int i)
 			callee_handle(r);
 		if (!(p[0].revents & POLLIN) || sip_recv(sip_a, r, sizeof(r), 0) < 0)
 			continue;
+		hdr(r, "Call-ID", got, sizeof(got));
+		if (strcmp(got, cid))
+			continue; /* a late retransmission for an earlier call */
 		st = status_of(r);
 		if (st == 407 && cseq == 1) {
 			ack(r, i, cseq, 0);
@@ -424,78 +413,7 @@ static int setup_floor(int i)
 	return 0;
 }
 
-/* ---- media ---------------------------------------------------------------- */
-
-static void send_rtp(struct call *c, int i, int side, uint64_t t)
-{
-	uint8_t b[12 + PKT_PAYLOAD + SRTP_MAX_TRAILER_LEN];
-	uint32_t v[4] = {MAGIC, (uint32_t)i, (uint32_t)measuring, 0};
-	int len = 12 + PKT_PAYLOAD;
-	uint16_t seq = side ? c->seq_b++ : c->seq_a++;
-	uint32_t ssrc = htonl(side ? c->ssrc_b : c->ssrc_a), ts = htonl(c->ts);
-
-	memset(b, 0xff, sizeof(b));
-	b[0] = 0x80;
-	b[1] = 0;
-	b[2] = (uint8_t)(seq >> 8);
-	b[3] = (uint8_t)seq;
-	memcpy(b + 4, &ts, 4);
-	memcpy(b + 8, &ssrc, 4);
-	memcpy(b + 12, &t, 8);
-	memcpy(b + 20, v, sizeof(v));
-	if (!side && srtp_protect(c->tx_a, b, &len) != srtp_err_status_ok)
-		return;
-	if (sendto(side ? c->fb : c->fa, b, (size_t)len, 0,
-		   (struct sockaddr *)(side ? &c->rb : &c->ra),
-		   sizeof(struct sockaddr_in)) == len && measuring == 1)
-		tx_meas++;
-}
-
-static void recv_rtp(int idx)
-{
-	struct call *c = &calls[idx >> 1];
-	int side = idx & 1, len;
-	uint8_t b[2048];
-	uint32_t v[4];
-	uint64_t t, now;
-	ssize_t n;
-
-	while ((n = recv(side ? c->fb : c->fa, b, sizeof(b), 0)) > 0) {
-		len = (int)n;
-		if (!side && srtp_unprotect(c->rx_a, b, &len) != srtp_err_status_ok) {
-			bad_srtp++;
-			continue;
-		}
-		if (len < 12 + 36)
-			continue;
-		memcpy(&t, b + 12, 8);
-		memcpy(v, b + 20, sizeof(v));
-		if (v[0] != MAGIC)
-			continue;
-		rx_total++;
-		if (v[2] != 1)
-			continue;
-		rx_meas++;
-		now = bench_now_ns();
-		t = now > t ? (now - t) / 1000 / HIST_US : 0;
-		hist[t < HIST_BINS ? t : HIST_BINS]++;
-	}
-}
-
-static double hist_pct(double p)
-{
-	uint64_t total = 0, acc = 0;
-	size_t i;
-
-	for (i = 0; i <= HIST_BINS; i++)
-		total += hist[i];
-	for (i = 0; i <= HIST_BINS; i++) {
-		acc += hist[i];
-		if (total && acc >= (uint64_t)(p * (double)total))
-			return (double)(i * HIST_US + HIST_US / 2) / 1000.0;
-	}
-	return -1;
-}
+/* ---- results ------------------------------------------------------------ */
 
 static long rss_kib(int pid)
 {
@@ -514,33 +432,6 @@ static long rss_kib(int pid)
 	return kb;
 }
 
-/* Send for ~@secs: every 1 ms, one packet each way for 1/20 of the calls. */
-static void pump(int ep, double secs)
-{
-	struct epoll_event ev[256];
-	uint64_t start = bench_now_ns(), end = start + (uint64_t)(secs * 1e9);
-	uint64_t slot = start, t;
-	int n, k, i;
-
-	while ((t = bench_now_ns()) < end) {
-		while (slot <= t) {
-			int phase = (int)((slot / 1000000) % 20);
-
-			for (i = phase; i < opt.calls; i += 20) {
-				if (!calls[i].ready)
-					continue;
-				send_rtp(&calls[i], i, 0, t);
-				send_rtp(&calls[i], i, 1, t);
-				calls[i].ts += 160;
-			}
-			slot += 1000000;
-		}
-		n = epoll_wait(ep, ev, 256, (int)((slot - t) / 1000000));
-		for (k = 0; k < n; k++)
-			recv_rtp((int)ev[k].data.u32);
-	}
-}
-
 /* ---- main ------------------------------------------------------------------ */
 
 static void usage(void)
@@ -548,7 +439,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: mediaload --target ovoz|rtpengine|floor --calls N\n"
 		"  [--warmup S] [--duration S] [--server-pid P] [--label L]\n"
-		"  [--media-base PORT] [--ctl-port PORT] (ovoz: its SIP UDP port;\n"
+		"  [--media-base PORT] [--gen-sockets K] [--ctl-port PORT] (ovoz: its SIP UDP port;\n"
 		"  rtpengine: its ng port) [--user-a E] [--user-b E]\n"
 		"  [--password P] [--domain D] [--srtp openssl|nss]\n"
 		"  floor: --key-a HEX --key-r HEX --floor-ports FILE (--serve-floor's output)\n"
@@ -576,6 +467,7 @@ static void parse(int argc, char **argv)
 		else if (!strcmp(a, "--duration")) opt.duration = atoi(v);
 		else if (!strcmp(a, "--server-pid")) opt.server_pid = atoi(v);
 		else if (!strcmp(a, "--media-base")) opt.media_base = atoi(v);
+		else if (!strcmp(a, "--gen-sockets")) opt.gen_sockets = atoi(v);
 		else if (!strcmp(a, "--ctl-port")) opt.ctl_port = atoi(v);
 		else if (!strcmp(a, "--sip-port-a")) opt.sip_port_a = atoi(v);
 		else if (!strcmp(a, "--sip-port-b")) opt.sip_port_b = atoi(v);
@@ -589,13 +481,14 @@ static void parse(int argc, char **argv)
 		else if (!strcmp(a, "--srtp")) opt.srtp = v;
 		else usage();
 	}
-	if (opt.calls <= 0 || ((opt.serve_floor || !strcmp(opt.target, "floor")) &&
+	if (opt.calls <= 0 || opt.gen_sockets <= 0 || ((opt.serve_floor || !strcmp(opt.target, "floor")) &&
 			       (!opt.ka || !opt.kr)))
 		usage();
 }
 
-static void setup_all(int ep)
+static void setup_all(void)
 {
+	double t0 = now_s();
 	int i, ok = 0;
 
 	if (!strcmp(opt.target, "ovoz")) {
@@ -611,17 +504,11 @@ static void setup_all(int ep)
 		if (connect(ng_fd, (struct sockaddr *)&a, sizeof(a)))
 			bench_die("ng connect");
 	}
+	pump_open(calls, opt.calls, opt.gen_sockets, opt.media_base);
 	for (i = 0; i < opt.calls; i++) {
 		struct call *c = &calls[i];
-		struct epoll_event e = {.events = EPOLLIN};
 		int r;
 
-		c->fa = bench_udp_bind(opt.media_base + 2 * i, &c->pa);
-		c->fb = bench_udp_bind(opt.media_base + 2 * i + 1, &c->pb);
-		e.data.u32 = (uint32_t)(2 * i);
-		epoll_ctl(ep, EPOLL_CTL_ADD, c->fa, &e);
-		e.data.u32 = (uint32_t)(2 * i + 1);
-		epoll_ctl(ep, EPOLL_CTL_ADD, c->fb, &e);
 		if (opt.ka)
 			bench_hexkey(opt.ka, c->key_a);
 		else
@@ -643,16 +530,71 @@ static void setup_all(int ep)
 		c->ready = 1;
 		ok++;
 	}
-	fprintf(stderr, "mediaload: %d of %d calls set up\n", ok, opt.calls);
+	pump_map();
+	fprintf(stderr, "mediaload: %d of %d calls set up in %.1f s\n", ok,
+		opt.calls, now_s() - t0);
+}
+
+/* Packets the kernel dropped on any CPU's input backlog (loopback
+ * delivery), from /proc/net/softnet_stat's second column. */
+static unsigned long long backlog_drops(void)
+{
+	unsigned long long sum = 0;
+	unsigned int processed, dropped;
+	char line[512];
+	FILE *f = fopen("/proc/net/softnet_stat", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%x %x", &processed, &dropped) == 2)
+			sum += dropped;
+	if (f)
+		fclose(f);
+	return sum;
+}
+
+/* The result line: one round, the fields docs/benchmarks.md explains. */
+static void report(const struct pump_stats *w0, const struct pump_stats *w1,
+		   const struct pump_stats *end, double secs, double cpu_s,
+		   double gen_cpu_s, long rss0, long rss1,
+		   unsigned long long backlog)
+{
+	uint64_t relayed = w1->rx_total - w0->rx_total;
+	uint64_t drops = end->gen_drops - w0->gen_drops;
+	double loss = end->tx_meas ? 100.0 * (double)(end->tx_meas - end->rx_meas) /
+				     (double)end->tx_meas : 0;
+	/* Late or unsent packets up to 0.1 % of the window (scheduler
+	 * hiccups) still leave the pacing honest; drops by the generator's
+	 * sockets or the kernel's loopback backlog never do. */
+	int valid = !drops && !backlog && end->behind * 1000 <= end->tx_meas;
+
+	fprintf(stderr, "mediaload: window: %llu slots late, worst send %.2f ms "
+		"after its slot\n", (unsigned long long)end->late_slots,
+		(double)end->late_max_ns / 1e6);
+
+	printf("%-10s calls=%d pps=%.0f cpu_us_per_pkt=%.2f loss_pct=%.3f "
+	       "lat_p50_ms=%.2f lat_p99_ms=%.2f kib_per_call=%.1f "
+	       "sent=%llu received=%llu bad_srtp=%llu gen_drops=%llu "
+	       "behind=%llu backlog_drops=%llu stray=%llu misrouted=%llu "
+	       "gen_cpu_pct=%.0f valid=%d\n",
+	       opt.label, opt.calls, (double)relayed / secs,
+	       cpu_s * 1e6 / (double)(relayed ? relayed : 1), loss,
+	       pump_lat_pct(0.5), pump_lat_pct(0.99),
+	       rss0 > 0 && rss1 > 0 ? (double)(rss1 - rss0) / opt.calls : -1.0,
+	       (unsigned long long)end->tx_meas, (unsigned long long)end->rx_meas,
+	       (unsigned long long)end->bad_srtp, (unsigned long long)drops,
+	       (unsigned long long)end->behind, backlog,
+	       (unsigned long long)end->stray,
+	       (unsigned long long)end->misrouted, 100.0 * gen_cpu_s / secs,
+	       valid);
 }
 
 int main(int argc, char **argv)
 {
 	struct cpu_snap *s0 = calloc(1, sizeof(*s0)), *s1 = calloc(1, sizeof(*s1));
+	struct pump_stats w0, w1, end;
 	long rss0 = -1, rss1 = -1;
-	uint64_t rx0, rx1;
-	double t0, t1, cpu_us, loss;
-	int ep, i;
+	double t0, t1, g0, g1;
+	unsigned long long bl0;
 
 	md5 = EVP_md5();
 	parse(argc, argv);
@@ -665,47 +607,32 @@ int main(int argc, char **argv)
 	if (opt.serve_floor)
 		return bench_floor_serve(opt.calls, opt.ctl_port, opt.ka, opt.kr);
 	calls = calloc((size_t)opt.calls, sizeof(*calls));
-	ep = epoll_create1(0);
 	if (opt.server_pid)
 		rss0 = rss_kib(opt.server_pid);
-	setup_all(ep);
-	measuring = 0;
-	pump(ep, opt.warmup);
+	setup_all();
+	pump_run(opt.warmup, 0);
 	if (opt.server_pid) {
 		rss1 = rss_kib(opt.server_pid);
 		snap_pids(s0, opt.server_pid);
 		snap_take(s0);
 	}
-	rx0 = rx_total;
+	pump_stats(&w0);
+	bl0 = backlog_drops();
 	t0 = now_s();
-	measuring = 1;
-	pump(ep, opt.duration);
+	g0 = rusage_s();
+	pump_run(opt.duration, 1);
 	t1 = now_s();
-	rx1 = rx_total;
+	g1 = rusage_s();
+	pump_stats(&w1);
 	if (opt.server_pid) {
 		*s1 = *s0;
 		snap_take(s1);
 	}
-	measuring = 2;
-	pump(ep, 0.5); /* in-flight packets of the window arrive */
-	{
-		uint64_t relayed = rx1 - rx0;
-
-		cpu_us = (double)(s1->total - s0->total) * 1e6 /
-			 (double)sysconf(_SC_CLK_TCK) / (double)(relayed ? relayed : 1);
-		loss = tx_meas ? 100.0 * (double)(tx_meas - rx_meas) / (double)tx_meas : 0;
-		printf("%-10s calls=%d pps=%.0f cpu_us_per_pkt=%.2f loss_pct=%.3f "
-		       "lat_p50_ms=%.2f lat_p99_ms=%.2f kib_per_call=%.1f "
-		       "sent=%llu received=%llu bad_srtp=%llu\n",
-		       opt.label, opt.calls, (double)relayed / (t1 - t0), cpu_us, loss,
-		       hist_pct(0.5), hist_pct(0.99),
-		       rss0 > 0 && rss1 > 0 ? (double)(rss1 - rss0) / opt.calls : -1.0,
-		       (unsigned long long)tx_meas, (unsigned long long)rx_meas,
-		       (unsigned long long)bad_srtp);
-	}
-	for (i = 0; i < opt.calls; i++) {
-		close(calls[i].fa);
-		close(calls[i].fb);
-	}
+	pump_run(0.5, 2); /* in-flight packets of the window arrive */
+	pump_stats(&end);
+	report(&w0, &w1, &end, t1 - t0, (double)(s1->total - s0->total) /
+	       (double)sysconf(_SC_CLK_TCK), g1 - g0, rss0, rss1,
+	       backlog_drops() - bl0);
+	pump_close();
 	return 0;
 }
