@@ -53,6 +53,12 @@ void rand_hex(char *out, size_t nbytes)
 
 int read_stat(int pid, int *ppid, unsigned long long *ticks)
 {
+	return read_stat_split(pid, ppid, ticks, NULL);
+}
+
+int read_stat_split(int pid, int *ppid, unsigned long long *ticks,
+		    unsigned long long *sys_ticks)
+{
 	char path[64], buf[1024];
 	FILE *f;
 	size_t n;
@@ -79,6 +85,8 @@ int read_stat(int pid, int *ppid, unsigned long long *ticks)
 		*ppid = pp;
 	if (ticks)
 		*ticks = (unsigned long long)ut + st;
+	if (sys_ticks)
+		*sys_ticks = st;
 	return 0;
 }
 
@@ -140,14 +148,16 @@ void sys_stat(unsigned long long *busy, unsigned long long *all)
 
 void snap_take(struct cpu_snap *s)
 {
-	s->total = 0;
+	s->total = s->sys = 0;
 	for (int i = 0; i < s->npids; i++) {
-		unsigned long long t = 0;
+		unsigned long long t = 0, st = 0;
 
-		if (read_stat(s->pids[i], NULL, &t) == 0)
+		if (read_stat_split(s->pids[i], NULL, &t, &st) == 0) {
 			s->ticks[i] = t;
-		else
+			s->sys += st;
+		} else {
 			s->ticks[i] = 0;
+		}
 		s->total += s->ticks[i];
 	}
 	sys_stat(&s->sys_busy, &s->sys_all);

@@ -15,6 +15,7 @@ struct cpu_snap {
 	int pids[4096];
 	unsigned long long ticks[4096];
 	unsigned long long total;
+	unsigned long long sys;	/* the kernel's share (stime) of total */
 	unsigned long long sys_busy, sys_all;	/* /proc/stat "cpu" line */
 };
 
@@ -24,6 +25,9 @@ double now_s(void);
 void md5_hex(const char *s, size_t n, char out[33]);
 void rand_hex(char *out, size_t nbytes);
 int read_stat(int pid, int *ppid, unsigned long long *ticks);
+/* read_stat(), and the kernel's share (stime) apart in @sys_ticks. */
+int read_stat_split(int pid, int *ppid, unsigned long long *ticks,
+		    unsigned long long *sys_ticks);
 /* The server @root and every descendant process (Kamailio forks). */
 void snap_pids(struct cpu_snap *s, int root);
 void sys_stat(unsigned long long *busy, unsigned long long *all);

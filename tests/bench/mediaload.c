@@ -555,7 +555,7 @@ static unsigned long long backlog_drops(void)
 /* The result line: one round, the fields docs/benchmarks.md explains. */
 static void report(const struct pump_stats *w0, const struct pump_stats *w1,
 		   const struct pump_stats *end, double secs, double cpu_s,
-		   double gen_cpu_s, long rss0, long rss1,
+		   double sys_s, double gen_cpu_s, long rss0, long rss1,
 		   unsigned long long backlog)
 {
 	uint64_t relayed = w1->rx_total - w0->rx_total;
@@ -571,13 +571,15 @@ static void report(const struct pump_stats *w0, const struct pump_stats *w1,
 		"after its slot\n", (unsigned long long)end->late_slots,
 		(double)end->late_max_ns / 1e6);
 
-	printf("%-10s calls=%d pps=%.0f cpu_us_per_pkt=%.2f loss_pct=%.3f "
+	printf("%-10s calls=%d pps=%.0f cpu_us_per_pkt=%.2f "
+	       "sys_us_per_pkt=%.2f loss_pct=%.3f "
 	       "lat_p50_ms=%.2f lat_p99_ms=%.2f kib_per_call=%.1f "
 	       "sent=%llu received=%llu bad_srtp=%llu gen_drops=%llu "
 	       "behind=%llu backlog_drops=%llu stray=%llu misrouted=%llu "
 	       "gen_cpu_pct=%.0f valid=%d\n",
 	       opt.label, opt.calls, (double)relayed / secs,
-	       cpu_s * 1e6 / (double)(relayed ? relayed : 1), loss,
+	       cpu_s * 1e6 / (double)(relayed ? relayed : 1),
+	       sys_s * 1e6 / (double)(relayed ? relayed : 1), loss,
 	       pump_lat_pct(0.5), pump_lat_pct(0.99),
 	       rss0 > 0 && rss1 > 0 ? (double)(rss1 - rss0) / opt.calls : -1.0,
 	       (unsigned long long)end->tx_meas, (unsigned long long)end->rx_meas,
@@ -631,6 +633,7 @@ int main(int argc, char **argv)
 	pump_run(0.5, 2); /* in-flight packets of the window arrive */
 	pump_stats(&end);
 	report(&w0, &w1, &end, t1 - t0, (double)(s1->total - s0->total) /
+	       (double)sysconf(_SC_CLK_TCK), (double)(s1->sys - s0->sys) /
 	       (double)sysconf(_SC_CLK_TCK), g1 - g0, rss0, rss1,
 	       backlog_drops() - bl0);
 	pump_close();
