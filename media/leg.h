@@ -26,31 +26,33 @@ struct leg_early {
 
 /* One side of the call. Everything here belongs to the worker thread. */
 struct leg {
+	/* What every packet reads comes first. */
 	struct media_session *session; /* borrowed: the leg is inside it */
 	enum media_leg_id id;
 	enum media_leg_kind kind;
 	struct media_stream *stream;
+	struct media_srtp *srtp;
 	struct media_dtls *dtls;
 	bool dtls_settled; /* its SSL object freed (media_dtls_settle) */
-	struct media_srtp *srtp;
+	bool role_set;
+	bool one_way_reported;
+	enum media_direction dir;
+	/* statistics */
+	uint32_t rx_clock; /* Hz of the last packet's payload type */
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, dropped;
+	int64_t first_rx_us, last_rx_us;
+	struct media_rtp_rx rx;
+	/* Cold: set-up and hints. */
+	int64_t dtls_us; /* monotonic time DTLS first keyed SRTP, 0: not yet */
 	struct leg_early *early; /* NULL unless DTLS came early */
 	/* Where the browser's last DTLS datagram came from (a validated
 	 * address): our flights go there until ICE has a selected pair. */
 	struct sockaddr_storage dtls_from;
 	socklen_t dtls_from_len;
-	bool role_set;
 	enum media_dtls_role role;
 	char fingerprint[MEDIA_CERT_FINGERPRINT_MAX]; /* "" if not known */
 	struct media_srtp_key sdes_tx, sdes_rx;
-	enum media_direction dir;
 	char signalled[64]; /* "IP:PORT" from SDP, for hints */
-	/* statistics */
-	struct media_rtp_rx rx;
-	uint32_t rx_clock; /* Hz of the last packet's payload type */
-	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, dropped;
-	int64_t first_rx_us, last_rx_us;
-	int64_t dtls_us; /* monotonic time DTLS first keyed SRTP, 0: not yet */
-	bool one_way_reported;
 };
 
 struct media_session {
@@ -65,12 +67,12 @@ struct media_session {
 	/* signalling thread */
 	gint destroyed;
 	struct media_leg_local local[2];
-	/* worker thread */
+	/* worker thread; the flags every packet reads sit next to legs[0] */
+	bool stopped, flowing_reported, timeout_reported;
 	struct leg legs[2];
 	uint8_t route[2][128];   /* [from leg][pt] -> pt on the other leg */
 	uint32_t clock[2][128];  /* [leg][pt] -> clock rate */
 	struct media_worker_timer tick;
-	bool stopped, flowing_reported, timeout_reported;
 	int64_t started_us;
 	/* any thread, under stats_lock (never taken on the packet path) */
 	GMutex stats_lock;

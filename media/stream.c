@@ -3,30 +3,40 @@
 #include "stream.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 
+/* An IPv4 or IPv6 address: 28 bytes, not a 128-byte sockaddr_storage
+ * (four per stream: 0.8 KiB less per call). */
 struct stream_addr {
-	struct sockaddr_storage ss;
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} u;
 	socklen_t len; /* 0: none */
 };
 
+/* What every packet reads comes first; set-up and RTCP-port state last. */
 struct media_stream {
 	struct media_worker *worker;
-	struct media_ports *ports;
-	struct media_ice *ice;
+	int rtp_fd; /* @ports->rtp_fd, read on every send */
+	bool plain;
+	bool destroyed;
+	bool consent_expired;
 	struct media_stream_handlers h;
+	struct media_ice *ice;
+	/* Plain RTP (no ICE): where signalling says the peer is, and where
+	 * its packets really come from (symmetric RTP latching). */
+	struct stream_addr latched, remote;
+	struct media_stream_stats stats;
+	/* Cold: RTCP on its own port, the sockets' owner, the watches. */
+	struct stream_addr latched_rtcp, remote_rtcp;
+	struct media_ports *ports;
 	/* The RTP socket, and RTCP's when a plain stream has its own port,
 	 * in the worker's epoll set; each holds a reference until removed. */
 	struct media_worker_fd io, rtcp_io;
 	struct media_worker_timer consent; /* consent freshness */
-	/* Plain RTP (no ICE): where signalling says the peer is, and where
-	 * its packets really come from (symmetric RTP latching). */
-	bool plain;
-	struct stream_addr remote, remote_rtcp;
-	struct stream_addr latched, latched_rtcp;
-	bool destroyed;
-	bool consent_expired;
-	struct media_stream_stats stats;
 };
 
 static void stream_clear(gpointer data)
@@ -81,7 +91,7 @@ static void handle_stun(struct media_stream *s, const uint8_t *buf,
 	r = media_ice_receive(s->ice, buf, len, from, from_len, now, reply,
 			      &reply_len);
 	if (reply_len > 0)
-		sendto(s->ports->rtp_fd, reply, reply_len, MSG_DONTWAIT, from,
+		sendto(s->rtp_fd, reply, reply_len, MSG_DONTWAIT, from,
 		       from_len);
 	if (r == MEDIA_ICE_CHECK || r == MEDIA_ICE_NOMINATED) {
 		if (!s->stats.checks++)
@@ -99,17 +109,17 @@ static void handle_stun(struct media_stream *s, const uint8_t *buf,
 static bool addr_is(const struct stream_addr *a, const struct sockaddr *sa,
 		    socklen_t len)
 {
-	return sa && a->len == len && memcmp(&a->ss, sa, len) == 0;
+	return sa && a->len == len && memcmp(&a->u, sa, len) == 0;
 }
 
 static void addr_set(struct stream_addr *a, const struct sockaddr *sa,
 		     socklen_t len)
 {
-	if (!sa || len == 0 || len > sizeof(a->ss)) {
+	if (!sa || len == 0 || len > sizeof(a->u)) {
 		a->len = 0;
 		return;
 	}
-	memcpy(&a->ss, sa, len);
+	memcpy(&a->u, sa, len);
 	a->len = len;
 }
 
@@ -169,11 +179,8 @@ static void handle_datagram(struct media_stream *s, const uint8_t *buf,
 		s->h.packet(s, kind, buf, len, from, from_len, s->h.arg);
 }
 
-static void stream_readable(int fd, void *data)
+static void stream_read(int fd, struct media_stream *s, bool rtcp_port)
 {
-	/* A handler may destroy this stream: keep it until the batch ends. */
-	struct media_stream *s = media_stream_ref(data);
-	bool rtcp_port = s->ports->rtcp_fd >= 0 && fd == s->ports->rtcp_fd;
 	uint8_t (*rx)[MEDIA_WORKER_RX_SIZE] = media_worker_rx_buffers(s->worker);
 	struct sockaddr_storage from[MEDIA_WORKER_RX_BATCH];
 	struct iovec iov[MEDIA_WORKER_RX_BATCH];
@@ -209,6 +216,23 @@ static void stream_readable(int fd, void *data)
 		if (n < MEDIA_WORKER_RX_BATCH)
 			break;
 	}
+}
+
+/* A handler may destroy the stream: it is kept until the batch ends. */
+static void stream_readable_rtp(int fd, void *data)
+{
+	struct media_stream *s = media_stream_ref(data);
+
+	stream_read(fd, s, false);
+	media_stream_unref(s);
+}
+
+/* A plain stream's RTCP on its own port: all of it is RTCP. */
+static void stream_readable_rtcp(int fd, void *data)
+{
+	struct media_stream *s = media_stream_ref(data);
+
+	stream_read(fd, s, true);
 	media_stream_unref(s);
 }
 
@@ -225,9 +249,10 @@ static gboolean consent_tick(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static int watch(struct media_stream *s, struct media_worker_fd *wf, int fd)
+static int watch(struct media_stream *s, struct media_worker_fd *wf, int fd,
+		 media_worker_fd_h readable)
 {
-	int rc = media_worker_fd_add(s->worker, wf, fd, stream_readable,
+	int rc = media_worker_fd_add(s->worker, wf, fd, readable,
 				     media_stream_ref(s), source_unref);
 
 	if (rc != 0)
@@ -256,6 +281,7 @@ static struct media_stream *stream_alloc(struct media_worker *w,
 
 	s->worker = w;
 	s->ports = ports;
+	s->rtp_fd = ports->rtp_fd;
 	s->ice = ice;
 	s->plain = !ice;
 	if (h)
@@ -274,7 +300,7 @@ int media_stream_new(struct media_stream **out, struct media_worker *w,
 	if (!w || !ports || ports->rtp_fd < 0 || !ice)
 		return EINVAL;
 	s = stream_alloc(w, ports, ice, h);
-	rc = watch(s, &s->io, ports->rtp_fd);
+	rc = watch(s, &s->io, ports->rtp_fd, stream_readable_rtp);
 	if (rc != 0) {
 		media_stream_unref(s); /* frees @ports and @ice */
 		return rc;
@@ -294,9 +320,10 @@ int media_stream_new_plain(struct media_stream **out, struct media_worker *w,
 	if (!w || !ports || ports->rtp_fd < 0)
 		return EINVAL;
 	s = stream_alloc(w, ports, NULL, h);
-	rc = watch(s, &s->io, ports->rtp_fd);
+	rc = watch(s, &s->io, ports->rtp_fd, stream_readable_rtp);
 	if (rc == 0 && ports->rtcp_fd >= 0)
-		rc = watch(s, &s->rtcp_io, ports->rtcp_fd);
+		rc = watch(s, &s->rtcp_io, ports->rtcp_fd,
+			   stream_readable_rtcp);
 	if (rc != 0) {
 		/* The RTP watch goes on the worker; @ports with the stream. */
 		media_stream_destroy(s);
@@ -333,7 +360,8 @@ bool media_stream_peer(struct media_stream *s, struct sockaddr_storage *out,
 		return media_ice_selected(s->ice, out, out_len);
 	if (!a->len)
 		return false;
-	*out = a->ss;
+	memset(out, 0, sizeof(*out));
+	memcpy(out, &a->u, a->len);
 	*out_len = a->len;
 	return true;
 }
@@ -360,7 +388,7 @@ int media_stream_send_rtcp(struct media_stream *s, const uint8_t *buf,
 		return media_stream_send(s, buf, len); /* muxed */
 	a = s->latched_rtcp.len ? &s->latched_rtcp : &s->remote_rtcp;
 	if (sendto(s->ports->rtcp_fd, buf, len, MSG_DONTWAIT,
-		   (const struct sockaddr *)&a->ss, a->len) < 0)
+		   &a->u.sa, a->len) < 0)
 		return errno;
 	return 0;
 }
@@ -410,15 +438,17 @@ int media_stream_send(struct media_stream *s, const uint8_t *buf, size_t len)
 
 		if (!a->len)
 			return ENOTCONN;
-		to = a->ss;
-		to_len = a->len;
-	} else if (s->consent_expired) {
-		return ETIMEDOUT;
-	} else if (!media_ice_selected(s->ice, &to, &to_len)) {
-		return ENOTCONN;
+		if (sendto(s->rtp_fd, buf, len, MSG_DONTWAIT, &a->u.sa,
+			   a->len) < 0)
+			return errno;
+		return 0;
 	}
-	if (sendto(s->ports->rtp_fd, buf, len, MSG_DONTWAIT,
-		   (struct sockaddr *)&to, to_len) < 0)
+	if (s->consent_expired)
+		return ETIMEDOUT;
+	if (!media_ice_selected(s->ice, &to, &to_len))
+		return ENOTCONN;
+	if (sendto(s->rtp_fd, buf, len, MSG_DONTWAIT, (struct sockaddr *)&to,
+		   to_len) < 0)
 		return errno;
 	return 0;
 }
@@ -438,7 +468,7 @@ int media_stream_send_validated(struct media_stream *s, const uint8_t *buf,
 		return media_stream_send(s, buf, len);
 	if (!to || !media_ice_is_validated(s->ice, to, to_len))
 		return ENOTCONN;
-	if (sendto(s->ports->rtp_fd, buf, len, MSG_DONTWAIT, to, to_len) < 0)
+	if (sendto(s->rtp_fd, buf, len, MSG_DONTWAIT, to, to_len) < 0)
 		return errno;
 	return 0;
 }
