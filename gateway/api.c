@@ -104,6 +104,8 @@ static void api_add_extension(JsonBuilder *b,
 	json_builder_set_member_name(b, "displayName");
 	json_builder_add_string_value(b, e->display_name ? e->display_name
 							 : "");
+	json_builder_set_member_name(b, "srtp");
+	json_builder_add_boolean_value(b, e->srtp);
 	json_builder_set_member_name(b, "createdAt");
 	json_builder_add_int_value(b, e->created_at);
 	json_builder_set_member_name(b, "updatedAt");
@@ -210,6 +212,25 @@ bool api_member_string(JsonObject *obj, const char *name,
 		return false;
 	}
 	*out = json_node_get_string(n);
+	return true;
+}
+
+/* Optional boolean member: absent leaves *@set false. */
+static bool api_member_bool(JsonObject *obj, const char *name, bool *set,
+			    bool *out, struct gateway_api_response *resp)
+{
+	JsonNode *n = json_object_get_member(obj, name);
+
+	*set = false;
+	if (!n)
+		return true;
+	if (!JSON_NODE_HOLDS_VALUE(n) ||
+	    json_node_get_value_type(n) != G_TYPE_BOOLEAN) {
+		api_error(resp, 400, "%s must be true or false", name);
+		return false;
+	}
+	*set = true;
+	*out = json_node_get_boolean(n);
 	return true;
 }
 
@@ -326,12 +347,14 @@ static void api_extension_create(struct gateway_api *api, const char *unused,
 	JsonObject *obj = NULL;
 	const char *ext, *pw, *name;
 	char md5[SIP_DIGEST_HEX_MAX], sha256[SIP_DIGEST_HEX_MAX];
+	bool srtp_set, srtp = false;
 	int err;
 
 	parser = api_parse_object(req, &obj, resp);
 	if (!parser || !api_member_string(obj, "extension", &ext, resp) ||
 	    !api_member_string(obj, "password", &pw, resp) ||
-	    !api_member_string(obj, "displayName", &name, resp))
+	    !api_member_string(obj, "displayName", &name, resp) ||
+	    !api_member_bool(obj, "srtp", &srtp_set, &srtp, resp))
 		return;
 	if (!ext || !api_ext_is_valid(ext)) {
 		api_error(resp, 400, "%s", api_err_ext_id);
@@ -351,11 +374,14 @@ static void api_extension_create(struct gateway_api *api, const char *unused,
 		api_error(resp, 409, "extension %s already exists", ext);
 		return;
 	}
+	if (!err && srtp)
+		err = gateway_store_extension_set_srtp(api->store, ext, true);
 	if (err) {
 		api_store_fail(resp, err);
 		return;
 	}
-	g_message("extension %s created", ext);
+	g_message("extension %s created%s", ext,
+		  srtp ? ", SRTP offered to its phones" : "");
 	api_reply_extension(api, ext, 201, resp);
 }
 
@@ -374,16 +400,18 @@ static void api_extension_update(struct gateway_api *api, const char *ext,
 	JsonObject *obj = NULL;
 	const char *pw, *name;
 	char md5[SIP_DIGEST_HEX_MAX], sha256[SIP_DIGEST_HEX_MAX];
-	int err;
+	bool srtp_set, srtp = false;
+	int err = 0;
 
 	parser = api_parse_object(req, &obj, resp);
 	if (!parser || !api_member_string(obj, "password", &pw, resp) ||
-	    !api_member_string(obj, "displayName", &name, resp))
+	    !api_member_string(obj, "displayName", &name, resp) ||
+	    !api_member_bool(obj, "srtp", &srtp_set, &srtp, resp))
 		return;
-	if (!pw && !name) {
+	if (!pw && !name && !srtp_set) {
 		api_error(resp, 400,
-			  "nothing to update: give password and/or"
-			  " displayName");
+			  "nothing to update: give password, displayName"
+			  " and/or srtp");
 		return;
 	}
 	if ((pw && !api_password_check(api, pw, resp)) ||
@@ -391,19 +419,25 @@ static void api_extension_update(struct gateway_api *api, const char *ext,
 		return;
 	if (pw)
 		api_ha1(api, ext, pw, md5, sha256);
-	err = gateway_store_extension_update(api->store, ext, name,
-					     pw ? md5 : NULL,
-					     pw ? sha256 : NULL);
+	if (pw || name)
+		err = gateway_store_extension_update(api->store, ext, name,
+						     pw ? md5 : NULL,
+						     pw ? sha256 : NULL);
+	if (!err && srtp_set)
+		err = gateway_store_extension_set_srtp(api->store, ext, srtp);
 	if (err) {
 		api_store_error(resp, err, ext);
 		return;
 	}
+	if (srtp_set)
+		g_message("extension %s: SRTP %s its phones", ext,
+			  srtp ? "offered to" : "no longer offered to");
 	if (pw && name)
 		g_message("extension %s password and display name changed",
 			  ext);
 	else if (pw)
 		g_message("extension %s password changed", ext);
-	else
+	else if (name)
 		g_message("extension %s display name changed", ext);
 	api_reply_extension(api, ext, 200, resp);
 }

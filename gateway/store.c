@@ -99,6 +99,10 @@ static const struct store_migration store_migrations[] = {
 	 * relay's one-way audio finding, for the operator. */
 	{4, "ALTER TABLE calls ADD COLUMN reason TEXT;"
 	    "ALTER TABLE calls ADD COLUMN media_note TEXT;"},
+	/* Phones that require SRTP (MicroSIP "SRTP: mandatory") are offered
+	 * RTP/SAVP with an SDES key instead of plain RTP/AVP. */
+	{5, "ALTER TABLE extensions ADD COLUMN srtp INTEGER NOT NULL"
+	    " DEFAULT 0;"},
 };
 
 #define EXT_COLUMNS                                                          \
@@ -142,9 +146,11 @@ static const char *const store_stmt_sql[STMT_COUNT] = {
 	[STMT_EXT_DELETE] = "DELETE FROM extensions WHERE extension = ?1",
 	[STMT_EXT_DELETE_ATTEMPTS] =
 		"DELETE FROM register_attempts WHERE extension = ?1",
-	[STMT_EXT_GET] = "SELECT " EXT_COLUMNS
+	[STMT_EXT_SET_SRTP] = "UPDATE extensions SET srtp = ?2, updated_at = ?3"
+			      " WHERE extension = ?1",
+	[STMT_EXT_GET] = "SELECT " EXT_COLUMNS ", srtp"
 			 " FROM extensions WHERE extension = ?1",
-	[STMT_EXT_LIST] = "SELECT " EXT_COLUMNS
+	[STMT_EXT_LIST] = "SELECT " EXT_COLUMNS ", srtp"
 			  " FROM extensions ORDER BY extension",
 	[STMT_LOC_PUT] = "INSERT INTO locations (" LOC_COLUMNS ")"
 			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
@@ -555,6 +561,7 @@ static void store_read_extension(sqlite3_stmt *st, struct gateway_extension *e)
 	e->ha1_sha256 = store_column_text(st, 3);
 	e->created_at = sqlite3_column_int64(st, 4);
 	e->updated_at = sqlite3_column_int64(st, 5);
+	e->srtp = sqlite3_column_int(st, 6) != 0;
 }
 
 /**
@@ -585,6 +592,32 @@ int gateway_store_extension_create(struct gateway_store *s, const char *ext,
 	store_done(st);
 	if (!err)
 		store_cache_put(s, ext, ha1_md5, ha1_sha256);
+	return err;
+}
+
+/**
+ * gateway_store_extension_set_srtp() - whether @ext's UDP phones are
+ * offered SRTP (SDES) rather than plain RTP. ENOENT if there is no @ext.
+ */
+int gateway_store_extension_set_srtp(struct gateway_store *s, const char *ext,
+				     bool srtp)
+{
+	sqlite3_stmt *st;
+	int err = 0;
+
+	if (!s || !ext)
+		return EINVAL;
+	st = store_stmt(s, STMT_EXT_SET_SRTP);
+	store_bind_text(st, 1, ext);
+	sqlite3_bind_int(st, 2, srtp ? 1 : 0);
+	sqlite3_bind_int64(st, 3, store_now());
+	if (sqlite3_step(st) != SQLITE_DONE)
+		err = store_fail(s, "extension srtp");
+	else if (sqlite3_changes(s->db) == 0)
+		err = ENOENT;
+	store_done(st);
+	if (!err)
+		store_cache_set_srtp(s, ext, srtp);
 	return err;
 }
 

@@ -38,6 +38,7 @@ struct gateway_extension {
 	char *ha1_sha256;
 	int64_t created_at; /* unix seconds */
 	int64_t updated_at;
+	bool srtp; /* its UDP phones are offered SRTP (SDES), not plain RTP */
 };
 
 /** A registered contact that survives restart (UDP bindings). */
@@ -90,6 +91,12 @@ void gateway_extension_free(struct gateway_extension *e);
 int gateway_store_extension_create(struct gateway_store *s, const char *ext,
 				   const char *display_name,
 				   const char *ha1_md5, const char *ha1_sha256);
+/** Offer @ext's UDP phones SRTP (SDES) or plain RTP; memory follows the
+ *  row. ENOENT if there is no @ext. Signalling thread. */
+int gateway_store_extension_set_srtp(struct gateway_store *s, const char *ext,
+				     bool srtp);
+/** Whether @ext wants SRTP offered, from memory; false if unknown. */
+bool gateway_store_extension_srtp(struct gateway_store *s, const char *ext);
 /** NULL arguments keep the stored value. */
 int gateway_store_extension_update(struct gateway_store *s, const char *ext,
 				   const char *display_name,

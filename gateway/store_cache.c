@@ -22,6 +22,7 @@
 struct store_cred {
 	char *ha1_md5;
 	char *ha1_sha256;
+	bool srtp; /* offer SRTP (SDES) to its UDP phones */
 };
 
 static void store_cred_free(struct store_cred *c)
@@ -56,6 +57,7 @@ int store_cache_load(struct gateway_store *s)
 		const struct gateway_extension *e = rows->pdata[i];
 
 		store_cache_put(s, e->extension, e->ha1_md5, e->ha1_sha256);
+		store_cache_set_srtp(s, e->extension, e->srtp);
 	}
 	return 0;
 }
@@ -82,6 +84,23 @@ void store_cache_put(struct gateway_store *s, const char *ext,
 	}
 	store_cache_set(&c->ha1_md5, ha1_md5);
 	store_cache_set(&c->ha1_sha256, ha1_sha256);
+}
+
+void store_cache_set_srtp(struct gateway_store *s, const char *ext, bool srtp)
+{
+	struct store_cred *c = s->cache ? g_hash_table_lookup(s->cache, ext)
+					: NULL;
+
+	if (c)
+		c->srtp = srtp;
+}
+
+bool gateway_store_extension_srtp(struct gateway_store *s, const char *ext)
+{
+	const struct store_cred *c =
+		s && ext && s->cache ? g_hash_table_lookup(s->cache, ext) : NULL;
+
+	return c && c->srtp;
 }
 
 void store_cache_remove(struct gateway_store *s, const char *ext)

@@ -15,6 +15,7 @@ enum store_stmt_id {
 	STMT_SCHEMA_VERSION,
 	STMT_EXT_CREATE,
 	STMT_EXT_UPDATE,
+	STMT_EXT_SET_SRTP,
 	STMT_EXT_DELETE,
 	STMT_EXT_DELETE_ATTEMPTS,
 	STMT_EXT_GET,
@@ -94,6 +95,7 @@ int store_cache_load(struct gateway_store *s);
 void store_cache_put(struct gateway_store *s, const char *ext,
 		     const char *ha1_md5, const char *ha1_sha256);
 void store_cache_remove(struct gateway_store *s, const char *ext);
+void store_cache_set_srtp(struct gateway_store *s, const char *ext, bool srtp);
 void store_cache_free(struct gateway_store *s);
 
 /* gateway/store_writer.c - the write-behind thread. */

@@ -45,13 +45,13 @@ static void assert_stored_ha1(struct api_fixture *f, const char *ext,
 	gateway_extension_clear(&e);
 }
 
-/* The public extension object: exactly these four members. */
+/* The public extension object: exactly these five members. */
 static void assert_extension_object(JsonObject *o, const char *ext,
 				    const char *name)
 {
 	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
 
-	assert_int_equal(json_object_get_size(o), 4);
+	assert_int_equal(json_object_get_size(o), 5);
 	assert_string_equal(json_object_get_string_member(o, "extension"), ext);
 	assert_string_equal(json_object_get_string_member(o, "displayName"),
 			    name);
@@ -394,7 +394,7 @@ static void test_update(void **state)
 		&f->c, 400,
 		test_api_call(&f->c, "PUT", "/api/extensions/1001",
 			      "{\"other\":1}"),
-		"nothing to update: give password and/or displayName");
+		"nothing to update: give password, displayName and/or srtp");
 	test_api_assert_error(&f->c, 400,
 			      test_api_call(&f->c, "PUT",
 					    "/api/extensions/1001",
@@ -432,6 +432,65 @@ static void test_update(void **state)
 		"extension must be 1-32 characters of A-Z, a-z, 0-9, "
 		"'_', '.', '-', not only dots");
 	gateway_extension_clear(&before);
+}
+
+/* "srtp": offered to the extension's UDP phones; stored, in memory for
+ * the relay, and kept over a reopen; a wrong type changes nothing. */
+static void test_srtp(void **state)
+{
+	struct api_fixture *f = *state;
+	struct gateway_extension e = {0};
+	int st;
+
+	create(f, "1001", "Alice");
+	assert_false(json_object_get_boolean_member(test_api_obj(&f->c),
+						    "srtp"));
+	assert_false(gateway_store_extension_srtp(f->db.store, "1001"));
+	st = test_api_call(&f->c, "PUT", "/api/extensions/1001",
+			   "{\"srtp\":true}");
+	assert_int_equal(st, 200);
+	assert_true(json_object_get_boolean_member(test_api_obj(&f->c),
+						   "srtp"));
+	assert_true(gateway_store_extension_srtp(f->db.store, "1001"));
+	assert_true(test_logged("ovoz-api: extension 1001: SRTP offered to its phones"));
+	assert_stored_ha1(f, "1001", PASSWORD);
+	test_api_assert_error(&f->c, 400,
+			      test_api_call(&f->c, "PUT",
+					    "/api/extensions/1001",
+					    "{\"srtp\":\"yes\"}"),
+			      "srtp must be true or false");
+	assert_true(gateway_store_extension_srtp(f->db.store, "1001"));
+	st = test_api_call(&f->c, "POST", "/api/extensions",
+			   "{\"extension\":\"1002\",\"password\":\"" PASSWORD
+			   "\",\"srtp\":true}");
+	assert_int_equal(st, 201);
+	assert_true(json_object_get_boolean_member(test_api_obj(&f->c),
+						   "srtp"));
+	test_api_assert_error(&f->c, 400,
+			      test_api_call(&f->c, "POST", "/api/extensions",
+					    "{\"extension\":\"1003\","
+					    "\"password\":\"" PASSWORD "\","
+					    "\"srtp\":1}"),
+			      "srtp must be true or false");
+	assert_int_equal(gateway_store_extension_get(f->db.store, "1003", &e),
+			 ENOENT);
+	test_api_assert_error(&f->c, 404,
+			      test_api_call(&f->c, "PUT",
+					    "/api/extensions/1009",
+					    "{\"srtp\":true}"),
+			      "extension 1009 not found");
+	st = test_api_call(&f->c, "PUT", "/api/extensions/1002",
+			   "{\"srtp\":false}");
+	assert_int_equal(st, 200);
+	assert_false(gateway_store_extension_srtp(f->db.store, "1002"));
+	/* The row is the truth after a restart (the API is not used after
+	 * this: it holds the store that was closed). */
+	test_db_reopen(&f->db);
+	assert_true(gateway_store_extension_srtp(f->db.store, "1001"));
+	assert_false(gateway_store_extension_srtp(f->db.store, "1002"));
+	assert_int_equal(gateway_store_extension_get(f->db.store, "1001", &e), 0);
+	assert_true(e.srtp);
+	gateway_extension_clear(&e);
 }
 
 static void test_delete(void **state)
@@ -635,6 +694,7 @@ int main(void)
 		T(test_create_get_list),
 		T(test_create_errors),
 		T(test_update),
+		T(test_srtp),
 		T(test_password_backslash_is_text),
 		T(test_delete),
 		T(test_status),

@@ -79,13 +79,13 @@ static void test_migrations_idempotent(void **state)
 	g_autofree char *rows = NULL;
 	g_autofree char *tables = NULL;
 
-	assert_int_equal(gateway_store_schema_version(f->store), 4);
+	assert_int_equal(gateway_store_schema_version(f->store), 5);
 	test_db_reopen(f);
 	test_db_reopen(f);
-	assert_int_equal(gateway_store_schema_version(f->store), 4);
+	assert_int_equal(gateway_store_schema_version(f->store), 5);
 	/* One bookkeeping row per step, not one per open. */
 	rows = test_db_query(f->path, "SELECT COUNT(*) FROM schema_migrations");
-	assert_string_equal(rows, "4");
+	assert_string_equal(rows, "5");
 	tables = test_db_query(
 		f->path, "SELECT group_concat(name, ',') FROM (SELECT name"
 			 " FROM sqlite_master WHERE type = 'table' AND name"
@@ -111,13 +111,14 @@ static void test_migration_2_on_v1_database(void **state)
 	assert_int_equal(sqlite3_exec(db,
 				      "DROP TABLE calls;"
 				      " ALTER TABLE locations DROP COLUMN path;"
+				      " ALTER TABLE extensions DROP COLUMN srtp;"
 				      " DELETE FROM schema_migrations"
 				      " WHERE version >= 2",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(gateway_store_open(&f->store, f->path), 0);
-	assert_int_equal(gateway_store_schema_version(f->store), 4);
+	assert_int_equal(gateway_store_schema_version(f->store), 5);
 	assert_int_equal(gateway_store_extension_get(f->store, "1001", &e), 0);
 	gateway_extension_clear(&e);
 	assert_int_equal(gateway_store_call_start(f->store, "c1", "1001", "wss",
