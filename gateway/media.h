@@ -54,6 +54,9 @@ struct gateway_media_config {
 	unsigned hold_timeout_ms; /* 0: 10 x rtp_timeout */
 	gateway_media_end_h end_h;
 	gateway_media_note_h note_h;
+	/* Whether the UDP phones of extension @ext are offered SRTP (SDES,
+	 * RTP/SAVP) rather than plain RTP/AVP; NULL: never. */
+	bool (*sdes_h)(void *arg, const char *ext);
 	void *arg;
 };
 

@@ -89,6 +89,13 @@ static char *glue_media_ip(const struct gateway_config *cfg)
 	return g_strdup("127.0.0.1");
 }
 
+static bool glue_media_sdes(void *arg, const char *ext)
+{
+	struct gateway *gw = arg;
+
+	return gateway_store_extension_srtp(gw->store, ext); /* memory */
+}
+
 int gateway_media_start(struct gateway *gw, char **err)
 {
 	struct gateway_config *cfg = gw->cfg;
@@ -104,6 +111,7 @@ int gateway_media_start(struct gateway *gw, char **err)
 		.hold_timeout_ms = cfg->hold_timeout * 1000,
 		.end_h = glue_media_end,
 		.note_h = glue_media_note,
+		.sdes_h = glue_media_sdes,
 		.arg = gw,
 	};
 

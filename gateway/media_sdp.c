@@ -70,6 +70,15 @@ static bool gm_natted(const struct sip_addr *a, const char *host)
 	return g_ascii_strcasecmp(text, host) != 0;
 }
 
+/* The party this offer travels toward is a UDP phone that must be
+ * offered SRTP (SDES), by its extension's setting. */
+static bool gm_toward_wants_sdes(struct gateway_media *m,
+				 const struct sip_media_event *ev)
+{
+	return ev->to_kind == SIP_TRANSPORT_UDP && m->cfg.sdes_h &&
+	       ev->toward_user && m->cfg.sdes_h(m->cfg.arg, ev->toward_user);
+}
+
 bool gm_sdp_wants_relay(struct gateway_media *m,
 			const struct sip_media_event *ev,
 			const struct media_sdp *sdp)
@@ -83,6 +92,9 @@ bool gm_sdp_wants_relay(struct gateway_media *m,
 	if (!st)
 		return false;
 	if (st->profile == MEDIA_SDP_WEBRTC)
+		return true;
+	/* A plain offer to a phone that requires SRTP: Ovoz keys it. */
+	if (st->profile == MEDIA_SDP_AVP && gm_toward_wants_sdes(m, ev))
 		return true;
 	switch (m->cfg.relay_udp) {
 	case GATEWAY_MEDIA_RELAY_ALWAYS:
@@ -259,8 +271,11 @@ static int gm_leg_open(struct gm_leg *l, const struct sip_media_event *ev,
 	int rc;
 
 	l->kind[side] = gm_kind_of_profile(st->profile);
-	l->kind[1 - side] = ev->to_kind == SIP_TRANSPORT_UDP ? MEDIA_LEG_RTP
-							    : MEDIA_LEG_WEBRTC;
+	l->kind[1 - side] = ev->to_kind != SIP_TRANSPORT_UDP
+				    ? MEDIA_LEG_WEBRTC
+			    : gm_toward_wants_sdes(l->call->m, ev)
+				    ? MEDIA_LEG_SRTP_SDES
+				    : MEDIA_LEG_RTP;
 	rc = gm_leg_start(l);
 	if (rc == ENOSPC || rc == EADDRINUSE) {
 		g_warning("call %s: no free media port in the range: 503",
@@ -369,7 +384,11 @@ int gm_sdp_answer(struct gm_leg *l, const struct sip_media_event *ev,
 		}
 		return gm_refuse_codec(l, reason);
 	}
-	gm_remote_set(l, side, st, NULL);
+	/* An SDES phone that answered our RTP/SAVP offer keys its side with
+	 * the one a=crypto line of its answer. */
+	gm_remote_set(l, side, st,
+		      l->kind[side] == MEDIA_LEG_SRTP_SDES && st->n_crypto
+			      ? &st->crypto[0] : NULL);
 	if (l->kind[offerer] == MEDIA_LEG_SRTP_SDES)
 		gm_remote_set(l, offerer,
 			      &l->sdp[offerer]->streams[l->offer_plan.stream_a],

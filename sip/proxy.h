@@ -81,6 +81,10 @@ struct sip_media_event {
 	 * for a phone behind NAT. NULL otherwise. */
 	const struct sip_addr *dest;
 	const char *dest_host;
+	/* The user part of the party the body travels toward: the To URI's
+	 * for a request, the From URI's for a response (the dialled
+	 * extension for an initial INVITE). NULL if none. */
+	const char *toward_user;
 };
 
 struct sip_proxy_hooks {

@@ -41,6 +41,13 @@ static enum sip_media_kind proxy_media_kind(const sip_t *sip,
 							    : SIP_MEDIA_OFFER;
 }
 
+static const char *proxy_media_toward_user(const sip_t *sip)
+{
+	const sip_addr_t *a = sip->sip_request ? sip->sip_to : sip->sip_from;
+
+	return a ? a->a_url->url_user : NULL;
+}
+
 int proxy_media_body(struct sip_proxy *px, struct sip_message *m,
 		     const struct proxy_media_leg *leg, const char **reason)
 {
@@ -71,6 +78,7 @@ int proxy_media_body(struct sip_proxy *px, struct sip_message *m,
 		.dest_host = leg->dest && sip->sip_request
 				     ? sip->sip_request->rq_url->url_host
 				     : NULL,
+		.toward_user = proxy_media_toward_user(sip),
 	};
 	status = px->hooks.media(px->ctx, &ev, sip->sip_payload->pl_data,
 				 sip->sip_payload->pl_len, &out, &out_len,
