@@ -97,6 +97,21 @@ test('create, see offline, register with SIP.js, see online with its User-Agent,
   stops.push(() => again.stop());
   await again.register();
   await again.waitState(RegistererState.Registered);
+  assert.equal((await env.o.api('GET', '/api/extensions/5101')).json.srtp, false);
+
+  // "Encrypted audio (SRTP)": stored on the extension, shown in the list,
+  // and the edit dialog shows it set when opened again.
+  await row('5101').getByRole('button', { name: /5101/ }).first().click();
+  await page.waitForSelector('#edit-dialog[open]');
+  assert.equal(await page.isChecked('#edit-form [name=srtp]'), false);
+  await page.check('#edit-form [name=srtp]');
+  await page.click('#edit-form button[type=submit]');
+  await waitFor(async () => (await row('5101').locator('.badge.srtp').count()) === 1, 5000, 'SRTP badge');
+  assert.equal((await env.o.api('GET', '/api/extensions/5101')).json.srtp, true);
+  await row('5101').getByRole('button', { name: /5101/ }).first().click();
+  await page.waitForSelector('#edit-dialog[open]');
+  assert.equal(await page.isChecked('#edit-form [name=srtp]'), true);
+  await page.click('#edit-cancel');
 
   await row('5101').locator('button.danger').click();
   await row('5101').waitFor({ state: 'detached' });

@@ -74,10 +74,13 @@ test('an SRTP-mandatory softphone (SDES) calls the browser: audio both ways, DTM
   });
 });
 
-// Toward a UDP phone Ovoz offers plain RTP/AVP (it cannot know the phone
-// wants SRTP); an SRTP-mandatory phone refuses that with 488, and the
-// browser sees the failure at once instead of a call without audio.
-test('the browser calls the SRTP-mandatory softphone: a clean 488, not a silent call', async () => {
+// Toward a UDP phone Ovoz offers plain RTP/AVP unless the callee's
+// extension says its phones want SRTP ("srtp": true, the admin page's
+// "Encrypted audio (SRTP)"): an SRTP-mandatory phone refuses the plain
+// offer with 488 (the browser sees the failure at once, not a silent
+// call); with the setting Ovoz offers RTP/SAVP with its own SDES key and
+// the call has audio both ways.
+test('the browser calls the SRTP-mandatory softphone: 488 until its extension asks for SRTP, then audio both ways', async (t) => {
   const a = await env.exts.make();
   const b = await env.exts.make();
   const phone = await env.phone(TONE.browser);
@@ -85,13 +88,68 @@ test('the browser calls the SRTP-mandatory softphone: a clean 488, not a silent 
     ...b, freq: TONE.baresip, modules: ['srtp.so'], accountParams: ';mediaenc=srtp-mand',
   });
   await registerPhone(env, phone, a);
-  const callId = await h(phone, 'call', b.ext);
-  await sessionState(phone, 'Terminated', 5000);
-  const row = await callRow(env.o, a.ext, callId);
-  assert.equal(row.disposition, 'failed');
-  assert.equal(row.status, 488);
-  assert.equal(row.answeredAt, null);
-  assert.ok(!sip.ctrl.events.some((e) => e.type === 'CALL_ESTABLISHED'), 'the phone never answered');
-  const m = (await env.o.api('GET', '/metrics')).text;
-  assert.match(m, /^ovoz_media_sessions 0$/m, 'no media session left behind');
+
+  await t.test('plain offer: a clean 488, no media session left', async () => {
+    const callId = await h(phone, 'call', b.ext);
+    await sessionState(phone, 'Terminated', 5000);
+    const row = await callRow(env.o, a.ext, callId);
+    assert.equal(row.disposition, 'failed');
+    assert.equal(row.status, 488);
+    assert.equal(row.answeredAt, null);
+    assert.ok(!sip.ctrl.events.some((e) => e.type === 'CALL_ESTABLISHED'), 'the phone never answered');
+    const m = (await env.o.api('GET', '/metrics')).text;
+    assert.match(m, /^ovoz_media_sessions 0$/m, 'no media session left behind');
+  });
+
+  await t.test('"srtp": true on the extension: Ovoz offers SDES, the phone answers, audio both ways', async () => {
+    const put = await env.o.api('PUT', `/api/extensions/${b.ext}`, { srtp: true });
+    assert.equal(put.status, 200);
+    assert.equal(put.json.srtp, true);
+    const callId = await h(phone, 'call', b.ext);
+    await sessionState(phone, 'Established');
+    await sip.waitEvent('CALL_ESTABLISHED');
+    await sleep(1500);
+    const sample = await audioSample(phone, 2000);
+    const spectrum = await h(phone, 'spectrum', [TONE.browser, TONE.baresip]);
+    const live = (await env.o.api('GET', '/api/calls/active')).json.calls.find((c) => c.callId === callId);
+    assert.equal(await h(phone, 'hangup'), 'Terminated');
+    await sip.waitEvent('CALL_CLOSED');
+    await sleep(300);
+    const m = live?.media?.find((x) => x.answered);
+    assert.ok(m, 'relayed media in the active call: ' + JSON.stringify(live));
+    assert.equal(m.caller.kind, 'webrtc');
+    assert.equal(m.callee.kind, 'srtp-sdes');
+    assertBrowserHears(sample, 'browser');
+    assertSpectrum(spectrum, TONE.baresip, TONE.browser, 'browser');
+    assertRecordingHears(sip, TONE.browser, TONE.baresip);
+    const row = await callRow(env.o, a.ext, callId);
+    assert.equal(row.disposition, 'answered');
+  });
+});
+
+// A plain softphone calls the SRTP-mandatory one: with "srtp" on the
+// callee's extension Ovoz relays the UDP-to-UDP call (it would pass the
+// SDP through otherwise) and keys the callee's leg with SDES.
+test('a plain softphone calls the SRTP-mandatory one whose extension asks for SRTP: relayed, audio both ways', async () => {
+  const a = await env.exts.make();
+  const b = await env.exts.make();
+  assert.equal((await env.o.api('PUT', `/api/extensions/${b.ext}`, { srtp: true })).status, 200);
+  const callee = await env.baresip({
+    ...b, freq: TONE.baresip, modules: ['srtp.so'], accountParams: ';mediaenc=srtp-mand',
+  });
+  const caller = await env.baresip({ ...a, freq: TONE.browser });
+  await caller.dial(`sip:${b.ext}@127.0.0.1`);
+  await caller.waitEvent('CALL_ESTABLISHED');
+  await callee.waitEvent('CALL_ESTABLISHED');
+  await sleep(2500);
+  const live = (await env.o.api('GET', '/api/calls/active')).json.calls;
+  await caller.hangup();
+  await callee.waitEvent('CALL_CLOSED');
+  await sleep(300);
+  const m = live[0]?.media?.find((x) => x.answered);
+  assert.ok(m, 'relayed media in the active call: ' + JSON.stringify(live));
+  assert.equal(m.caller.kind, 'rtp');
+  assert.equal(m.callee.kind, 'srtp-sdes');
+  assertRecordingHears(caller, TONE.baresip, TONE.browser);
+  assertRecordingHears(callee, TONE.browser, TONE.baresip);
 });

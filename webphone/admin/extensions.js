@@ -19,6 +19,7 @@ async function onCreate(ev) {
   const f = ev.target;
   const body = { extension: f.extension.value.trim(), password: f.password.value };
   if (f.displayName.value.trim()) body.displayName = f.displayName.value.trim();
+  if (f.srtp.checked) body.srtp = true;
   try {
     await api('POST', '/api/extensions', body);
     ctx.status(t('created', { ext: body.extension }));
@@ -38,13 +39,14 @@ function openEdit(x) {
   document.getElementById('edit-title').textContent = t('editTitle', { ext: x.extension });
   f.displayName.value = x.displayName ?? '';
   f.password.value = '';
+  f.srtp.checked = x.srtp === true;
   dlg.showModal();
 }
 
 async function onEdit(ev) {
   ev.preventDefault();
   const f = ev.target;
-  const body = { displayName: f.displayName.value.trim() };
+  const body = { displayName: f.displayName.value.trim(), srtp: f.srtp.checked };
   if (f.password.value) body.password = f.password.value;
   try {
     await api('PUT', `/api/extensions/${encodeURIComponent(editing)}`, body);
@@ -80,7 +82,7 @@ function row(x, st, last) {
   });
   return el('tr', { dataset: { ext } },
     el('td', {}, ext),
-    el('td', {}, x.displayName ?? ''),
+    el('td', {}, x.displayName ?? '', x.srtp ? el('span', { className: 'badge srtp', textContent: 'SRTP', title: t('srtpLabel') }) : null),
     el('td', {}, el('span', { className: `badge ${online ? 'online' : 'offline'}`, textContent: t(online ? 'online' : 'offline') })),
     el('td', {}, contacts.map(where).join(', ')),
     el('td', {}, contacts.map((c) => c.userAgent).filter(Boolean).join(', ')),
