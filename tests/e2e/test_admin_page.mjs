@@ -164,6 +164,25 @@ test('call log: filter by result, export the filtered rows as CSV', async () => 
   assert.equal(csv.length, 4, csv.join('|')); // header, 2 rows, final empty
 });
 
+// A call a phone refused with 488 (as an SRTP-mandatory phone refuses a
+// plain offer: test_sdes_browser) says what to do about it.
+test('call log: a call refused with 488 carries the hint to check codecs or turn on SRTP', async () => {
+  const now = Math.floor(Date.now() / 1000);
+  execFileSync('sqlite3', [env.o.db, '.timeout 2000',
+    'INSERT INTO calls (call_id, caller, caller_transport, callee, callee_transport, started_at, ended_at, duration, disposition, status)'
+    + ` VALUES ('e2e-488','5211','wss','5212','udp',${now - 30},${now - 30},0,'failed',488),`
+    + ` ('e2e-480','5211','wss','5213','udp',${now - 20},${now - 20},0,'failed',480)`]);
+  await page.click('#tab-log');
+  await page.selectOption('#log-form [name=disposition]', 'failed');
+  await page.click('#log-form button[type=submit]');
+  const r488 = page.locator('#log-table tbody tr', { hasText: '5212' });
+  const r480 = page.locator('#log-table tbody tr', { hasText: '5213' });
+  await r488.waitFor();
+  // The page speaks Uzbek by default; the hint names 488 and SRTP in every language.
+  assert.match(await r488.textContent(), /488: .*SRTP/);
+  assert.doesNotMatch(await r480.textContent(), /SRTP|488/);
+});
+
 test('phone tab: /phone/ in an iframe signed in by a minted credential; settings with a QR code', async () => {
   const r = await env.o.api('POST', '/api/extensions', { extension: '5301', password: 'pw-5301-phone' });
   assert.equal(r.status, 201);

@@ -90,6 +90,11 @@ function logQuery() {
   return p.toString();
 }
 
+// A failure Ovoz did not cause itself, in words the operator can act on.
+function hint(c) {
+  return c.disposition === 'failed' && c.status === 488 ? t('hint488') : '';
+}
+
 export async function loadLog() {
   try {
     const r = await api('GET', `/api/calls?${query}${query ? '&' : ''}limit=${PAGE}&offset=${offset}`);
@@ -99,7 +104,7 @@ export async function loadLog() {
       el('td', {}, c.callee ?? ''),
       el('td', {}, c.disposition ? t(`d_${c.disposition}`) : t('ringing')),
       el('td', {}, mmss(c.duration)),
-      el('td', {}, c.reason ?? '', oneWay(c.mediaNote)))));
+      el('td', {}, c.reason ?? hint(c), oneWay(c.mediaNote)))));
     document.getElementById('log-empty').hidden = r.calls.length > 0;
     document.getElementById('log-page').textContent = r.total
       ? t('page', { a: offset + 1, b: offset + r.calls.length, n: r.total }) : '';
