@@ -20,7 +20,6 @@ struct stream_addr {
 /* What every packet reads comes first; set-up and RTCP-port state last. */
 struct media_stream {
 	struct media_worker *worker;
-	int rtp_fd; /* @ports->rtp_fd, read on every send */
 	bool plain;
 	bool destroyed;
 	bool consent_expired;
@@ -91,7 +90,7 @@ static void handle_stun(struct media_stream *s, const uint8_t *buf,
 	r = media_ice_receive(s->ice, buf, len, from, from_len, now, reply,
 			      &reply_len);
 	if (reply_len > 0)
-		sendto(s->rtp_fd, reply, reply_len, MSG_DONTWAIT, from,
+		sendto(s->ports->rtp_fd, reply, reply_len, MSG_DONTWAIT, from,
 		       from_len);
 	if (r == MEDIA_ICE_CHECK || r == MEDIA_ICE_NOMINATED) {
 		if (!s->stats.checks++)
@@ -281,7 +280,6 @@ static struct media_stream *stream_alloc(struct media_worker *w,
 
 	s->worker = w;
 	s->ports = ports;
-	s->rtp_fd = ports->rtp_fd;
 	s->ice = ice;
 	s->plain = !ice;
 	if (h)
@@ -429,7 +427,8 @@ struct media_ice *media_stream_ice(struct media_stream *s)
 
 int media_stream_send(struct media_stream *s, const uint8_t *buf, size_t len)
 {
-	struct sockaddr_storage to;
+	struct sockaddr_storage sel;
+	const struct sockaddr *to = (const struct sockaddr *)&sel;
 	socklen_t to_len;
 
 	if (s->plain) {
@@ -438,17 +437,14 @@ int media_stream_send(struct media_stream *s, const uint8_t *buf, size_t len)
 
 		if (!a->len)
 			return ENOTCONN;
-		if (sendto(s->rtp_fd, buf, len, MSG_DONTWAIT, &a->u.sa,
-			   a->len) < 0)
-			return errno;
-		return 0;
-	}
-	if (s->consent_expired)
+		to = &a->u.sa;
+		to_len = a->len;
+	} else if (s->consent_expired) {
 		return ETIMEDOUT;
-	if (!media_ice_selected(s->ice, &to, &to_len))
+	} else if (!media_ice_selected(s->ice, &sel, &to_len)) {
 		return ENOTCONN;
-	if (sendto(s->rtp_fd, buf, len, MSG_DONTWAIT, (struct sockaddr *)&to,
-		   to_len) < 0)
+	}
+	if (sendto(s->ports->rtp_fd, buf, len, MSG_DONTWAIT, to, to_len) < 0)
 		return errno;
 	return 0;
 }
@@ -468,7 +464,7 @@ int media_stream_send_validated(struct media_stream *s, const uint8_t *buf,
 		return media_stream_send(s, buf, len);
 	if (!to || !media_ice_is_validated(s->ice, to, to_len))
 		return ENOTCONN;
-	if (sendto(s->rtp_fd, buf, len, MSG_DONTWAIT, to, to_len) < 0)
+	if (sendto(s->ports->rtp_fd, buf, len, MSG_DONTWAIT, to, to_len) < 0)
 		return errno;
 	return 0;
 }
