@@ -18,7 +18,7 @@ struct media_worker {
 	int epfd;
 	GSource *epoll_src;
 	GMutex fds_lock; /* the list only: adds come from any thread */
-	struct media_worker_fd *fds;
+	GQueue fds;
 	int ev_n, ev_i;
 	struct epoll_event ev[MEDIA_WORKER_EPOLL_BATCH];
 	/* Periodic timers: one GSource for all. The list and the walk's
@@ -26,7 +26,9 @@ struct media_worker {
 	 * wait in pending (under the lock) until the next dispatch. */
 	GSource *timer_src;
 	GMutex timers_lock;
-	struct media_worker_timer *timers, *pending, *cursor, *running;
+	GQueue timers, pending;
+	GList *cursor; /* the walk's next link in timers */
+	struct media_worker_timer *running;
 	gboolean running_removed;
 	/* One batch of datagrams; streams on this thread take turns. */
 	uint8_t rx[MEDIA_WORKER_RX_BATCH][MEDIA_WORKER_RX_SIZE];
@@ -66,7 +68,7 @@ static GSourceFuncs epoll_funcs = {
 	.dispatch = epoll_dispatch,
 };
 
-static int worker_epoll_open(struct media_worker *w)
+static int worker_sources_open(struct media_worker *w)
 {
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (w->epfd < 0)
@@ -84,26 +86,6 @@ static int worker_epoll_open(struct media_worker *w)
 	return 0;
 }
 
-static void fd_link(struct media_worker *w, struct media_worker_fd *wf)
-{
-	wf->prev = NULL;
-	wf->next = w->fds;
-	if (w->fds)
-		w->fds->prev = wf;
-	w->fds = wf;
-}
-
-static void fd_unlink(struct media_worker *w, struct media_worker_fd *wf)
-{
-	if (wf->prev)
-		wf->prev->next = wf->next;
-	else
-		w->fds = wf->next;
-	if (wf->next)
-		wf->next->prev = wf->prev;
-	wf->prev = wf->next = NULL;
-}
-
 int media_worker_fd_add(struct media_worker *w, struct media_worker_fd *wf,
 			int fd, media_worker_fd_h h, void *data,
 			GDestroyNotify notify)
@@ -111,15 +93,16 @@ int media_worker_fd_add(struct media_worker *w, struct media_worker_fd *wf,
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = wf};
 
 	*wf = (struct media_worker_fd){.w = w, .fd = fd, .h = h,
-				       .data = data, .notify = notify};
+				       .data = data, .notify = notify,
+				       .link = {.data = wf}};
 	g_mutex_lock(&w->fds_lock);
-	fd_link(w, wf);
+	g_queue_push_head_link(&w->fds, &wf->link);
 	g_mutex_unlock(&w->fds_lock);
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
 		int rc = errno;
 
 		g_mutex_lock(&w->fds_lock);
-		fd_unlink(w, wf);
+		g_queue_unlink(&w->fds, &wf->link);
 		g_mutex_unlock(&w->fds_lock);
 		wf->w = NULL;
 		return rc;
@@ -139,7 +122,7 @@ void media_worker_fd_remove(struct media_worker_fd *wf)
 		if (w->ev[i].data.ptr == wf)
 			w->ev[i].data.ptr = NULL;
 	g_mutex_lock(&w->fds_lock);
-	fd_unlink(w, wf);
+	g_queue_unlink(&w->fds, &wf->link);
 	g_mutex_unlock(&w->fds_lock);
 	wf->w = NULL;
 	if (wf->notify)
@@ -149,10 +132,11 @@ void media_worker_fd_remove(struct media_worker_fd *wf)
 /* The thread is gone: what is still watched is let go of here. */
 static void worker_fds_release(struct media_worker *w)
 {
-	struct media_worker_fd *wf;
+	GList *l;
 
-	while ((wf = w->fds)) {
-		fd_unlink(w, wf);
+	while ((l = g_queue_pop_head_link(&w->fds))) {
+		struct media_worker_fd *wf = l->data;
+
 		wf->w = NULL;
 		if (wf->notify)
 			wf->notify(wf->data); /* may free @wf */
@@ -161,38 +145,19 @@ static void worker_fds_release(struct media_worker *w)
 
 /* ---- periodic timers ---------------------------------------------------- */
 
-static void timer_link(struct media_worker_timer **head,
-		       struct media_worker_timer *t)
-{
-	t->prev = NULL;
-	t->next = *head;
-	if (*head)
-		(*head)->prev = t;
-	*head = t;
-}
-
-static void timer_unlink(struct media_worker_timer **head,
-			 struct media_worker_timer *t)
-{
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		*head = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
-	t->prev = t->next = NULL;
-}
-
 /* The source wakes for the earliest due timer. Call with timers_lock. */
 static void timers_arm_locked(struct media_worker *w)
 {
 	gint64 due = -1;
 
 	for (int list = 0; list < 2; list++)
-		for (struct media_worker_timer *t = list ? w->pending : w->timers;
-		     t; t = t->next)
+		for (GList *l = list ? w->pending.head : w->timers.head; l;
+		     l = l->next) {
+			const struct media_worker_timer *t = l->data;
+
 			if (due < 0 || t->due_us < due)
 				due = t->due_us;
+		}
 	g_source_set_ready_time(w->timer_src, due);
 }
 
@@ -222,13 +187,13 @@ int media_worker_timer_add(struct media_worker *w, struct media_worker_timer *t,
 		.w = w, .interval_us = (gint64)interval_ms * 1000,
 		.due_us = timer_due(g_get_monotonic_time(),
 				    (gint64)interval_ms * 1000),
-		.fn = fn, .data = data, .notify = notify};
+		.fn = fn, .data = data, .notify = notify, .link = {.data = t}};
 	g_mutex_lock(&w->timers_lock);
 	if (media_worker_is_current(w)) {
-		timer_link(&w->timers, t);
+		g_queue_push_head_link(&w->timers, &t->link);
 	} else {
 		t->pending = TRUE;
-		timer_link(&w->pending, t);
+		g_queue_push_head_link(&w->pending, &t->link);
 	}
 	ready = g_source_get_ready_time(w->timer_src);
 	if (ready < 0 || t->due_us < ready)
@@ -245,13 +210,13 @@ void media_worker_timer_remove(struct media_worker_timer *t)
 		return;
 	if (t->pending) {
 		g_mutex_lock(&w->timers_lock);
-		timer_unlink(&w->pending, t);
+		g_queue_unlink(&w->pending, &t->link);
 		g_mutex_unlock(&w->timers_lock);
 		t->pending = FALSE;
 	} else {
-		if (w->cursor == t)
-			w->cursor = t->next;
-		timer_unlink(&w->timers, t);
+		if (w->cursor == &t->link)
+			w->cursor = t->link.next;
+		g_queue_unlink(&w->timers, &t->link);
 	}
 	t->w = NULL;
 	if (w->running == t) {
@@ -285,18 +250,19 @@ static void timer_fire(struct media_worker *w, struct media_worker_timer *t,
 static gboolean timers_dispatch(GSource *src, GSourceFunc cb, gpointer data)
 {
 	struct media_worker *w = ((struct worker_source *)src)->w;
-	struct media_worker_timer *t;
 	gint64 now = g_get_monotonic_time();
+	GList *l;
 
 	g_mutex_lock(&w->timers_lock);
-	while ((t = w->pending)) {
-		timer_unlink(&w->pending, t);
-		t->pending = FALSE;
-		timer_link(&w->timers, t);
+	while ((l = g_queue_pop_head_link(&w->pending))) {
+		((struct media_worker_timer *)l->data)->pending = FALSE;
+		g_queue_push_head_link(&w->timers, l);
 	}
 	g_mutex_unlock(&w->timers_lock);
-	for (t = w->timers; t; t = w->cursor) {
-		w->cursor = t->next;
+	for (l = w->timers.head; l; l = w->cursor) {
+		struct media_worker_timer *t = l->data;
+
+		w->cursor = l->next;
 		if (t->due_us <= now)
 			timer_fire(w, t, now);
 	}
@@ -314,13 +280,13 @@ static GSourceFuncs timer_funcs = {
 /* The thread is gone: timers still armed end here. */
 static void worker_timers_release(struct media_worker *w)
 {
-	struct media_worker_timer *t;
+	GList *l;
 
 	for (int list = 0; list < 2; list++) {
-		struct media_worker_timer **head = list ? &w->pending : &w->timers;
+		while ((l = g_queue_pop_head_link(list ? &w->pending
+						       : &w->timers))) {
+			struct media_worker_timer *t = l->data;
 
-		while ((t = *head)) {
-			timer_unlink(head, t);
 			t->pending = FALSE;
 			t->w = NULL;
 			if (t->notify)
@@ -400,7 +366,7 @@ int media_workers_new(struct media_workers **out, unsigned n)
 		w->ctx = g_main_context_new();
 		w->loop = g_main_loop_new(w->ctx, FALSE);
 		ws->w[ws->n++] = w;
-		rc = worker_epoll_open(w);
+		rc = worker_sources_open(w);
 		if (rc != 0) {
 			g_warning("cannot start media worker %u: epoll: %s", i,
 				  g_strerror(rc));

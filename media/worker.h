@@ -34,7 +34,7 @@ struct media_worker_fd {
 	media_worker_fd_h h;
 	void *data;
 	GDestroyNotify notify;
-	struct media_worker_fd *prev, *next; /* the worker's list */
+	GList link; /* in the worker's list (a GQueue); data is this */
 };
 
 /* Datagrams one socket read takes at once, and the room for each. */
@@ -104,7 +104,7 @@ struct media_worker_timer {
 	gpointer data;
 	GDestroyNotify notify;
 	gboolean pending; /* added from another thread, not yet in the list */
-	struct media_worker_timer *prev, *next;
+	GList link; /* in the worker's timers or pending (GQueues) */
 };
 
 /**
