@@ -268,6 +268,19 @@ int store_exec_stmt(struct gateway_store *s, sqlite3_stmt *st,
 	return err;
 }
 
+int store_exec_row(struct gateway_store *s, sqlite3_stmt *st,
+		   const char *what)
+{
+	int err = 0;
+
+	if (sqlite3_step(st) != SQLITE_DONE)
+		err = store_fail(s, what);
+	else if (sqlite3_changes(s->db) == 0)
+		err = ENOENT;
+	store_done(st);
+	return err;
+}
+
 int store_begin(struct gateway_store *s)
 {
 	return store_exec_stmt(s, store_stmt(s, STMT_BEGIN), "begin");
@@ -603,7 +616,7 @@ int gateway_store_extension_set_srtp(struct gateway_store *s, const char *ext,
 				     bool srtp)
 {
 	sqlite3_stmt *st;
-	int err = 0;
+	int err;
 
 	if (!s || !ext)
 		return EINVAL;
@@ -611,11 +624,7 @@ int gateway_store_extension_set_srtp(struct gateway_store *s, const char *ext,
 	store_bind_text(st, 1, ext);
 	sqlite3_bind_int(st, 2, srtp ? 1 : 0);
 	sqlite3_bind_int64(st, 3, store_now());
-	if (sqlite3_step(st) != SQLITE_DONE)
-		err = store_fail(s, "extension srtp");
-	else if (sqlite3_changes(s->db) == 0)
-		err = ENOENT;
-	store_done(st);
+	err = store_exec_row(s, st, "extension srtp");
 	if (!err)
 		store_cache_set_srtp(s, ext, srtp);
 	return err;
@@ -628,7 +637,7 @@ int gateway_store_extension_update(struct gateway_store *s, const char *ext,
 				   const char *ha1_md5, const char *ha1_sha256)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_EXT_UPDATE);
-	int err = 0;
+	int err;
 
 	if (!ext)
 		return EINVAL;
@@ -637,11 +646,7 @@ int gateway_store_extension_update(struct gateway_store *s, const char *ext,
 	store_bind_text(st, 3, ha1_md5);
 	store_bind_text(st, 4, ha1_sha256);
 	sqlite3_bind_int64(st, 5, store_now());
-	if (sqlite3_step(st) != SQLITE_DONE)
-		err = store_fail(s, "extension update");
-	else if (sqlite3_changes(s->db) == 0)
-		err = ENOENT;
-	store_done(st);
+	err = store_exec_row(s, st, "extension update");
 	if (!err)
 		store_cache_put(s, ext, ha1_md5, ha1_sha256);
 	return err;
@@ -662,11 +667,7 @@ int gateway_store_extension_delete(struct gateway_store *s, const char *ext)
 		return err;
 	st = store_stmt(s, STMT_EXT_DELETE);
 	store_bind_text(st, 1, ext);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		err = store_fail(s, "extension delete");
-	else if (sqlite3_changes(s->db) == 0)
-		err = ENOENT;
-	store_done(st);
+	err = store_exec_row(s, st, "extension delete");
 	if (!err) {
 		st = store_stmt(s, STMT_EXT_DELETE_ATTEMPTS);
 		store_bind_text(st, 1, ext);

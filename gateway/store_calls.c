@@ -64,20 +64,6 @@ int gateway_store_call_start(struct gateway_store *s, const char *call_id,
 	return err;
 }
 
-/* Run an UPDATE that must touch one row of a call in progress. */
-static int store_call_update(struct gateway_store *s, sqlite3_stmt *st,
-			     const char *what)
-{
-	int err = 0;
-
-	if (sqlite3_step(st) != SQLITE_DONE)
-		err = store_fail(s, what);
-	else if (sqlite3_changes(s->db) == 0)
-		err = ENOENT;
-	store_done(st);
-	return err;
-}
-
 /**
  * gateway_store_call_answer() - record the answer. A second answer (a 2xx
  * retransmission reported twice) keeps the first time and transport.
@@ -94,7 +80,7 @@ int gateway_store_call_answer(struct gateway_store *s, const char *call_id,
 	store_bind_text(st, 1, call_id);
 	store_bind_text(st, 2, callee_transport);
 	sqlite3_bind_int64(st, 3, answered_at);
-	return store_call_update(s, st, "call answer");
+	return store_exec_row(s, st, "call answer");
 }
 
 /**
@@ -116,7 +102,7 @@ int gateway_store_call_end(struct gateway_store *s, const char *call_id,
 	store_bind_text(st, 3, disposition);
 	sqlite3_bind_int(st, 4, status);
 	store_bind_text(st, 5, hangup_by);
-	return store_call_update(s, st, "call end");
+	return store_exec_row(s, st, "call end");
 }
 
 int gateway_store_call_note(struct gateway_store *s, const char *call_id,
@@ -129,7 +115,7 @@ int gateway_store_call_note(struct gateway_store *s, const char *call_id,
 	store_bind_text(st, 1, call_id);
 	store_bind_text(st, 2, reason);
 	store_bind_text(st, 3, media_note);
-	return store_call_update(s, st, "call note");
+	return store_exec_row(s, st, "call note");
 }
 
 /**

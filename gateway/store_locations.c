@@ -64,18 +64,12 @@ int gateway_store_location_delete(struct gateway_store *s, const char *ext,
 				  const char *contact)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_LOC_DELETE);
-	int err = 0;
 
 	if (!ext || !contact)
 		return EINVAL;
 	store_bind_text(st, 1, ext);
 	store_bind_text(st, 2, contact);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		err = store_fail(s, "location delete");
-	else if (sqlite3_changes(s->db) == 0)
-		err = ENOENT;
-	store_done(st);
-	return err;
+	return store_exec_row(s, st, "location delete");
 }
 
 /** gateway_store_location_list() - all rows, ordered by extension and

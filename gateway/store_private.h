@@ -79,6 +79,9 @@ char *store_column_text(sqlite3_stmt *st, int col);
 /* Run a statement that returns no rows. */
 int store_exec_stmt(struct gateway_store *s, sqlite3_stmt *st,
 		    const char *what);
+/* Run an UPDATE or DELETE that must touch a row: ENOENT if none matched. */
+int store_exec_row(struct gateway_store *s, sqlite3_stmt *st,
+		   const char *what);
 int store_begin(struct gateway_store *s);
 int store_commit(struct gateway_store *s);
 void store_rollback(struct gateway_store *s);
