@@ -16,13 +16,16 @@ let env;
 before(async () => { env = await startE2e(); });
 after(async () => { await env?.stop(); });
 
+/** baresip as a phone set to "SRTP: mandatory" (SDES, RTP/SAVP only). */
+const srtpPhone = (ext) => env.baresip({
+  ...ext, freq: TONE.baresip, modules: ['srtp.so'], accountParams: ';mediaenc=srtp-mand',
+});
+
 test('an SRTP-mandatory softphone (SDES) calls the browser: audio both ways, DTMF', async (t) => {
   const a = await env.exts.make();
   const b = await env.exts.make();
   const phone = await env.phone(TONE.browser);
-  const sip = await env.baresip({
-    ...a, freq: TONE.baresip, modules: ['srtp.so'], accountParams: ';mediaenc=srtp-mand',
-  });
+  const sip = await srtpPhone(a);
   let callId;
   let sample;
   let spectrum;
@@ -84,9 +87,7 @@ test('the browser calls the SRTP-mandatory softphone: 488 until its extension as
   const a = await env.exts.make();
   const b = await env.exts.make();
   const phone = await env.phone(TONE.browser);
-  const sip = await env.baresip({
-    ...b, freq: TONE.baresip, modules: ['srtp.so'], accountParams: ';mediaenc=srtp-mand',
-  });
+  const sip = await srtpPhone(b);
   await registerPhone(env, phone, a);
 
   await t.test('plain offer: a clean 488, no media session left', async () => {
@@ -134,9 +135,7 @@ test('a plain softphone calls the SRTP-mandatory one whose extension asks for SR
   const a = await env.exts.make();
   const b = await env.exts.make();
   assert.equal((await env.o.api('PUT', `/api/extensions/${b.ext}`, { srtp: true })).status, 200);
-  const callee = await env.baresip({
-    ...b, freq: TONE.baresip, modules: ['srtp.so'], accountParams: ';mediaenc=srtp-mand',
-  });
+  const callee = await srtpPhone(b);
   const caller = await env.baresip({ ...a, freq: TONE.browser });
   await caller.dial(`sip:${b.ext}@127.0.0.1`);
   await caller.waitEvent('CALL_ESTABLISHED');
